@@ -1,0 +1,136 @@
+# hcpcsd: see README.md.  `make run` and `make check` are the two entry
+# points on a fresh Debian machine; both install what they need as root.
+
+PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+BINDIR	 = $(PREFIX)/bin
+SBINDIR	 = $(PREFIX)/sbin
+LIBDIR	 = $(PREFIX)/lib
+INCDIR	 = $(PREFIX)/include
+MANDIR	 = $(PREFIX)/share/man
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define HCPCS_VERSION_MAJOR[^0-9]*\([0-9]*\).*/\1/p' client/hcpcs.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define HCPCS_VERSION_MINOR[^0-9]*\([0-9]*\).*/\1/p' client/hcpcs.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define HCPCS_VERSION_PATCH[^0-9]*\([0-9]*\).*/\1/p' client/hcpcs.h)
+VERSION	 = $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+# B is the build directory; SAN=1 builds with ASan + UBSan into build-san.
+SAN	?=
+ifeq ($(SAN),1)
+B	?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B	?= build
+SANFLAGS =
+endif
+
+CC	?= cc
+PKGS	 = libevent msgpack yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN	 = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wshadow -Wpointer-arith -Wsign-compare -Wwrite-strings \
+	   -Wno-missing-field-initializers
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+	     -DHCPCSD_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
+LDLIBS	 = $(PKG_LIBS) -lpthread
+
+DAEMON_SRCS := $(wildcard daemon/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
+CORE_OBJS   := $(filter-out $(B)/daemon/main.o,$(DAEMON_OBJS))
+LIB_SRCS    := client/hcpcs.c
+LIB_OBJS    := $(LIB_SRCS:%.c=$(B)/%.o)
+LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/pic/%.o)
+CLI_SRCS    := client/cli.c
+CLI_OBJS    := $(CLI_SRCS:%.c=$(B)/%.o)
+TEST_SRCS   := $(wildcard tests/test_*.c)
+TEST_BINS   := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
+TEST_OBJS   := $(B)/tests/t.o
+
+SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
+
+.PHONY: all run check test deps install clean sample
+all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS)
+
+$(B)/%.o: %.c $(wildcard daemon/*.h client/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/pic/%.o: %.c client/hcpcs.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/hcpcsd: $(DAEMON_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libhcpcs.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/$(SONAME): $(LIB_PIC_OBJS)
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ \
+	    $$(pkg-config --libs msgpack)
+	ln -sf $(SONAME) $(B)/libhcpcs.so
+
+$(B)/hcpcs: $(CLI_OBJS) $(B)/libhcpcs.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $$(pkg-config --libs msgpack)
+
+$(B)/hcpcs.pc: client/hcpcs.pc.in client/hcpcs.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' $< > $@
+
+$(B)/tests/%: tests/%.c $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Idaemon -Iclient -o $@ $< $(TEST_OBJS) \
+	    $(CORE_OBJS) $(B)/libhcpcs.a $(LDLIBS)
+
+# Debian packages the build and the tests need (installed when root).
+DEB_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev \
+	   python3 python3-msgpack procps
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	            apt-get install -y -qq $$missing; \
+	    else echo "missing Debian packages:$$missing (run as root or apt-get install them)"; exit 1; fi; \
+	fi
+
+run: deps
+	$(MAKE) $(B)/hcpcsd $(B)/hcpcs
+	@echo "hcpcsd: serving data/sample on /tmp/hcpcsd-sample.sock"
+	@echo "query it from another terminal, e.g.:"
+	@echo "  HCPCSD_SOCKET=/tmp/hcpcsd-sample.sock $(B)/hcpcs lookup A0021"
+	@echo "  HCPCSD_SOCKET=/tmp/hcpcsd-sample.sock $(B)/hcpcs search wheelchair"
+	exec $(B)/hcpcsd -f -c conf/sample.yaml
+
+# test: one build (B/SAN); check: plain and sanitizer builds, every test.
+test: all
+	B=$(B) sh tests/run.sh
+
+check: deps
+	$(MAKE) test
+	$(MAKE) SAN=1 test
+
+sample:
+	/usr/bin/python3 tools/gensample.py data/sample
+
+install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hcpcsd
+	install -m 755 $(B)/hcpcsd $(DESTDIR)$(SBINDIR)/hcpcsd
+	install -m 755 $(B)/hcpcs $(DESTDIR)$(BINDIR)/hcpcs
+	install -m 644 $(B)/libhcpcs.a $(DESTDIR)$(LIBDIR)/libhcpcs.a
+	install -m 755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhcpcs.so
+	install -m 644 $(B)/hcpcs.pc $(DESTDIR)$(LIBDIR)/pkgconfig/hcpcs.pc
+	install -m 644 client/hcpcs.h $(DESTDIR)$(INCDIR)/hcpcs.h
+	install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml
+	for m in docs/*.[1358]; do s=$${m##*.}; \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,68 @@
+/*
+ * conf.h: the YAML configuration (docs/hcpcsd.yaml.5), parsed once into
+ * plain structs.  Every default is set in conf_defaults() only.
+ */
+#ifndef HCPCSD_CONF_H
+#define HCPCSD_CONF_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include "log.h"
+#include "record.h"
+
+#define CONF_NAME_MAX		64
+#define CONF_MAX_SETS		64
+#define CONF_MAX_COLUMN_NAMES	RECORD_MAX_LABCERT	/* longest list */
+
+enum conf_format {
+	CONF_FMT_CMS_ANWEB,
+	CONF_FMT_AMA_CPT,
+	CONF_FMT_DELIMITED
+};
+
+/* One record field of a delimited file, taken from 1..n header names. */
+struct conf_column {
+	enum record_field field;
+	char		*headers[CONF_MAX_COLUMN_NAMES];
+	size_t		 nheaders;
+};
+
+struct conf_set {
+	char		 name[CONF_NAME_MAX];	/* [a-z0-9_-]+, unique */
+	enum conf_format format;
+	char		*path;		/* absolute (made so relative to conf) */
+	char		*short_path;	/* ama-cpt: SHORTU.txt, or NULL */
+	char		*medium_path;	/* ama-cpt: MEDU.txt, or NULL */
+	char		*modifiers_path; /* ama-cpt: modifiers file, or NULL */
+	char		 delimiter;	/* delimited: ',' (default) or '\t' */
+	struct conf_column columns[RF_MAX];	/* delimited */
+	size_t		 ncolumns;
+};
+
+struct conf {
+	char		*path;		/* the config file itself */
+	char		*socket;	/* default /run/hcpcsd/hcpcsd.sock */
+	mode_t		 socket_mode;	/* default 0660 */
+	enum log_level	 log_level;	/* default info */
+	size_t		 max_request_bytes;	/* default 1 MiB */
+	size_t		 max_batch;	/* lookup_many codes, default 10000 */
+	size_t		 max_clients;	/* default 1024 */
+	size_t		 output_limit;	/* bytes queued per client, 64 MiB */
+	struct conf_set	*sets;
+	size_t		 nsets;
+};
+
+/* Fill every default (and no sets). */
+void		 conf_defaults(struct conf *);
+
+/*
+ * Parse FILE.  On error returns NULL with err set to
+ * "file:line:column: what (expected ...)".  Caller owns the result.
+ */
+struct conf	*conf_load(const char *path, char *err, size_t errlen);
+void		 conf_free(struct conf *);
+
+const char	*conf_format_name(enum conf_format);
+
+#endif /* HCPCSD_CONF_H */

@@ -1,0 +1,134 @@
+/*
+ * log.c: stderr logging with a level, one line per event.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static enum log_level	log_max = LOG_LVL_INFO;
+static const char	*log_prog = "hcpcsd";
+
+static const char *const log_names[] = {
+	[LOG_LVL_ERROR] = "error",
+	[LOG_LVL_WARN] = "warning",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+void
+log_init(enum log_level lvl, const char *progname)
+{
+	log_max = lvl;
+	if (progname != NULL)
+		log_prog = progname;
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+	log_max = lvl;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++) {
+		if (strcmp(s, log_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+log_vwrite(enum log_level lvl, int with_errno, int saved, const char *fmt,
+    va_list ap)
+{
+	char	line[2048];
+	int	n;
+
+	if (lvl > log_max)
+		return;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	if (with_errno)
+		fprintf(stderr, "%s: %s: %s: %s\n", log_prog, log_names[lvl],
+		    line, strerror(saved));
+	else
+		fprintf(stderr, "%s: %s: %s\n", log_prog, log_names[lvl],
+		    line);
+	fflush(stderr);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	int	saved = errno;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARN, 1, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARN, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_INFO, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_DEBUG, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	int	saved = errno;
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, 1, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, 0, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,195 @@
+/*
+ * record.h: the one record model every loader fills and the snapshot
+ * indexes.  A struct record_set owns its records and every string they
+ * point to (one arena); records are plain data once loading is done.
+ */
+#ifndef HCPCSD_RECORD_H
+#define HCPCSD_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RECORD_CODE_MAX		5	/* procedures 5 chars, modifiers 2 */
+#define RECORD_MAX_PRICING	4
+#define RECORD_MAX_CIM		3
+#define RECORD_MAX_MCM		3
+#define RECORD_MAX_LABCERT	8
+#define RECORD_MAX_XREF		5
+#define RECORD_MAX_TOS		5
+#define RECORD_MAX_RAW		8
+
+enum record_kind {
+	RECORD_PROCEDURE,
+	RECORD_MODIFIER
+};
+
+/*
+ * Every field a source can set.  Loaders name fields by this enum (the
+ * delimited loader maps header names to it through record_field_lookup),
+ * so parsing and validation of a value happen in one place:
+ * record_set_field.
+ */
+enum record_field {
+	RF_CODE,
+	RF_SHORT,
+	RF_MEDIUM,
+	RF_LONG,
+	RF_ADDED,
+	RF_EFFECTIVE,
+	RF_TERMINATED,
+	RF_ACTION,
+	RF_COVERAGE,
+	RF_PRICING,		/* list */
+	RF_MULT_PRICING,
+	RF_CIM,			/* list */
+	RF_MCM,			/* list */
+	RF_STATUTE,
+	RF_LABCERT,		/* list */
+	RF_XREF,		/* list */
+	RF_ASC_GROUP,
+	RF_ASC_DATE,
+	RF_OPPS,
+	RF_OPPS_PI,
+	RF_OPPS_DATE,
+	RF_PROC_NOTE,
+	RF_BETOS,
+	RF_TOS,			/* list */
+	RF_ANESTHESIA_UNITS,
+	RF_MAX
+};
+
+/* An unparsable value, kept as found: shown under "raw" in responses. */
+struct record_raw {
+	const char	*field;		/* record_field_name() of the field */
+	const char	*value;
+};
+
+/*
+ * Dates are YYYYMMDD as an integer (20191231), 0 when blank; integer
+ * order is date order.  Strings are UTF-8, NUL-terminated, NULL when
+ * the source left them blank.
+ */
+struct record {
+	char		 code[RECORD_CODE_MAX + 1];
+	enum record_kind kind;
+	const char	*short_desc;
+	const char	*medium_desc;
+	const char	*long_desc;
+	uint32_t	 added;
+	uint32_t	 effective;
+	uint32_t	 terminated;	/* last valid day */
+	const char	*action;
+	const char	*coverage;
+	const char	*pricing[RECORD_MAX_PRICING];
+	const char	*mult_pricing;
+	const char	*cim[RECORD_MAX_CIM];
+	const char	*mcm[RECORD_MAX_MCM];
+	const char	*statute;
+	const char	*labcert[RECORD_MAX_LABCERT];
+	const char	*xref[RECORD_MAX_XREF];
+	const char	*asc_group;
+	uint32_t	 asc_date;
+	const char	*opps;
+	const char	*opps_pi;
+	uint32_t	 opps_date;
+	const char	*proc_note;
+	const char	*betos;
+	const char	*tos[RECORD_MAX_TOS];
+	int		 anesthesia_units;	/* -1 when blank */
+	struct record_raw raw[RECORD_MAX_RAW];
+	unsigned	 nraw;
+};
+
+/* Counts a loader reports; none of these fails a load. */
+struct record_stats {
+	size_t		 procedures;
+	size_t		 modifiers;
+	size_t		 skipped_lines;		/* headers, disclaimers, blanks */
+	size_t		 bad_dates;		/* kept raw */
+	size_t		 bad_values;		/* other unparsable values, kept raw */
+	size_t		 orphan_lines;		/* continuations with no open record */
+	size_t		 duplicates;		/* later record with a key seen before */
+};
+
+struct record_arena;
+
+struct record_set {
+	struct record	*recs;
+	size_t		 nrecs;
+	size_t		 cap;
+	struct record_arena *arena;
+	struct record_stats stats;
+};
+
+/* A loader error: where and what.  Filled once, by the code that knows. */
+struct record_err {
+	char		 msg[512];
+};
+
+void		 record_set_init(struct record_set *);
+void		 record_set_free(struct record_set *);
+
+/*
+ * Append a zeroed record (anesthesia_units -1) and return it; NULL when
+ * out of memory.  The pointer is valid until the next record_set_add.
+ */
+struct record	*record_set_add(struct record_set *);
+
+/* Remove the last record added (a loader dropping a bad line). */
+void		 record_set_drop_last(struct record_set *);
+
+/*
+ * Copy len bytes into the set's arena, NUL-terminated.  NULL when out of
+ * memory.
+ */
+char		*record_strndup(struct record_set *, const char *, size_t);
+
+/*
+ * Copy cp1252 text into the arena as UTF-8 (the five bytes cp1252 leaves
+ * undefined become U+FFFD).  NULL when out of memory.
+ */
+char		*record_cp1252_dup(struct record_set *, const char *, size_t);
+
+/*
+ * Set one field from source text (not NUL-terminated): the value is
+ * trimmed of blanks first; an empty value leaves the field unset (list
+ * fields: nothing appended).  Text is taken as UTF-8 unless cp1252 is
+ * non-zero.  List fields append to the next free slot; a full list
+ * counts as a bad value.  Dates accept YYYYMMDD and YYYY-MM-DD; anything
+ * else is kept in raw and counted in stats.bad_dates.  RF_CODE
+ * normalises (upper case) and sets kind from the shape when the caller
+ * has not.  Returns 0, or -1 only when out of memory or for RF_CODE of
+ * a bad shape (err filled with what was expected, without location).
+ */
+int		 record_set_field(struct record_set *, struct record *,
+		    enum record_field, const char *, size_t, int cp1252,
+		    struct record_err *);
+
+/* "short", "long", "pricing", ... (the protocol's key), or NULL. */
+const char	*record_field_name(enum record_field);
+/* Inverse of record_field_name; -1 when unknown. */
+int		 record_field_lookup(const char *);
+int		 record_field_is_list(enum record_field);
+
+/*
+ * Normalise a code: trim blanks, upper-case.  Writes at most
+ * RECORD_CODE_MAX chars + NUL to out.  Returns the length, or -1 when
+ * the result is not 2 or 5 characters of [A-Z0-9].
+ */
+int		 record_normalize_code(const char *, size_t,
+		    char out[RECORD_CODE_MAX + 1]);
+
+/*
+ * Parse a date, YYYYMMDD or YYYY-MM-DD, checking month and day.
+ * Returns 0 and sets *out, or -1.
+ */
+int		 record_parse_date(const char *, size_t, uint32_t *out);
+
+/* Format YYYYMMDD as "YYYY-MM-DD" into buf[11]. */
+void		 record_format_date(uint32_t, char buf[11]);
+
+/* Days since 1970-01-01 <-> YYYYMMDD, for date arithmetic. */
+long		 record_date_to_days(uint32_t);
+uint32_t	 record_days_to_date(long);
+
+#endif /* HCPCSD_RECORD_H */

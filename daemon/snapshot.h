@@ -1,0 +1,108 @@
+/*
+ * snapshot.h: every configured code set loaded into one immutable,
+ * indexed structure.  Each record's response map is encoded to
+ * MessagePack once, at build time, so a lookup copies bytes.
+ *
+ * The only run-time change is which snapshot is current: snapshot_publish
+ * stores the pointer once; readers take a reference with
+ * snapshot_acquire and drop it with snapshot_release, and the last
+ * release frees the snapshot.
+ */
+#ifndef HCPCSD_SNAPSHOT_H
+#define HCPCSD_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "record.h"
+
+struct conf;
+struct snapshot;
+
+/* One loaded record and its pre-encoded map. */
+struct snapshot_rec {
+	const struct record *rec;
+	const char	*set;		/* the set's name */
+	int		 level;		/* 1, 2, 3 (from classify) */
+	/*
+	 * MessagePack map: header counting every key including "status",
+	 * then every key/value but "status", which the caller appends
+	 * with snapshot_status_kv() for the request's as_of date.
+	 */
+	const unsigned char *enc;
+	size_t		 enclen;
+};
+
+struct snapshot_set_info {
+	const char	*name;
+	const char	*format;	/* "cms-anweb", ... */
+	const char	*path;
+	size_t		 records;	/* procedure codes */
+	size_t		 modifiers;	/* modifier codes */
+	time_t		 loaded_at;
+	char		 sha256[65];	/* of the main file, hex */
+	struct record_stats stats;
+};
+
+/*
+ * Load every set in conf and index them.  On failure returns NULL with
+ * err naming the set and the loader's file:line: what.  Logs nothing:
+ * the caller decides (startup exits, reload keeps the old snapshot).
+ */
+struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
+
+/* Drop a reference; the last one frees. */
+void		 snapshot_release(struct snapshot *);
+
+/*
+ * Make s the current snapshot (taking over the caller's reference) and
+ * release the previous one; s->generation becomes previous + 1.
+ */
+void		 snapshot_publish(struct snapshot *);
+
+/* A new reference to the current snapshot, or NULL before the first. */
+struct snapshot	*snapshot_acquire(void);
+
+uint64_t	 snapshot_generation(const struct snapshot *);
+size_t		 snapshot_nsets(const struct snapshot *);
+const struct snapshot_set_info *snapshot_set(const struct snapshot *, size_t);
+/* Index of the named set, or -1. */
+int		 snapshot_set_index(const struct snapshot *, const char *,
+		    size_t);
+
+/*
+ * Find a normalised code.  set < 0: the first set in config order that
+ * holds it.  NULL when not loaded.  Allocates nothing.
+ */
+const struct snapshot_rec *snapshot_find(const struct snapshot *, int set,
+		    const char *code);
+
+/* "active", or "terminated" when the record's TERM DT is before as_of. */
+const char	*snapshot_status(const struct record *, uint32_t as_of);
+
+/* The encoded "status" key and value for as_of. */
+void		 snapshot_status_kv(const struct record *, uint32_t as_of,
+		    const unsigned char **kv, size_t *kvlen);
+
+struct snapshot_search {
+	const char	*text;
+	size_t		 textlen;
+	int		 set;		/* -1: all sets */
+	int		 include_terminated;
+	uint32_t	 as_of;		/* status is judged on this date */
+	size_t		 limit;
+};
+
+/*
+ * Search: every whitespace-separated query word must prefix-match
+ * (case-insensitively) a word of the record's descriptors or its code,
+ * in any order.  Results in code order, exact code first.  Writes at
+ * most q->limit pointers to out and returns how many; *total (if not
+ * NULL) gets the count of all matches.  Allocates nothing.
+ */
+size_t		 snapshot_search(const struct snapshot *,
+		    const struct snapshot_search *,
+		    const struct snapshot_rec **out, size_t *total);
+
+#endif /* HCPCSD_SNAPSHOT_H */

@@ -1,0 +1,33 @@
+/*
+ * t.h: a counting assert for unit tests.  Every check reports file:line
+ * when it fails; t_done() prints the tally and gives the exit status.
+ * A test that cannot run here calls t_skip(reason), which exits 77.
+ */
+#ifndef HCPCSD_T_H
+#define HCPCSD_T_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+extern int t_checks, t_failures;
+
+void	t_fail(const char *file, int line, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	t_done(void);
+_Noreturn void t_skip(const char *reason);
+/* Directory holding the real CMS files, or NULL (callers then skip). */
+const char *t_shared_data(void);
+
+#define T_OK(c) do { t_checks++; if (!(c)) \
+	t_fail(__FILE__, __LINE__, "%s", #c); } while (0)
+#define T_EQ_INT(a, b) do { long long t_a_ = (long long)(a), \
+	t_b_ = (long long)(b); t_checks++; if (t_a_ != t_b_) \
+	t_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", #a, t_a_, \
+	t_b_); } while (0)
+#define T_EQ_STR(a, b) do { const char *t_a_ = (a), *t_b_ = (b); \
+	t_checks++; if (t_a_ == NULL || t_b_ == NULL ? t_a_ != t_b_ : \
+	strcmp(t_a_, t_b_) != 0) t_fail(__FILE__, __LINE__, \
+	"%s == \"%s\", expected \"%s\"", #a, t_a_ ? t_a_ : "(null)", \
+	t_b_ ? t_b_ : "(null)"); } while (0)
+
+#endif /* HCPCSD_T_H */
