@@ -1,0 +1,93 @@
+/*
+ * load.c: what every loader shares: reading a file whole, and choosing
+ * the loader for a set's format.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "load.h"
+
+char *
+load_slurp(const char *path, size_t *lenp, struct record_err *err)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err->msg, sizeof(err->msg), "%s: not a regular file",
+		    path);
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
+		goto fail;
+	}
+	/* The file may change size under us (an admin copying it in). */
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+int
+load_set(const struct conf_set *cs, struct record_set *set,
+    struct record_err *err)
+{
+	switch (cs->format) {
+	case CONF_FMT_CMS_ANWEB:
+		return load_anweb(cs->path, set, err);
+	case CONF_FMT_AMA_CPT:
+		return load_cpt(cs->path, cs->short_path, cs->medium_path,
+		    cs->modifiers_path, set, err);
+	case CONF_FMT_DELIMITED:
+		return load_delimited(cs, set, err);
+	}
+	snprintf(err->msg, sizeof(err->msg), "%s: unknown format", cs->path);
+	return -1;
+}

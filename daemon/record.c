@@ -1,0 +1,527 @@
+/*
+ * record.c: the record model's storage and the one place where source
+ * text becomes field values (trimming, dates, lists, encodings).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+/*
+ * Strings live in a chunked bump arena owned by the set: a code set is
+ * loaded once and freed whole, so per-string frees would only cost time.
+ */
+#define ARENA_CHUNK	(64 * 1024)
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t		 used;
+	size_t		 size;
+	char		 data[];
+};
+
+struct record_arena {
+	struct arena_chunk *head;
+};
+
+static const char *const field_names[RF_MAX] = {
+	[RF_CODE] = "code",
+	[RF_SHORT] = "short",
+	[RF_MEDIUM] = "medium",
+	[RF_LONG] = "long",
+	[RF_ADDED] = "added",
+	[RF_EFFECTIVE] = "effective",
+	[RF_TERMINATED] = "terminated",
+	[RF_ACTION] = "action",
+	[RF_COVERAGE] = "coverage",
+	[RF_PRICING] = "pricing",
+	[RF_MULT_PRICING] = "mult_pricing",
+	[RF_CIM] = "cim",
+	[RF_MCM] = "mcm",
+	[RF_STATUTE] = "statute",
+	[RF_LABCERT] = "labcert",
+	[RF_XREF] = "xref",
+	[RF_ASC_GROUP] = "asc_group",
+	[RF_ASC_DATE] = "asc_date",
+	[RF_OPPS] = "opps",
+	[RF_OPPS_PI] = "opps_pi",
+	[RF_OPPS_DATE] = "opps_date",
+	[RF_PROC_NOTE] = "proc_note",
+	[RF_BETOS] = "betos",
+	[RF_TOS] = "tos",
+	[RF_ANESTHESIA_UNITS] = "anesthesia_units",
+};
+
+/* cp1252 0x80..0x9F; 0 marks the five undefined bytes (U+FFFD). */
+static const unsigned short cp1252_high[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+static void *
+arena_alloc(struct record_set *set, size_t n)
+{
+	struct arena_chunk	*c;
+	size_t			 size;
+
+	if (set->arena == NULL) {
+		set->arena = calloc(1, sizeof(*set->arena));
+		if (set->arena == NULL)
+			return NULL;
+	}
+	n = (n + 7) & ~(size_t)7;
+	c = set->arena->head;
+	if (c == NULL || c->size - c->used < n) {
+		size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		c = malloc(sizeof(*c) + size);
+		if (c == NULL)
+			return NULL;
+		c->used = 0;
+		c->size = size;
+		/* A big one-off goes behind the head so the head keeps filling. */
+		if (n > ARENA_CHUNK / 2 && set->arena->head != NULL) {
+			c->next = set->arena->head->next;
+			set->arena->head->next = c;
+		} else {
+			c->next = set->arena->head;
+			set->arena->head = c;
+		}
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+void
+record_set_init(struct record_set *set)
+{
+	memset(set, 0, sizeof(*set));
+}
+
+void
+record_set_free(struct record_set *set)
+{
+	struct arena_chunk	*c, *next;
+
+	if (set->arena != NULL) {
+		for (c = set->arena->head; c != NULL; c = next) {
+			next = c->next;
+			free(c);
+		}
+		free(set->arena);
+	}
+	free(set->recs);
+	memset(set, 0, sizeof(*set));
+}
+
+struct record *
+record_set_add(struct record_set *set)
+{
+	struct record	*r;
+	size_t		 ncap;
+
+	if (set->nrecs == set->cap) {
+		ncap = set->cap ? set->cap * 2 : 1024;
+		r = realloc(set->recs, ncap * sizeof(*r));
+		if (r == NULL)
+			return NULL;
+		set->recs = r;
+		set->cap = ncap;
+	}
+	r = &set->recs[set->nrecs++];
+	memset(r, 0, sizeof(*r));
+	r->anesthesia_units = -1;
+	return r;
+}
+
+void
+record_set_drop_last(struct record_set *set)
+{
+	if (set->nrecs > 0)
+		set->nrecs--;
+}
+
+char *
+record_strndup(struct record_set *set, const char *s, size_t len)
+{
+	char	*p;
+
+	p = arena_alloc(set, len + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static size_t
+utf8_put(char *out, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	out[0] = (char)(0xE0 | (cp >> 12));
+	out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+char *
+record_cp1252_dup(struct record_set *set, const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	char			*p, *o;
+	unsigned		 cp;
+	size_t			 i;
+
+	/* Every cp1252 byte is at most 3 bytes of UTF-8. */
+	p = arena_alloc(set, len * 3 + 1);
+	if (p == NULL)
+		return NULL;
+	for (i = 0, o = p; i < len; i++) {
+		cp = u[i];
+		if (cp >= 0x80 && cp < 0xA0)
+			cp = cp1252_high[cp - 0x80] ? cp1252_high[cp - 0x80] :
+			    0xFFFD;
+		o += utf8_put(o, cp);
+	}
+	*o = '\0';
+	return p;
+}
+
+/* Strict UTF-8 check: no overlongs, surrogates or code points > U+10FFFF. */
+static int
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		i = 0, n, k;
+	unsigned	cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xE0) == 0xC0) {
+			n = 1; cp = s[i] & 0x1F; min = 0x80;
+		} else if ((s[i] & 0xF0) == 0xE0) {
+			n = 2; cp = s[i] & 0x0F; min = 0x800;
+		} else if ((s[i] & 0xF8) == 0xF0) {
+			n = 3; cp = s[i] & 0x07; min = 0x10000;
+		} else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * Text that claims to be UTF-8 but is not is taken as cp1252, so every
+ * string we serve is valid UTF-8 whatever a source file holds.
+ */
+static const char *
+text_dup(struct record_set *set, const char *s, size_t len, int cp1252)
+{
+	if (!cp1252 && utf8_valid((const unsigned char *)s, len))
+		return record_strndup(set, s, len);
+	return record_cp1252_dup(set, s, len);
+}
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+add_raw(struct record_set *set, struct record *r, enum record_field f,
+    const char *s, size_t len, int cp1252)
+{
+	const char	*v;
+
+	if (r->nraw == RECORD_MAX_RAW)
+		return 0;	/* counted by the caller; nothing more to keep */
+	v = text_dup(set, s, len, cp1252);
+	if (v == NULL)
+		return -1;
+	r->raw[r->nraw].field = field_names[f];
+	r->raw[r->nraw].value = v;
+	r->nraw++;
+	return 0;
+}
+
+static int
+set_list(struct record_set *set, const char **slots, size_t nslots,
+    const char *s, size_t len, int cp1252)
+{
+	size_t	i;
+
+	for (i = 0; i < nslots; i++) {
+		if (slots[i] == NULL) {
+			slots[i] = text_dup(set, s, len, cp1252);
+			return slots[i] == NULL ? -1 : 0;
+		}
+	}
+	return 1;	/* full */
+}
+
+int
+record_set_field(struct record_set *set, struct record *r,
+    enum record_field f, const char *s, size_t len, int cp1252,
+    struct record_err *err)
+{
+	const char	**str = NULL, **list = NULL;
+	uint32_t	*date = NULL;
+	size_t		 nlist = 0, i;
+	int		 rc, units;
+
+	/* Descriptors keep leading blanks: the CMS join rule depends on it. */
+	while (len > 0 && is_blank(s[len - 1]))
+		len--;
+	if (f != RF_SHORT && f != RF_MEDIUM && f != RF_LONG)
+		while (len > 0 && is_blank(*s)) {
+			s++;
+			len--;
+		}
+	if (len == 0)
+		return 0;
+
+	switch (f) {
+	case RF_CODE:
+		if (record_normalize_code(s, len, r->code) < 0) {
+			if (err != NULL)
+				snprintf(err->msg, sizeof(err->msg),
+				    "bad code \"%.*s\" (expected 5 characters "
+				    "such as J1100 or 99213, or a 2-character "
+				    "modifier)", (int)(len > 20 ? 20 : len), s);
+			return -1;
+		}
+		r->kind = strlen(r->code) == 2 ? RECORD_MODIFIER :
+		    RECORD_PROCEDURE;
+		return 0;
+	case RF_SHORT:		str = &r->short_desc; break;
+	case RF_MEDIUM:		str = &r->medium_desc; break;
+	case RF_LONG:		str = &r->long_desc; break;
+	case RF_ACTION:		str = &r->action; break;
+	case RF_COVERAGE:	str = &r->coverage; break;
+	case RF_MULT_PRICING:	str = &r->mult_pricing; break;
+	case RF_STATUTE:	str = &r->statute; break;
+	case RF_ASC_GROUP:	str = &r->asc_group; break;
+	case RF_OPPS:		str = &r->opps; break;
+	case RF_OPPS_PI:	str = &r->opps_pi; break;
+	case RF_PROC_NOTE:	str = &r->proc_note; break;
+	case RF_BETOS:		str = &r->betos; break;
+	case RF_ADDED:		date = &r->added; break;
+	case RF_EFFECTIVE:	date = &r->effective; break;
+	case RF_TERMINATED:	date = &r->terminated; break;
+	case RF_ASC_DATE:	date = &r->asc_date; break;
+	case RF_OPPS_DATE:	date = &r->opps_date; break;
+	case RF_PRICING:
+		list = r->pricing; nlist = RECORD_MAX_PRICING; break;
+	case RF_CIM:	list = r->cim; nlist = RECORD_MAX_CIM; break;
+	case RF_MCM:	list = r->mcm; nlist = RECORD_MAX_MCM; break;
+	case RF_LABCERT:
+		list = r->labcert; nlist = RECORD_MAX_LABCERT; break;
+	case RF_XREF:	list = r->xref; nlist = RECORD_MAX_XREF; break;
+	case RF_TOS:	list = r->tos; nlist = RECORD_MAX_TOS; break;
+	case RF_ANESTHESIA_UNITS:
+		units = 0;
+		for (i = 0; i < len && i < 6; i++) {
+			if (!isdigit((unsigned char)s[i]))
+				break;
+			units = units * 10 + (s[i] - '0');
+		}
+		if (i == len) {
+			r->anesthesia_units = units;
+			return 0;
+		}
+		set->stats.bad_values++;
+		return add_raw(set, r, f, s, len, cp1252);
+	case RF_MAX:
+		break;
+	}
+
+	if (str != NULL) {
+		*str = text_dup(set, s, len, cp1252);
+		return *str == NULL ? -1 : 0;
+	}
+	if (date != NULL) {
+		if (record_parse_date(s, len, date) == 0)
+			return 0;
+		*date = 0;
+		set->stats.bad_dates++;
+		return add_raw(set, r, f, s, len, cp1252);
+	}
+	if (list != NULL) {
+		rc = set_list(set, list, nlist, s, len, cp1252);
+		if (rc <= 0)
+			return rc;
+		set->stats.bad_values++;
+		return add_raw(set, r, f, s, len, cp1252);
+	}
+	return 0;
+}
+
+const char *
+record_field_name(enum record_field f)
+{
+	if ((int)f < 0 || f >= RF_MAX)
+		return NULL;
+	return field_names[f];
+}
+
+int
+record_field_lookup(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < RF_MAX; i++)
+		if (strcmp(field_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int
+record_field_is_list(enum record_field f)
+{
+	switch (f) {
+	case RF_PRICING:
+	case RF_CIM:
+	case RF_MCM:
+	case RF_LABCERT:
+	case RF_XREF:
+	case RF_TOS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+record_normalize_code(const char *s, size_t len, char out[RECORD_CODE_MAX + 1])
+{
+	size_t	i;
+
+	while (len > 0 && is_blank(*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && is_blank(s[len - 1]))
+		len--;
+	if (len != 2 && len != 5)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+			return -1;
+		out[i] = (char)toupper((unsigned char)s[i]);
+	}
+	out[len] = '\0';
+	return (int)len;
+}
+
+static int
+digits(const char *s, size_t n, unsigned *out)
+{
+	size_t		i;
+	unsigned	v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static unsigned
+days_in_month(unsigned y, unsigned m)
+{
+	static const unsigned char dim[12] =
+	    { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dim[m - 1];
+}
+
+int
+record_parse_date(const char *s, size_t len, uint32_t *out)
+{
+	unsigned	y, m, d;
+
+	if (len == 8) {
+		if (digits(s, 4, &y) || digits(s + 4, 2, &m) ||
+		    digits(s + 6, 2, &d))
+			return -1;
+	} else if (len == 10 && s[4] == '-' && s[7] == '-') {
+		if (digits(s, 4, &y) || digits(s + 5, 2, &m) ||
+		    digits(s + 8, 2, &d))
+			return -1;
+	} else
+		return -1;
+	if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return -1;
+	*out = y * 10000 + m * 100 + d;
+	return 0;
+}
+
+void
+record_format_date(uint32_t date, char buf[11])
+{
+	snprintf(buf, 11, "%04u-%02u-%02u", (date / 10000) % 10000,
+	    (date / 100) % 100, date % 100);
+}
+
+/* H. Hinnant's days_from_civil / civil_from_days, proleptic Gregorian. */
+long
+record_date_to_days(uint32_t date)
+{
+	long		y = date / 10000;
+	unsigned	m = (date / 100) % 100, d = date % 100;
+	long		era;
+	unsigned	yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+uint32_t
+record_days_to_date(long z)
+{
+	long		era, y;
+	unsigned	doe, yoe, doy, mp, d, m;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (long)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	return (uint32_t)(y * 10000 + m * 100 + d);
+}

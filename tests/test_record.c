@@ -1,0 +1,98 @@
+/*
+ * test_record.c: field parsing, encodings and dates of the record model.
+ */
+#include <string.h>
+
+#include "record.h"
+#include "t.h"
+
+static void
+test_fields(void)
+{
+	struct record_set	 set;
+	struct record_err	 err;
+	struct record		*r;
+
+	record_set_init(&set);
+	r = record_set_add(&set);
+	T_OK(r != NULL);
+	T_EQ_INT(r->anesthesia_units, -1);
+	T_EQ_INT(record_set_field(&set, r, RF_CODE, " j1100 ", 7, 0, &err), 0);
+	T_EQ_STR(r->code, "J1100");
+	T_EQ_INT(r->kind, RECORD_PROCEDURE);
+	T_EQ_INT(record_set_field(&set, r, RF_LONG, " two  spaces   ", 15, 0,
+	    &err), 0);
+	T_EQ_STR(r->long_desc, " two  spaces");
+	T_EQ_INT(record_set_field(&set, r, RF_ADDED, "20190101", 8, 0, &err), 0);
+	T_EQ_INT(r->added, 20190101);
+	T_EQ_INT(record_set_field(&set, r, RF_TERMINATED, "2019-12-31", 10, 0,
+	    &err), 0);
+	T_EQ_INT(r->terminated, 20191231);
+	T_EQ_INT(record_set_field(&set, r, RF_EFFECTIVE, "        ", 8, 0,
+	    &err), 0);
+	T_EQ_INT(r->effective, 0);
+	T_EQ_INT(record_set_field(&set, r, RF_ASC_DATE, "170401  ", 8, 0,
+	    &err), 0);
+	T_EQ_INT(r->asc_date, 0);
+	T_EQ_INT(r->nraw, 1);
+	T_EQ_STR(r->raw[0].field, "asc_date");
+	T_EQ_STR(r->raw[0].value, "170401");
+	T_EQ_INT(set.stats.bad_dates, 1);
+	T_EQ_INT(record_set_field(&set, r, RF_ADDED, "20190230", 8, 0, &err), 0);
+	T_EQ_INT(set.stats.bad_dates, 2);
+	T_EQ_INT(record_set_field(&set, r, RF_TOS, "1", 1, 0, &err), 0);
+	T_EQ_INT(record_set_field(&set, r, RF_TOS, " ", 1, 0, &err), 0);
+	T_EQ_INT(record_set_field(&set, r, RF_TOS, "9", 1, 0, &err), 0);
+	T_EQ_STR(r->tos[0], "1");
+	T_EQ_STR(r->tos[1], "9");
+	T_OK(r->tos[2] == NULL);
+	T_EQ_INT(record_set_field(&set, r, RF_ANESTHESIA_UNITS, "  0", 3, 0,
+	    &err), 0);
+	T_EQ_INT(r->anesthesia_units, 0);
+	/* cp1252 0x92 is U+2019; invalid UTF-8 falls back to cp1252. */
+	T_EQ_INT(record_set_field(&set, r, RF_SHORT, "CMS\x92 note", 9, 1,
+	    &err), 0);
+	T_EQ_STR(r->short_desc, "CMS\xe2\x80\x99 note");
+	T_EQ_INT(record_set_field(&set, r, RF_MEDIUM, "caf\xe9", 4, 0, &err), 0);
+	T_EQ_STR(r->medium_desc, "caf\xc3\xa9");
+	T_EQ_INT(record_set_field(&set, r, RF_STATUTE, "caf\xc3\xa9", 5, 0,
+	    &err), 0);
+	T_EQ_STR(r->statute, "caf\xc3\xa9");
+	T_EQ_INT(record_set_field(&set, r, RF_CODE, "A001", 4, 0, &err), -1);
+	T_OK(strstr(err.msg, "A001") != NULL);
+
+	r = record_set_add(&set);
+	T_EQ_INT(record_set_field(&set, r, RF_CODE, "   xe", 5, 0, &err), 0);
+	T_EQ_STR(r->code, "XE");
+	T_EQ_INT(r->kind, RECORD_MODIFIER);
+	T_EQ_INT(set.nrecs, 2);
+	record_set_free(&set);
+}
+
+static void
+test_names_dates(void)
+{
+	char	buf[11];
+	long	d;
+
+	T_EQ_INT(record_field_lookup("asc_group"), RF_ASC_GROUP);
+	T_EQ_INT(record_field_lookup("nope"), -1);
+	T_EQ_STR(record_field_name(RF_ANESTHESIA_UNITS), "anesthesia_units");
+	T_OK(record_field_is_list(RF_XREF));
+	T_OK(!record_field_is_list(RF_SHORT));
+	record_format_date(20171231, buf);
+	T_EQ_STR(buf, "2017-12-31");
+	d = record_date_to_days(20171231);
+	T_EQ_INT(record_days_to_date(d + 1), 20180101);
+	T_EQ_INT(record_date_to_days(19700101), 0);
+	T_EQ_INT(record_days_to_date(record_date_to_days(20200229) + 1),
+	    20200301);
+}
+
+int
+main(void)
+{
+	test_fields();
+	test_names_dates();
+	return t_done();
+}
