@@ -53,14 +53,24 @@ struct conf {
 	size_t		 nsets;
 };
 
-/* Fill every default (and no sets). */
+/*
+ * Fill every default (and no sets).  Allocates nothing: the default
+ * socket string is static storage (never write to it), so a struct
+ * filled only by conf_defaults() needs no freeing.
+ */
 void		 conf_defaults(struct conf *);
 
 /*
  * Parse FILE.  On error returns NULL with err set to
- * "file:line:column: what (expected ...)".  Caller owns the result.
+ * "file:line:column: what (expected ...)", or "file: reason" when the
+ * file cannot be read; err may be NULL.  Relative paths in the file are
+ * made absolute against the file's directory (not normalised: "../x"
+ * stays in the path); c->path is the file's absolute path.  Columns
+ * keep their order in the file.  Caller owns the result; free it with
+ * conf_free().
  */
 struct conf	*conf_load(const char *path, char *err, size_t errlen);
+/* Free a conf_load() result and everything it points to; NULL is fine. */
 void		 conf_free(struct conf *);
 
 const char	*conf_format_name(enum conf_format);
