@@ -52,6 +52,7 @@ TEST_OBJS   := $(B)/tests/t.o
 SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
 
 .PHONY: all run check test deps install clean sample
+.SECONDARY:
 all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS)
 
 $(B)/%.o: %.c $(wildcard daemon/*.h client/*.h tests/*.h)
