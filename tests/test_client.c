@@ -1,0 +1,823 @@
+/*
+ * test_client.c: libhcpcs against a fake server.  Each test starts a
+ * thread that listens on a private Unix socket, accepts one client and
+ * replays canned MessagePack replies, so the library's request
+ * encoding, reply decoding, pipelining, sticky errors and timeouts are
+ * checked without hcpcsd.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "hcpcs.h"
+#include "t.h"
+
+struct srv;
+typedef void (*srv_fn)(struct srv *);
+
+struct srv {
+	char		 dir[64];
+	char		 path[128];
+	int		 lfd;
+	int		 fd;
+	srv_fn		 fn;
+	pthread_t	 th;
+	msgpack_unpacker unp;
+	unsigned char	 raw[4096];	/* first bytes received */
+	size_t		 nraw;
+	int		 nreq;		/* requests read */
+	uint32_t	 msgid;		/* of the last request read */
+	char		 method[32];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read the next request; 0, or -1 at EOF. */
+static int
+srv_next(struct srv *s)
+{
+	msgpack_unpacked u;
+	msgpack_object	*a;
+	ssize_t		 n;
+	int		 rc;
+
+	msgpack_unpacked_init(&u);
+	while ((rc = msgpack_unpacker_next(&s->unp, &u)) ==
+	    MSGPACK_UNPACK_CONTINUE) {
+		msgpack_unpacker_reserve_buffer(&s->unp, 4096);
+		n = recv(s->fd, msgpack_unpacker_buffer(&s->unp),
+		    msgpack_unpacker_buffer_capacity(&s->unp), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			msgpack_unpacked_destroy(&u);
+			return -1;
+		}
+		if (s->nraw < sizeof(s->raw)) {
+			size_t k = (size_t)n < sizeof(s->raw) - s->nraw ?
+			    (size_t)n : sizeof(s->raw) - s->nraw;
+			memcpy(s->raw + s->nraw,
+			    msgpack_unpacker_buffer(&s->unp), k);
+			s->nraw += k;
+		}
+		msgpack_unpacker_buffer_consumed(&s->unp, (size_t)n);
+	}
+	if (rc != MSGPACK_UNPACK_SUCCESS) {
+		msgpack_unpacked_destroy(&u);
+		return -1;
+	}
+	a = u.data.via.array.ptr;
+	s->msgid = (uint32_t)a[1].via.u64;
+	snprintf(s->method, sizeof(s->method), "%.*s",
+	    (int)a[2].via.str.size, a[2].via.str.ptr);
+	s->nreq++;
+	msgpack_unpacked_destroy(&u);
+	return 0;
+}
+
+static void
+srv_send(struct srv *s, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = send(s->fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+ps(msgpack_packer *pk, const char *str)
+{
+	msgpack_pack_str(pk, strlen(str));
+	msgpack_pack_str_body(pk, str, strlen(str));
+}
+
+/* Start a response to msgid: [1, msgid, nil, <caller packs result>. */
+static void
+srv_begin(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t msgid)
+{
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_uint8(pk, 1);
+	msgpack_pack_uint32(pk, msgid);
+	msgpack_pack_nil(pk);
+}
+
+static void
+srv_end(struct srv *s, msgpack_sbuffer *sb)
+{
+	srv_send(s, sb->data, sb->size);
+	msgpack_sbuffer_destroy(sb);
+}
+
+static void
+srv_reply_str(struct srv *s, uint32_t msgid, const char *str)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	srv_begin(&sb, &pk, msgid);
+	ps(&pk, str);
+	srv_end(s, &sb);
+}
+
+static void
+srv_reply_error(struct srv *s, uint32_t msgid, const char *code,
+    const char *msg)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_uint8(&pk, 1);
+	msgpack_pack_uint32(&pk, msgid);
+	msgpack_pack_map(&pk, 2);
+	ps(&pk, "code");
+	ps(&pk, code);
+	ps(&pk, "message");
+	ps(&pk, msg);
+	msgpack_pack_nil(&pk);
+	srv_end(s, &sb);
+}
+
+/* A record map like the server's, for code (kind procedure). */
+static void
+pack_record(msgpack_packer *pk, const char *code, const char *status)
+{
+	msgpack_pack_map(pk, 13);
+	ps(pk, "code");
+	ps(pk, code);
+	ps(pk, "set");
+	ps(pk, "cms");
+	ps(pk, "kind");
+	ps(pk, "procedure");
+	ps(pk, "level");
+	msgpack_pack_int(pk, 2);
+	ps(pk, "short");
+	ps(pk, "Outside state ambulance serv");
+	ps(pk, "long");
+	ps(pk, "Ambulance service, outside state per mile, transport "
+	    "(medicaid only)");
+	ps(pk, "added");
+	ps(pk, "1984-01-01");
+	ps(pk, "terminated");
+	ps(pk, "2019-12-31");
+	ps(pk, "pricing");
+	msgpack_pack_array(pk, 2);
+	ps(pk, "00");
+	ps(pk, "11");
+	ps(pk, "tos");
+	msgpack_pack_array(pk, 1);
+	ps(pk, "D");
+	ps(pk, "anesthesia_units");
+	msgpack_pack_int(pk, 0);
+	ps(pk, "raw");
+	msgpack_pack_map(pk, 1);
+	ps(pk, "asc_date");
+	ps(pk, "170401  ");
+	ps(pk, "status");
+	ps(pk, status);
+}
+
+static void *
+srv_main(void *arg)
+{
+	struct srv	*s = arg;
+
+	s->fd = accept(s->lfd, NULL, NULL);
+	if (s->fd != -1) {
+		s->fn(s);
+		close(s->fd);
+	}
+	return NULL;
+}
+
+static void
+srv_start(struct srv *s, srv_fn fn)
+{
+	struct sockaddr_un sun;
+
+	memset(s, 0, sizeof(*s));
+	s->fn = fn;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/hcpcs-tc.XXXXXX");
+	if (mkdtemp(s->dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(s->path, sizeof(s->path), "%s/s.sock", s->dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, s->path, strlen(s->path) + 1);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s->lfd == -1 || bind(s->lfd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == -1 || listen(s->lfd, 4) == -1) {
+		perror("fake server");
+		exit(2);
+	}
+	msgpack_unpacker_init(&s->unp, 4096);
+	pthread_create(&s->th, NULL, srv_main, s);
+}
+
+static void
+srv_stop(struct srv *s)
+{
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+	msgpack_unpacker_destroy(&s->unp);
+	unlink(s->path);
+	rmdir(s->dir);
+}
+
+static struct hcpcs *
+client(struct srv *s, int timeout_ms)
+{
+	struct hcpcs_options o;
+	struct hcpcs	*c;
+
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.socket_path = s->path;
+	o.timeout_ms = timeout_ms;
+	c = hcpcs_connect(&o);
+	T_OK(c != NULL);
+	if (c == NULL)
+		exit(2);
+	T_EQ_INT(hcpcs_err(c), HCPCS_OK);
+	return c;
+}
+
+/* ---- scenarios ---- */
+
+static void
+sc_lookup(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	pack_record(&pk, "A0021", "terminated");
+	srv_end(s, &sb);
+	if (srv_next(s) == -1)	/* lookup of an unknown code */
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_nil(&pk);
+	srv_end(s, &sb);
+	while (srv_next(s) == 0)
+		;
+}
+
+static void
+test_lookup(void)
+{
+	/* [0, 1, "lookup", ["A0021", {"set": "cms", "as_of": "2020-01-01"}]] */
+	static const unsigned char want[] = {
+		0x94, 0x00, 0x01, 0xa6, 'l', 'o', 'o', 'k', 'u', 'p',
+		0x92, 0xa5, 'A', '0', '0', '2', '1',
+		0x82, 0xa3, 's', 'e', 't', 0xa3, 'c', 'm', 's',
+		0xa5, 'a', 's', '_', 'o', 'f',
+		0xaa, '2', '0', '2', '0', '-', '0', '1', '-', '0', '1',
+	};
+	struct hcpcs_query q;
+	struct hcpcs_record *r;
+	struct hcpcs	*c;
+	struct srv	 s;
+
+	srv_start(&s, sc_lookup);
+	c = client(&s, 5000);
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.set = "cms";
+	q.as_of = "2020-01-01";
+	q.limit = 7;		/* search-only: not sent by lookup */
+	T_EQ_INT(hcpcs_lookup(c, "A0021", &q, &r), 1);
+	T_EQ_INT(s.nraw, sizeof(want));
+	T_OK(s.nraw == sizeof(want) && memcmp(s.raw, want, sizeof(want)) == 0);
+	T_OK(r != NULL);
+	if (r != NULL) {
+		T_EQ_STR(r->code, "A0021");
+		T_EQ_STR(r->set, "cms");
+		T_EQ_STR(r->kind, "procedure");
+		T_EQ_INT(r->level, 2);
+		T_EQ_STR(r->short_desc, "Outside state ambulance serv");
+		T_EQ_STR(r->added, "1984-01-01");
+		T_OK(r->effective == NULL);
+		T_EQ_STR(r->terminated, "2019-12-31");
+		T_EQ_INT(r->npricing, 2);
+		T_EQ_STR(r->pricing[1], "11");
+		T_EQ_INT(r->ntos, 1);
+		T_EQ_STR(r->tos[0], "D");
+		T_EQ_INT(r->nxref, 0);
+		T_EQ_INT(r->anesthesia_units, 0);
+		T_EQ_INT(r->nraw, 1);
+		T_EQ_STR(r->raw_keys[0], "asc_date");
+		T_EQ_STR(r->raw_values[0], "170401  ");
+		T_EQ_STR(r->status, "terminated");
+	}
+	T_EQ_INT(hcpcs_lookup(c, "A9999", NULL, &r), 0);
+	T_OK(r == NULL);
+	T_EQ_INT(hcpcs_err(c), HCPCS_OK);
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+/* Read three requests before answering any; answer byte by byte. */
+static void
+sc_pipeline(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+	uint32_t	ids[3];
+	size_t		i;
+	int		k;
+
+	for (k = 0; k < 3; k++) {
+		if (srv_next(s) == -1)
+			return;
+		ids[k] = s->msgid;
+	}
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	for (k = 0; k < 3; k++) {
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_uint8(&pk, 1);
+		msgpack_pack_uint32(&pk, ids[k]);
+		msgpack_pack_nil(&pk);
+		if (k == 1) {
+			msgpack_pack_array(&pk, 3);
+			pack_record(&pk, "A0021", "active");
+			msgpack_pack_nil(&pk);
+			pack_record(&pk, "B4034", "active");
+		} else
+			ps(&pk, "pong");
+	}
+	for (i = 0; i < sb.size; i++)
+		srv_send(s, sb.data + i, 1);
+	msgpack_sbuffer_destroy(&sb);
+	while (srv_next(s) == 0)
+		;
+}
+
+static void
+test_pipeline(void)
+{
+	static const char *const codes[] = { "A0021", "ZZZZZ", "B4034" };
+	/* [] pre-encoded */
+	static const unsigned char empty[] = { 0x90 };
+	struct hcpcs_value *v;
+	struct hcpcs_record **recs;
+	struct hcpcs	*c;
+	struct srv	 s;
+
+	srv_start(&s, sc_pipeline);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_append(c, "ping", empty, sizeof(empty)), 0);
+	T_EQ_INT(hcpcs_appendf(c, "lookup_many", "aq", codes, (size_t)3,
+	    (const struct hcpcs_query *)NULL), 0);
+	T_EQ_INT(hcpcs_appendf(c, "ping", ""), 0);
+	T_EQ_INT(hcpcs_pending(c), 3);
+	/* A typed call now would read someone else's reply. */
+	T_EQ_INT(hcpcs_search(c, "x", NULL, &recs), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_OTHER);
+	hcpcs_free(c);
+	srv_stop(&s);
+
+	srv_start(&s, sc_pipeline);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_append(c, "ping", "\x91", 1), -1);	/* truncated */
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_OTHER);
+	hcpcs_free(c);
+	srv_stop(&s);
+
+	srv_start(&s, sc_pipeline);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_append(c, "ping", empty, sizeof(empty)), 0);
+	T_EQ_INT(hcpcs_appendf(c, "lookup_many", "aq", codes, (size_t)3,
+	    (const struct hcpcs_query *)NULL), 0);
+	T_EQ_INT(hcpcs_appendf(c, "ping", ""), 0);
+	T_EQ_INT(hcpcs_get_reply(c, &v), 0);
+	T_OK(v != NULL && v->type == HCPCS_T_STR && strcmp(v->s, "pong") == 0);
+	hcpcs_value_free(v);
+	T_EQ_INT(hcpcs_get_reply(c, &v), 0);
+	T_OK(v != NULL && v->type == HCPCS_T_ARRAY && v->n == 3);
+	if (v != NULL && v->n == 3) {
+		T_EQ_INT(v->elems[1].type, HCPCS_T_NIL);
+		T_EQ_STR(hcpcs_value_get(&v->elems[2], "code")->s, "B4034");
+		T_EQ_INT(hcpcs_value_get(&v->elems[0], "level")->i, 2);
+		T_OK(hcpcs_value_get(&v->elems[0], "nope") == NULL);
+	}
+	hcpcs_value_free(v);
+	T_EQ_INT(hcpcs_pending(c), 1);
+	T_EQ_INT(hcpcs_get_reply(c, NULL), 0);
+	T_EQ_INT(hcpcs_pending(c), 0);
+	T_EQ_INT(s.nreq, 3);
+	T_EQ_INT(hcpcs_get_reply(c, &v), -1);	/* nothing pending */
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_OTHER);
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+/* Every request gets an immediate 1 KiB reply. */
+static void
+sc_flood(struct srv *s)
+{
+	char	big[1024];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	while (srv_next(s) == 0)
+		srv_reply_str(s, s->msgid, big);
+}
+
+/*
+ * 20,000 requests queued before the first read: the server's replies
+ * fill the socket while the client still writes, which deadlocks a
+ * client that only reads after writing everything.
+ */
+static void
+test_long_pipeline(void)
+{
+	struct hcpcs_value *v;
+	struct hcpcs	*c;
+	struct srv	 s;
+	int		 i, bad = 0;
+
+	srv_start(&s, sc_flood);
+	c = client(&s, 10000);
+	for (i = 0; i < 20000; i++)
+		if (hcpcs_appendf(c, "ping", "") == -1)
+			bad++;
+	for (i = 0; i < 20000; i++) {
+		if (hcpcs_get_reply(c, &v) == -1) {
+			bad++;
+			break;
+		}
+		if (v->type != HCPCS_T_STR || v->len != 1023)
+			bad++;
+		hcpcs_value_free(v);
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(hcpcs_err(c), HCPCS_OK);
+	hcpcs_free(c);
+	srv_stop(&s);
+	T_EQ_INT(s.nreq, 20000);
+}
+
+static void
+sc_errors(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	if (srv_next(s) == -1)
+		return;
+	srv_reply_error(s, s->msgid, "invalid_code", "not a code: \"12\"");
+	if (srv_next(s) == -1)
+		return;
+	srv_reply_str(s, s->msgid, "pong");
+	if (srv_next(s) == -1)	/* validate */
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 5);
+	ps(&pk, "valid");
+	msgpack_pack_false(&pk);
+	ps(&pk, "code");
+	ps(&pk, "G0503");
+	ps(&pk, "status");
+	ps(&pk, "terminated");
+	ps(&pk, "reason");
+	ps(&pk, "terminated");
+	ps(&pk, "set");
+	ps(&pk, "cms");
+	srv_end(s, &sb);
+	if (srv_next(s) == -1)	/* then the server goes away */
+		return;
+}
+
+static void
+test_errors(void)
+{
+	struct hcpcs_classification *k;
+	struct hcpcs_validation *val;
+	struct hcpcs	*c;
+	struct srv	 s;
+	long long	 t0;
+
+	srv_start(&s, sc_errors);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_classify(c, "12", &k), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_SERVER);
+	T_EQ_STR(hcpcs_server_error_code(c), "invalid_code");
+	T_EQ_STR(hcpcs_server_error_message(c), "not a code: \"12\"");
+	T_EQ_STR(hcpcs_errstr(c), "invalid_code: not a code: \"12\"");
+	/* Not sticky: the next call works and clears it. */
+	T_EQ_INT(hcpcs_ping(c), 0);
+	T_EQ_INT(hcpcs_err(c), HCPCS_OK);
+	T_OK(hcpcs_server_error_code(c) == NULL);
+	T_EQ_INT(hcpcs_validate(c, "g0503", "2019-06-01", NULL, &val), 0);
+	T_EQ_INT(val->valid, 0);
+	T_EQ_STR(val->reason, "terminated");
+	T_EQ_STR(val->status, "terminated");
+	T_EQ_STR(val->set, "cms");
+	/* The server reads this one and closes: EOF, and it sticks. */
+	T_EQ_INT(hcpcs_ping(c), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_EOF);
+	t0 = now_ms();
+	T_EQ_INT(hcpcs_ping(c), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_EOF);
+	T_EQ_INT(hcpcs_appendf(c, "ping", ""), -1);
+	T_OK(now_ms() - t0 < 100);
+	T_EQ_STR(hcpcs_strerror(HCPCS_ERR_EOF), "connection closed by server");
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+/* Reads requests and never answers, until the client leaves. */
+static void
+sc_silent(struct srv *s)
+{
+	while (srv_next(s) == 0)
+		;
+}
+
+static void
+test_timeout(void)
+{
+	struct hcpcs_info *inf;
+	struct hcpcs	*c;
+	struct srv	 s;
+	long long	 t0, dt;
+
+	srv_start(&s, sc_silent);
+	c = client(&s, 200);
+	t0 = now_ms();
+	T_EQ_INT(hcpcs_info(c, &inf), -1);
+	dt = now_ms() - t0;
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_TIMEOUT);
+	T_OK(dt >= 190 && dt < 3000);
+	T_OK(strstr(hcpcs_errstr(c), "200 ms") != NULL);
+	/* Sticky: fails at once. */
+	t0 = now_ms();
+	T_EQ_INT(hcpcs_ping(c), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_TIMEOUT);
+	T_OK(now_ms() - t0 < 100);
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+static void
+sc_garbage(struct srv *s)
+{
+	if (srv_next(s) == 0)
+		srv_send(s, "\xc1\xc1\xc1", 3);	/* 0xc1: never used */
+	sc_silent(s);
+}
+
+static void
+sc_wrong_msgid(struct srv *s)
+{
+	if (srv_next(s) == 0)
+		srv_reply_str(s, s->msgid + 5, "pong");
+	sc_silent(s);
+}
+
+static void
+sc_not_response(struct srv *s)
+{
+	if (srv_next(s) == 0)
+		srv_send(s, "\xa4pong", 5);	/* a bare string */
+	sc_silent(s);
+}
+
+static void
+test_protocol(void)
+{
+	static const srv_fn fns[] = {
+		sc_garbage, sc_wrong_msgid, sc_not_response
+	};
+	struct hcpcs	*c;
+	struct srv	 s;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		srv_start(&s, fns[i]);
+		c = client(&s, 2000);
+		T_EQ_INT(hcpcs_ping(c), -1);
+		T_EQ_INT(hcpcs_err(c), HCPCS_ERR_PROTOCOL);
+		T_EQ_INT(hcpcs_ping(c), -1);
+		T_EQ_INT(hcpcs_err(c), HCPCS_ERR_PROTOCOL);
+		hcpcs_free(c);
+		srv_stop(&s);
+	}
+}
+
+static void
+sc_typed(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	/* search */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_array(&pk, 2);
+	pack_record(&pk, "A0021", "active");
+	pack_record(&pk, "A0080", "active");
+	srv_end(s, &sb);
+	/* info */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 5);
+	ps(&pk, "version");
+	ps(&pk, "0.1.0");
+	ps(&pk, "started_at");
+	ps(&pk, "2026-01-02T03:04:05Z");
+	ps(&pk, "generation");
+	msgpack_pack_int(&pk, 1);
+	ps(&pk, "sets");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 7);
+	ps(&pk, "name");
+	ps(&pk, "cms");
+	ps(&pk, "format");
+	ps(&pk, "cms-anweb");
+	ps(&pk, "path");
+	ps(&pk, "/data/x.txt");
+	ps(&pk, "records");
+	msgpack_pack_int(&pk, 6710);
+	ps(&pk, "modifiers");
+	msgpack_pack_int(&pk, 369);
+	ps(&pk, "loaded_at");
+	ps(&pk, "2026-01-02T03:04:05Z");
+	ps(&pk, "sha256");
+	ps(&pk, "e7f6");
+	ps(&pk, "last_reload");
+	msgpack_pack_map(&pk, 3);
+	ps(&pk, "ok");
+	msgpack_pack_true(&pk);
+	ps(&pk, "at");
+	msgpack_pack_nil(&pk);
+	ps(&pk, "error");
+	msgpack_pack_nil(&pk);
+	srv_end(s, &sb);
+	/* reload */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 3);
+	ps(&pk, "ok");
+	msgpack_pack_false(&pk);
+	ps(&pk, "generation");
+	msgpack_pack_int(&pk, 1);
+	ps(&pk, "error");
+	ps(&pk, "cms: x.txt: no such file");
+	srv_end(s, &sb);
+	/* classify */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 6);
+	ps(&pk, "code");
+	ps(&pk, "0001U");
+	ps(&pk, "system");
+	ps(&pk, "CPT");
+	ps(&pk, "level");
+	msgpack_pack_int(&pk, 1);
+	ps(&pk, "category");
+	ps(&pk, "PLA");
+	ps(&pk, "kind");
+	ps(&pk, "procedure");
+	ps(&pk, "maintainer");
+	ps(&pk, "AMA");
+	srv_end(s, &sb);
+	sc_silent(s);
+}
+
+static void
+test_typed(void)
+{
+	struct hcpcs_classification *k;
+	struct hcpcs_record **recs;
+	struct hcpcs_reload *rl;
+	struct hcpcs_info *inf;
+	struct hcpcs_query q;
+	struct hcpcs	*c;
+	struct srv	 s;
+	/* [0, 1, "search", ["amb", {"limit": 2, "include_terminated": true}]] */
+	static const unsigned char want[] = {
+		0x94, 0x00, 0x01, 0xa6, 's', 'e', 'a', 'r', 'c', 'h',
+		0x92, 0xa3, 'a', 'm', 'b', 0x82,
+		0xa5, 'l', 'i', 'm', 'i', 't', 0x02,
+		0xb2, 'i', 'n', 'c', 'l', 'u', 'd', 'e', '_', 't', 'e', 'r',
+		'm', 'i', 'n', 'a', 't', 'e', 'd', 0xc3,
+	};
+
+	srv_start(&s, sc_typed);
+	c = client(&s, 5000);
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.limit = 2;
+	q.include_terminated = 1;
+	T_EQ_INT(hcpcs_search(c, "amb", &q, &recs), 2);
+	T_OK(s.nraw == sizeof(want) && memcmp(s.raw, want, sizeof(want)) == 0);
+	T_EQ_STR(recs[0]->code, "A0021");
+	T_EQ_STR(recs[1]->code, "A0080");
+	T_EQ_INT(hcpcs_info(c, &inf), 0);
+	T_EQ_STR(inf->version, "0.1.0");
+	T_EQ_INT(inf->generation, 1);
+	T_EQ_INT(inf->nsets, 1);
+	T_EQ_STR(inf->sets[0].name, "cms");
+	T_EQ_STR(inf->sets[0].format, "cms-anweb");
+	T_EQ_INT(inf->sets[0].records, 6710);
+	T_EQ_INT(inf->sets[0].modifiers, 369);
+	T_EQ_INT(inf->last_reload.ok, 1);
+	T_OK(inf->last_reload.at == NULL);
+	T_EQ_INT(hcpcs_reload(c, &rl), 0);
+	T_EQ_INT(rl->ok, 0);
+	T_EQ_STR(rl->error, "cms: x.txt: no such file");
+	T_EQ_INT(hcpcs_classify(c, "0001u", &k), 0);
+	T_EQ_STR(k->system, "CPT");
+	T_EQ_INT(k->level, 1);
+	T_EQ_STR(k->category, "PLA");
+	T_OK(k->section == NULL);
+	T_EQ_STR(k->maintainer, "AMA");
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+static void
+test_connect(void)
+{
+	struct hcpcs_options o;
+	struct hcpcs	*c;
+	struct srv	 s;
+
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.socket_path = "/nonexistent/hcpcsd.sock";
+	c = hcpcs_connect(&o);
+	T_OK(c != NULL);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_IO);
+	T_EQ_STR(hcpcs_errstr(c),
+	    "connect /nonexistent/hcpcsd.sock: No such file or directory");
+	T_EQ_INT(hcpcs_ping(c), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_IO);
+	hcpcs_free(c);
+
+	o.size = 0;
+	c = hcpcs_connect(&o);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_OTHER);
+	hcpcs_free(c);
+
+	/* NULL options: $HCPCSD_SOCKET. */
+	srv_start(&s, sc_errors);
+	setenv("HCPCSD_SOCKET", s.path, 1);
+	c = hcpcs_connect(NULL);
+	T_EQ_INT(hcpcs_err(c), HCPCS_OK);
+	unsetenv("HCPCSD_SOCKET");
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+int
+main(void)
+{
+	test_lookup();
+	test_pipeline();
+	test_long_pipeline();
+	test_errors();
+	test_timeout();
+	test_protocol();
+	test_typed();
+	test_connect();
+	return t_done();
+}
