@@ -24,7 +24,8 @@ struct snapshot;
 struct snapshot_rec {
 	const struct record *rec;
 	const char	*set;		/* the set's name */
-	int		 level;		/* 1, 2, 3 (from classify) */
+	unsigned	 set_index;	/* its position in config order */
+	int		 level;		/* 1, 2, 3 (from classify), 0 unknown */
 	/*
 	 * MessagePack map: header counting every key including "status",
 	 * then every key/value but "status", which the caller appends
@@ -52,22 +53,53 @@ struct snapshot_set_info {
  */
 struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
 
-/* Drop a reference; the last one frees. */
+/*
+ * One loaded set handed to snapshot_build_sets: the part of
+ * snapshot_build that does not read files, so tests can index record
+ * sets they built by hand.
+ */
+struct snapshot_src {
+	const char	*name;
+	const char	*format;	/* conf_format_name() */
+	const char	*path;
+	struct record_set rs;		/* taken over by snapshot_build_sets */
+	time_t		 loaded_at;
+	char		 sha256[65];
+};
+
+/*
+ * Index n loaded sets (config order).  Takes over every src[i].rs, on
+ * success and on failure alike (they are then emptied); copies the
+ * strings.  Returns a snapshot holding one reference (generation 0
+ * until published), or NULL with err set when out of memory.
+ */
+struct snapshot	*snapshot_build_sets(struct snapshot_src *, size_t n,
+		    char *err, size_t errlen);
+
+/* Drop a reference; the last one frees.  NULL is ignored. */
 void		 snapshot_release(struct snapshot *);
 
 /*
  * Make s the current snapshot (taking over the caller's reference) and
- * release the previous one; s->generation becomes previous + 1.
+ * release the previous one; s->generation becomes previous + 1 (the
+ * first is 1).  NULL clears the current snapshot (shutdown), and
+ * generations keep counting up from where they were.
  */
 void		 snapshot_publish(struct snapshot *);
 
-/* A new reference to the current snapshot, or NULL before the first. */
+/*
+ * A new reference to the current snapshot (caller owns it: release it
+ * when done; records borrowed from it are valid until then), or NULL
+ * before the first publish.  Safe against a concurrent publish.
+ */
 struct snapshot	*snapshot_acquire(void);
 
 uint64_t	 snapshot_generation(const struct snapshot *);
 size_t		 snapshot_nsets(const struct snapshot *);
+/* Records (procedures and modifiers) over all sets. */
+size_t		 snapshot_nrecs(const struct snapshot *);
 const struct snapshot_set_info *snapshot_set(const struct snapshot *, size_t);
-/* Index of the named set, or -1. */
+/* Index of the named set (name and its length), or -1. */
 int		 snapshot_set_index(const struct snapshot *, const char *,
 		    size_t);
 
@@ -81,7 +113,10 @@ const struct snapshot_rec *snapshot_find(const struct snapshot *, int set,
 /* "active", or "terminated" when the record's TERM DT is before as_of. */
 const char	*snapshot_status(const struct record *, uint32_t as_of);
 
-/* The encoded "status" key and value for as_of. */
+/*
+ * The encoded "status" key and value for as_of: static bytes, append
+ * them after a record's enc to complete its map.
+ */
 void		 snapshot_status_kv(const struct record *, uint32_t as_of,
 		    const unsigned char **kv, size_t *kvlen);
 
@@ -94,12 +129,21 @@ struct snapshot_search {
 	size_t		 limit;
 };
 
+/* Query words beyond this many are ignored. */
+#define SNAPSHOT_SEARCH_MAX_TOKENS	16
+
 /*
  * Search: every whitespace-separated query word must prefix-match
  * (case-insensitively) a word of the record's descriptors or its code,
- * in any order.  Results in code order, exact code first.  Writes at
- * most q->limit pointers to out and returns how many; *total (if not
- * NULL) gets the count of all matches.  Allocates nothing.
+ * in any order.  A descriptor word is a run of ASCII letters and
+ * digits of the short, medium or long descriptor, so a query word
+ * holding punctuation ("x-ray") can match only a code prefix.  Only
+ * the first SNAPSHOT_SEARCH_MAX_TOKENS query words count.  Records
+ * whose code equals a query word come first, then code order, then
+ * set order.  Writes at most q->limit pointers to out (borrowed from
+ * s, valid until it is released) and returns how many; *total (if not
+ * NULL) gets the count of all matches.  Allocates nothing; safe to run
+ * from several threads at once.
  */
 size_t		 snapshot_search(const struct snapshot *,
 		    const struct snapshot_search *,

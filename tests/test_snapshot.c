@@ -1,0 +1,771 @@
+/*
+ * test_snapshot.c: snapshot indexes, search, pre-encoded maps and
+ * publishing, on hand-built record sets (snapshot_build_sets), then
+ * snapshot_build over the real CMS 2020 file when it is present.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "t.h"
+#include "conf.h"
+#include "load.h"
+#include "record.h"
+#include "sha256.h"
+#include "snapshot.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A long descriptor in the style of G0503's (the real one is 1,251). */
+static const char *g0503_long =
+    "Psychiatric collaborative care model (psychiatric COCM), first 70 "
+    "minutes in the first calendar month of behavioral health care "
+    "manager activities, in consultation with a psychiatric consultant, "
+    "and directed by the treating physician or other qualified health "
+    "care professional, with the following required elements: outreach "
+    "to and engagement in treatment of a patient directed by the treating "
+    "physician or other qualified health care professional; initial "
+    "assessment of the patient, including administration of validated "
+    "rating scales, with the development of an individualized treatment "
+    "plan; review by the psychiatric consultant with modifications of the "
+    "plan if recommended; entering patient in a registry and tracking "
+    "patient follow-up and progress using the registry, with appropriate "
+    "documentation, and participation in weekly caseload consultation "
+    "with the psychiatric consultant; and provision of brief "
+    "interventions using evidence-based techniques such as behavioral "
+    "activation, motivational interviewing, and other focused treatment "
+    "strategies";
+
+static struct record *
+add(struct record_set *rs, const char *code, enum record_kind kind,
+    const char *shrt, const char *lng)
+{
+	struct record	*r;
+
+	r = record_set_add(rs);
+	if (r == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	snprintf(r->code, sizeof(r->code), "%s", code);
+	r->kind = kind;
+	if (shrt != NULL)
+		r->short_desc = record_strndup(rs, shrt, strlen(shrt));
+	if (lng != NULL)
+		r->long_desc = record_strndup(rs, lng, strlen(lng));
+	return r;
+}
+
+static const char *
+dup(struct record_set *rs, const char *s)
+{
+	return record_strndup(rs, s, strlen(s));
+}
+
+/*
+ * Two sets: "hcpcs" and "local".  J1100 is in both (different text);
+ * G0503 is terminated 20171231.
+ */
+static struct snapshot *
+fixture(void)
+{
+	struct snapshot_src src[2];
+	struct snapshot	*s;
+	struct record	*r;
+	char		 err[256];
+
+	memset(src, 0, sizeof(src));
+	src[0].name = "hcpcs";
+	src[0].format = "cms-anweb";
+	src[0].path = "/data/hcpcs.txt";
+	src[0].loaded_at = 1000;
+	snprintf(src[0].sha256, sizeof(src[0].sha256), "%064d", 0);
+	src[1].name = "local";
+	src[1].format = "delimited";
+	src[1].path = "/data/local.csv";
+	src[1].loaded_at = 2000;
+	record_set_init(&src[0].rs);
+	record_set_init(&src[1].rs);
+
+	add(&src[0].rs, "GA", RECORD_MODIFIER, "Waiver of liability stmt",
+	    "Waiver of liability statement issued as required by payer "
+	    "policy, individual case");
+	r = add(&src[0].rs, "K0010", RECORD_PROCEDURE,
+	    "Stnd wght frame power whlchr",
+	    "Standard - weight frame motorized/power wheelchair");
+	r->added = 19840101;
+	r = add(&src[0].rs, "E1161", RECORD_PROCEDURE,
+	    "Manual adult wc w tiltinspac",
+	    "Manual adult size wheelchair, includes tilt in space");
+	add(&src[0].rs, "J1100", RECORD_PROCEDURE,
+	    "Dexamethasone sodium phos",
+	    "Injection, dexamethasone sodium phosphate, 1 mg");
+	add(&src[0].rs, "J1110", RECORD_PROCEDURE,
+	    "Inj dihydroergotamine mesylt",
+	    "Injection, dihydroergotamine mesylate, per 1 mg");
+	add(&src[0].rs, "J1120", RECORD_PROCEDURE, "Acetazolamid sodium inj",
+	    "Injection, acetazolamide sodium, up to 500 mg");
+	r = add(&src[0].rs, "G0503", RECORD_PROCEDURE,
+	    "1st psyc collab care mgmt", g0503_long);
+	r->medium_desc = dup(&src[0].rs, "Psych collab care first month");
+	r->added = 20170101;
+	r->effective = 20180101;
+	r->terminated = 20171231;
+	r->action = dup(&src[0].rs, "D");
+	r->coverage = dup(&src[0].rs, "C");
+	r->pricing[0] = dup(&src[0].rs, "13");
+	r->mult_pricing = dup(&src[0].rs, "A");
+	r->xref[0] = dup(&src[0].rs, "99493");
+	r->asc_date = 0;
+	r->betos = dup(&src[0].rs, "M5D");
+	r->tos[0] = dup(&src[0].rs, "1");
+	r->tos[1] = NULL;
+	r->tos[2] = dup(&src[0].rs, "9");
+	r->anesthesia_units = 0;
+	r->raw[0].field = "asc_date";
+	r->raw[0].value = dup(&src[0].rs, "170401  ");
+	r->nraw = 1;
+
+	add(&src[1].rs, "J1100", RECORD_PROCEDURE, "Local dexamethasone",
+	    "Local dexamethasone kit");
+	add(&src[1].rs, "A9999", RECORD_PROCEDURE, "See J1110",
+	    "Miscellaneous, see J1110 for details");
+	add(&src[1].rs, "Z9999", RECORD_PROCEDURE, "Local wheelchair widget",
+	    NULL);
+
+	s = snapshot_build_sets(src, NELEM(src), err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "snapshot_build_sets: %s\n", err);
+		exit(1);
+	}
+	T_EQ_INT(src[0].rs.nrecs, 0);	/* taken over */
+	return s;
+}
+
+static void
+check_info(const struct snapshot *s)
+{
+	const struct snapshot_set_info *si;
+
+	T_EQ_INT(snapshot_nsets(s), 2);
+	T_EQ_INT(snapshot_nrecs(s), 10);
+	si = snapshot_set(s, 0);
+	T_EQ_STR(si->name, "hcpcs");
+	T_EQ_STR(si->format, "cms-anweb");
+	T_EQ_STR(si->path, "/data/hcpcs.txt");
+	T_EQ_INT(si->records, 6);
+	T_EQ_INT(si->modifiers, 1);
+	T_EQ_INT(si->loaded_at, 1000);
+	T_EQ_INT(strlen(si->sha256), 64);
+	si = snapshot_set(s, 1);
+	T_EQ_STR(si->name, "local");
+	T_EQ_INT(si->records, 3);
+	T_EQ_INT(si->modifiers, 0);
+	T_OK(snapshot_set(s, 2) == NULL);
+	T_EQ_INT(snapshot_set_index(s, "local", 5), 1);
+	T_EQ_INT(snapshot_set_index(s, "hcpcsX", 5), 0);
+	T_EQ_INT(snapshot_set_index(s, "hcpcs", 4), -1);
+	T_EQ_INT(snapshot_set_index(s, "nope", 4), -1);
+}
+
+static void
+check_find(const struct snapshot *s)
+{
+	const struct snapshot_rec *sr;
+
+	sr = snapshot_find(s, -1, "J1100");
+	T_OK(sr != NULL);
+	if (sr != NULL) {
+		T_EQ_STR(sr->set, "hcpcs");
+		T_EQ_INT(sr->set_index, 0);
+		T_EQ_STR(sr->rec->short_desc, "Dexamethasone sodium phos");
+		T_EQ_INT(sr->level, 2);
+	}
+	sr = snapshot_find(s, 1, "J1100");
+	T_OK(sr != NULL);
+	if (sr != NULL) {
+		T_EQ_STR(sr->set, "local");
+		T_EQ_STR(sr->rec->short_desc, "Local dexamethasone");
+	}
+	sr = snapshot_find(s, -1, "Z9999");
+	T_OK(sr != NULL && sr->set_index == 1 && sr->level == 3);
+	T_OK(snapshot_find(s, 0, "Z9999") == NULL);
+	T_OK(snapshot_find(s, 1, "K0010") == NULL);
+	T_OK(snapshot_find(s, -1, "J1101") == NULL);
+	T_OK(snapshot_find(s, -1, "A0000") == NULL);
+	T_OK(snapshot_find(s, -1, "ZZZZZ") == NULL);
+	T_OK(snapshot_find(s, 5, "J1100") == NULL);
+	sr = snapshot_find(s, -1, "GA");
+	T_OK(sr != NULL && sr->rec->kind == RECORD_MODIFIER);
+}
+
+/* Search and return "CODE/set CODE/set ..." (set as its index). */
+static const char *
+search(const struct snapshot *s, const char *text, int set, int incl,
+    uint32_t as_of, size_t limit, size_t *total)
+{
+	static char	 buf[1024];
+	const struct snapshot_rec *out[64];
+	struct snapshot_search q;
+	size_t		 n, i, len = 0;
+
+	memset(&q, 0, sizeof(q));
+	q.text = text;
+	q.textlen = strlen(text);
+	q.set = set;
+	q.include_terminated = incl;
+	q.as_of = as_of;
+	q.limit = limit;
+	n = snapshot_search(s, &q, out, total);
+	buf[0] = '\0';
+	for (i = 0; i < n && len < sizeof(buf) - 16; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s/%u",
+		    i > 0 ? " " : "", out[i]->rec->code, out[i]->set_index);
+	return buf;
+}
+
+static void
+check_search(const struct snapshot *s)
+{
+	size_t		 total;
+	char		 many[256];
+	int		 i;
+
+	/* Prefixes of words, any order, any case. */
+	T_EQ_STR(search(s, "pow wheel", -1, 0, 20200101, 20, &total),
+	    "K0010/0");
+	T_EQ_INT(total, 1);
+	T_EQ_STR(search(s, "WHEELchair   Power", -1, 0, 20200101, 20, &total),
+	    "K0010/0");
+	T_EQ_STR(search(s, "wheel", -1, 0, 20200101, 20, &total),
+	    "E1161/0 K0010/0 Z9999/1");
+	T_EQ_INT(total, 3);
+	T_EQ_STR(search(s, "tilt man", -1, 0, 20200101, 20, &total),
+	    "E1161/0");
+	/* A word must start with the token, not merely contain it. */
+	T_EQ_STR(search(s, "heelchair", -1, 0, 20200101, 20, &total), "");
+	T_EQ_INT(total, 0);
+	/* "whlchr" is only in K0010's short descriptor. */
+	T_EQ_STR(search(s, "whlchr", -1, 0, 20200101, 20, &total), "K0010/0");
+	/* Punctuation separates words: "motorized/power". */
+	T_EQ_STR(search(s, "motorized", -1, 0, 20200101, 20, &total),
+	    "K0010/0");
+
+	/* Code prefixes, and a set filter. */
+	/* A9999 matches by its word "J1110". */
+	T_EQ_STR(search(s, "j11", -1, 0, 20200101, 20, &total),
+	    "A9999/1 J1100/0 J1100/1 J1110/0 J1120/0");
+	T_EQ_INT(total, 5);
+	T_EQ_STR(search(s, "j11", 1, 0, 20200101, 20, &total),
+	    "A9999/1 J1100/1");
+	T_EQ_STR(search(s, "J11 injection", -1, 0, 20200101, 20, &total),
+	    "J1100/0 J1110/0 J1120/0");
+	T_EQ_STR(search(s, "J11 injection", -1, 0, 20200101, 2, &total),
+	    "J1100/0 J1110/0");
+	T_EQ_INT(total, 3);
+	T_EQ_STR(search(s, "J11 injection", -1, 0, 20200101, 0, &total), "");
+	T_EQ_INT(total, 3);
+
+	/* An exact code first, before the code-ordered rest. */
+	T_EQ_STR(search(s, "j1110", -1, 0, 20200101, 20, &total),
+	    "J1110/0 A9999/1");
+	T_EQ_INT(total, 2);
+	T_EQ_STR(search(s, "j1110", -1, 0, 20200101, 1, &total), "J1110/0");
+	T_EQ_INT(total, 2);
+
+	/* Terminated records: G0503's TERM DT is 20171231. */
+	T_EQ_STR(search(s, "psychiatric", -1, 0, 20200101, 20, &total), "");
+	T_EQ_INT(total, 0);
+	T_EQ_STR(search(s, "psychiatric", -1, 1, 20200101, 20, &total),
+	    "G0503/0");
+	T_EQ_STR(search(s, "psychiatric", -1, 0, 20171231, 20, &total),
+	    "G0503/0");
+	T_EQ_STR(search(s, "psychiatric", -1, 0, 20180101, 20, &total), "");
+	T_EQ_STR(search(s, "motivational strategies COCM", -1, 1, 20200101,
+	    20, &total), "G0503/0");
+
+	/* Nothing to search for, or nothing found. */
+	T_EQ_STR(search(s, "", -1, 1, 20200101, 20, &total), "");
+	T_EQ_INT(total, 0);
+	T_EQ_STR(search(s, "  \t ", -1, 1, 20200101, 20, &total), "");
+	T_EQ_STR(search(s, "zzz", -1, 1, 20200101, 20, &total), "");
+	T_EQ_STR(search(s, "wheel zzz", -1, 1, 20200101, 20, &total), "");
+	T_EQ_STR(search(s, "j1100x", -1, 1, 20200101, 20, &total), "");
+
+	/* Tokens past SNAPSHOT_SEARCH_MAX_TOKENS are ignored. */
+	snprintf(many, sizeof(many), "wheel");
+	for (i = 1; i < SNAPSHOT_SEARCH_MAX_TOKENS; i++)
+		strcat(many, " whe");
+	strcat(many, " zzz");
+	T_EQ_STR(search(s, many, -1, 0, 20200101, 20, &total),
+	    "E1161/0 K0010/0 Z9999/1");
+
+	/* Embedded NUL and high bytes match nothing and read nothing. */
+	{
+		struct snapshot_search q;
+		const struct snapshot_rec *out[4];
+
+		memset(&q, 0, sizeof(q));
+		q.text = "J1\0\0\0\0\0\0x";
+		q.textlen = 9;
+		q.set = -1;
+		q.limit = 4;
+		T_EQ_INT(snapshot_search(s, &q, out, &total), 0);
+		q.text = "\xc3\xa9";
+		q.textlen = 2;
+		T_EQ_INT(snapshot_search(s, &q, out, NULL), 0);
+	}
+}
+
+static int
+obj_is(const msgpack_object *o, const char *str)
+{
+	return o->type == MSGPACK_OBJECT_STR &&
+	    o->via.str.size == strlen(str) &&
+	    memcmp(o->via.str.ptr, str, o->via.str.size) == 0;
+}
+
+static const msgpack_object *
+map_get(const msgpack_object *m, const char *key)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < m->via.map.size; i++)
+		if (obj_is(&m->via.map.ptr[i].key, key))
+			return &m->via.map.ptr[i].val;
+	return NULL;
+}
+
+/*
+ * Decode sr's map with the status for as_of; check its keys in order.
+ * Decoded strings point into the static buffer: valid until the next
+ * call.
+ */
+static void
+check_map(const struct snapshot_rec *sr, uint32_t as_of,
+    const char *const *keys, size_t nkeys, msgpack_unpacked *u)
+{
+	const unsigned char *kv;
+	static unsigned char buf[4096];
+	size_t		 kvlen, off = 0, i;
+
+	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
+	T_OK(sr->enclen + kvlen <= sizeof(buf));
+	if (sr->enclen + kvlen > sizeof(buf))
+		return;
+	memcpy(buf, sr->enc, sr->enclen);
+	memcpy(buf + sr->enclen, kv, kvlen);
+	msgpack_unpacked_init(u);
+	T_EQ_INT(msgpack_unpack_next(u, (const char *)buf, sr->enclen + kvlen,
+	    &off), MSGPACK_UNPACK_SUCCESS);
+	T_EQ_INT(off, sr->enclen + kvlen);	/* nothing left over */
+	T_EQ_INT(u->data.type, MSGPACK_OBJECT_MAP);
+	if (u->data.type != MSGPACK_OBJECT_MAP)
+		return;
+	T_EQ_INT(u->data.via.map.size, nkeys);
+	for (i = 0; i < nkeys && i < u->data.via.map.size; i++)
+		if (!obj_is(&u->data.via.map.ptr[i].key, keys[i]))
+			t_fail(__FILE__, __LINE__, "%s: key %zu is not %s",
+			    sr->rec->code, i, keys[i]);
+}
+
+static void
+check_encoding(const struct snapshot *s)
+{
+	static const char *const g_keys[] = {
+		"code", "set", "kind", "level", "short", "medium", "long",
+		"added", "effective", "terminated", "action", "coverage",
+		"pricing", "mult_pricing", "xref", "betos", "tos",
+		"anesthesia_units", "raw", "status"
+	};
+	static const char *const ga_keys[] = {
+		"code", "set", "kind", "level", "short", "long", "status"
+	};
+	static const char *const z_keys[] = {
+		"code", "set", "kind", "level", "short", "status"
+	};
+	const struct snapshot_rec *sr;
+	const msgpack_object *v;
+	msgpack_unpacked u;
+	const unsigned char *kv;
+	size_t		 kvlen;
+
+	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "G0503")->rec,
+	    20180101), "terminated");
+	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "G0503")->rec,
+	    20171231), "active");
+	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "K0010")->rec,
+	    20991231), "active");
+
+	sr = snapshot_find(s, -1, "G0503");
+	T_EQ_INT(sr->enc[0], 0xde);		/* map16: 20 keys */
+	T_EQ_INT(sr->enc[1], 0);
+	T_EQ_INT(sr->enc[2], 20);
+	check_map(sr, 20200101, g_keys, NELEM(g_keys), &u);
+	v = map_get(&u.data, "code");
+	T_OK(v != NULL && obj_is(v, "G0503"));
+	v = map_get(&u.data, "set");
+	T_OK(v != NULL && obj_is(v, "hcpcs"));
+	v = map_get(&u.data, "kind");
+	T_OK(v != NULL && obj_is(v, "procedure"));
+	v = map_get(&u.data, "level");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    v->via.u64 == 2);
+	v = map_get(&u.data, "long");
+	T_OK(v != NULL && obj_is(v, g0503_long));
+	T_OK(v != NULL && v->via.str.size == strlen(g0503_long) &&
+	    v->via.str.size > 1000);
+	v = map_get(&u.data, "added");
+	T_OK(v != NULL && obj_is(v, "2017-01-01"));
+	v = map_get(&u.data, "terminated");
+	T_OK(v != NULL && obj_is(v, "2017-12-31"));
+	v = map_get(&u.data, "pricing");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1 && obj_is(&v->via.array.ptr[0], "13"));
+	v = map_get(&u.data, "xref");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1 && obj_is(&v->via.array.ptr[0], "99493"));
+	v = map_get(&u.data, "tos");	/* the NULL slot is skipped */
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 2 && obj_is(&v->via.array.ptr[0], "1") &&
+	    obj_is(&v->via.array.ptr[1], "9"));
+	v = map_get(&u.data, "anesthesia_units");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    v->via.u64 == 0);
+	v = map_get(&u.data, "raw");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_MAP &&
+	    v->via.map.size == 1 &&
+	    obj_is(&v->via.map.ptr[0].key, "asc_date") &&
+	    obj_is(&v->via.map.ptr[0].val, "170401  "));
+	v = map_get(&u.data, "status");
+	T_OK(v != NULL && obj_is(v, "terminated"));
+	msgpack_unpacked_destroy(&u);
+
+	/* The same bytes with the other status. */
+	check_map(sr, 20170101, g_keys, NELEM(g_keys), &u);
+	v = map_get(&u.data, "status");
+	T_OK(v != NULL && obj_is(v, "active"));
+	msgpack_unpacked_destroy(&u);
+
+	/* Small maps use a fixmap header. */
+	sr = snapshot_find(s, -1, "GA");
+	T_EQ_INT(sr->enc[0], 0x80 | 7);
+	check_map(sr, 20200101, ga_keys, NELEM(ga_keys), &u);
+	v = map_get(&u.data, "kind");
+	T_OK(v != NULL && obj_is(v, "modifier"));
+	v = map_get(&u.data, "status");
+	T_OK(v != NULL && obj_is(v, "active"));
+	msgpack_unpacked_destroy(&u);
+
+	sr = snapshot_find(s, 1, "Z9999");
+	check_map(sr, 20200101, z_keys, NELEM(z_keys), &u);
+	v = map_get(&u.data, "set");
+	T_OK(v != NULL && obj_is(v, "local"));
+	v = map_get(&u.data, "level");
+	T_OK(v != NULL && v->via.u64 == 3);
+	msgpack_unpacked_destroy(&u);
+
+	snapshot_status_kv(sr->rec, 20200101, &kv, &kvlen);
+	T_EQ_INT(kvlen, 14);
+	T_OK(memcmp(kv, "\xa6status\xa6" "active", 14) == 0);
+}
+
+/*
+ * Enough records that a one-token query overflows the scratch array
+ * and takes the full-scan path; its results must match the other.
+ */
+static void
+check_scan(void)
+{
+	struct snapshot_src src;
+	struct snapshot	*s;
+	struct record	*r;
+	const struct snapshot_rec *out[8];
+	struct snapshot_search q;
+	char		 err[128], code[8], text[64];
+	size_t		 total, n;
+	int		 i;
+
+	memset(&src, 0, sizeof(src));
+	src.name = "big";
+	src.format = "delimited";
+	src.path = "/big.csv";
+	record_set_init(&src.rs);
+	/* Descending, so file order is not code order. */
+	for (i = 4999; i >= 0; i--) {
+		snprintf(code, sizeof(code), "A%04d", i);
+		snprintf(text, sizeof(text), "Widget number n%d", i);
+		r = add(&src.rs, code, RECORD_PROCEDURE, text, NULL);
+		if (i == 1234)
+			r->terminated = 20100101;
+	}
+	s = snapshot_build_sets(&src, 1, err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.text = "widget";
+	q.textlen = 6;
+	q.set = -1;
+	q.as_of = 20200101;
+	q.limit = NELEM(out);
+	n = snapshot_search(s, &q, out, &total);
+	T_EQ_INT(n, 8);
+	T_EQ_INT(total, 4999);
+	T_EQ_STR(out[0]->rec->code, "A0000");
+	T_EQ_STR(out[7]->rec->code, "A0007");
+	q.include_terminated = 1;
+	n = snapshot_search(s, &q, out, &total);
+	T_EQ_INT(total, 5000);
+	/* Exact first even on the scan path. */
+	q.text = "a4321 widget";
+	q.textlen = strlen(q.text);
+	n = snapshot_search(s, &q, out, &total);
+	T_EQ_INT(n, 1);
+	T_EQ_STR(out[0]->rec->code, "A4321");
+	q.text = "widget n123";	/* n1230..n1239 and n123 */
+	q.textlen = strlen(q.text);
+	n = snapshot_search(s, &q, out, &total);
+	T_EQ_INT(total, 11);
+	T_EQ_STR(out[0]->rec->code, "A0123");
+	T_EQ_STR(out[1]->rec->code, "A1230");
+	q.text = "a";		/* every code: the scan path */
+	q.textlen = 1;
+	n = snapshot_search(s, &q, out, &total);
+	T_EQ_INT(total, 5000);
+	T_EQ_STR(out[0]->rec->code, "A0000");
+	q.text = "a123";	/* A1230..A1239 via codes */
+	q.textlen = 4;
+	n = snapshot_search(s, &q, out, &total);
+	T_EQ_INT(total, 10);
+	T_EQ_STR(out[0]->rec->code, "A1230");
+	snapshot_release(s);
+}
+
+struct reader {
+	int		 iters;
+	int		 seen;		/* acquires that found a snapshot */
+	int		 bad;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader	*rd = arg;
+	struct snapshot	*s;
+	const struct snapshot_rec *sr;
+	int		 i;
+
+	for (i = 0; i < rd->iters; i++) {
+		if ((s = snapshot_acquire()) == NULL)
+			continue;
+		rd->seen++;
+		sr = snapshot_find(s, -1, "J1100");
+		if (sr == NULL || strcmp(sr->set, "hcpcs") != 0)
+			rd->bad++;
+		snapshot_release(s);
+	}
+	return NULL;
+}
+
+static void
+check_publish(void)
+{
+	struct snapshot	*a, *b, *cur, *cur2;
+	struct reader	 rd[2];
+	pthread_t	 th[2];
+	int		 i;
+
+	T_OK(snapshot_acquire() == NULL);
+	a = fixture();
+	b = fixture();
+	T_EQ_INT(snapshot_generation(a), 0);
+	snapshot_publish(a);
+	T_EQ_INT(snapshot_generation(a), 1);
+	cur = snapshot_acquire();
+	T_OK(cur == a);
+	snapshot_publish(b);
+	T_EQ_INT(snapshot_generation(b), 2);
+	/* a stays usable while this reference is held. */
+	T_OK(snapshot_find(cur, -1, "K0010") != NULL);
+	T_EQ_INT(snapshot_generation(cur), 1);
+	snapshot_release(cur);
+	cur2 = snapshot_acquire();
+	T_OK(cur2 == b);
+	snapshot_release(cur2);
+
+	/* Readers race a publisher; ASan catches any use after free. */
+	memset(rd, 0, sizeof(rd));
+	for (i = 0; i < 2; i++) {
+		rd[i].iters = 20000;
+		T_EQ_INT(pthread_create(&th[i], NULL, reader_main, &rd[i]), 0);
+	}
+	for (i = 0; i < 50; i++)
+		snapshot_publish(fixture());
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		T_EQ_INT(rd[i].bad, 0);
+		T_EQ_INT(rd[i].seen, 20000);
+	}
+	cur = snapshot_acquire();
+	T_EQ_INT(snapshot_generation(cur), 52);
+	snapshot_release(cur);
+
+	snapshot_publish(NULL);
+	T_OK(snapshot_acquire() == NULL);
+	a = fixture();
+	snapshot_publish(a);
+	T_EQ_INT(snapshot_generation(a), 53);
+	snapshot_publish(NULL);
+}
+
+/* Does text hold a word starting with w (lower case)? */
+static int
+has_word(const char *text, const char *w)
+{
+	const char	*p;
+	size_t		 i, n = strlen(w);
+
+	if (text == NULL)
+		return 0;
+	for (p = text; *p != '\0'; p++) {
+		if (p > text && ((p[-1] >= 'a' && p[-1] <= 'z') ||
+		    (p[-1] >= 'A' && p[-1] <= 'Z') ||
+		    (p[-1] >= '0' && p[-1] <= '9')))
+			continue;
+		for (i = 0; i < n; i++)
+			if (p[i] == '\0' || (p[i] | 0x20) != w[i])
+				break;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_real(void)
+{
+	const char	*d = t_shared_data();
+	struct conf	 conf;
+	struct conf_set	 cs[2];
+	struct snapshot	*s;
+	struct record_set rs;
+	struct record_err re;
+	const struct snapshot_set_info *si;
+	const struct snapshot_rec *sr, *out[500];
+	struct snapshot_search q;
+	char		 path[512], err[1024];
+	char		 missing[] = "/nonexistent/hcpcs.txt";
+	size_t		 n, total, i, brute;
+	int		 ok;
+
+	memset(&conf, 0, sizeof(conf));
+	memset(cs, 0, sizeof(cs));
+	conf.sets = cs;
+	conf.nsets = 1;
+
+	/* A failing set is named, with the loader's message. */
+	snprintf(cs[0].name, sizeof(cs[0].name), "broken");
+	cs[0].format = CONF_FMT_CMS_ANWEB;
+	cs[0].path = missing;
+	T_OK(snapshot_build(&conf, err, sizeof(err)) == NULL);
+	T_OK(strncmp(err, "set \"broken\": ", 14) == 0);
+	T_OK(strstr(err, "/nonexistent/hcpcs.txt") != NULL);
+
+	if (d == NULL) {
+		printf("real CMS data absent: real-file checks skipped\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);
+	snprintf(cs[0].name, sizeof(cs[0].name), "hcpcs2020");
+	cs[0].path = path;
+	s = snapshot_build(&conf, err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "snapshot_build: %s\n", err);
+		return;
+	}
+	si = snapshot_set(s, 0);
+	T_EQ_STR(si->name, "hcpcs2020");
+	T_EQ_STR(si->path, path);
+	T_EQ_INT(si->records, 6710);
+	T_EQ_INT(si->modifiers, 369);
+	T_EQ_STR(si->sha256, "e7f6f58b91fa54d081be50230a1a34ae"
+	    "4671038539a2b42ed055002d395c1063");
+	T_OK(si->loaded_at > 0);
+	sr = snapshot_find(s, -1, "G0503");
+	T_OK(sr != NULL && sr->rec->long_desc != NULL &&
+	    strlen(sr->rec->long_desc) == 1251);
+	T_OK(sr != NULL && sr->rec->terminated == 20171231);
+	T_OK(snapshot_find(s, -1, "DA") != NULL);
+
+	/* Search agrees with a brute-force scan of a separate load. */
+	memset(&q, 0, sizeof(q));
+	q.text = "wheelchair";
+	q.textlen = strlen(q.text);
+	q.set = -1;
+	q.as_of = 20200101;
+	q.limit = NELEM(out);
+	n = snapshot_search(s, &q, out, &total);
+	printf("\"wheelchair\" over the 2020 file: %zu active matches\n",
+	    total);
+	T_OK(total > 50 && total < 500);
+	T_EQ_INT(n, total);
+	ok = 1;
+	for (i = 0; i < n; i++) {
+		if (!has_word(out[i]->rec->short_desc, "wheelchair") &&
+		    !has_word(out[i]->rec->medium_desc, "wheelchair") &&
+		    !has_word(out[i]->rec->long_desc, "wheelchair"))
+			ok = 0;
+		if (i > 0 && strcmp(out[i - 1]->rec->code,
+		    out[i]->rec->code) >= 0)
+			ok = 0;
+	}
+	T_OK(ok);
+	record_set_init(&rs);
+	T_EQ_INT(load_anweb(path, &rs, &re), 0);
+	for (i = 0, brute = 0; i < rs.nrecs; i++) {
+		if (rs.recs[i].terminated != 0 &&
+		    rs.recs[i].terminated < 20200101)
+			continue;
+		if (has_word(rs.recs[i].short_desc, "wheelchair") ||
+		    has_word(rs.recs[i].medium_desc, "wheelchair") ||
+		    has_word(rs.recs[i].long_desc, "wheelchair"))
+			brute++;
+	}
+	T_EQ_INT(total, brute);
+	record_set_free(&rs);
+
+	q.text = "power wheelchair";
+	q.textlen = strlen(q.text);
+	n = snapshot_search(s, &q, out, &total);
+	T_OK(total > 0 && total < brute);
+	q.text = "k08";
+	q.textlen = strlen(q.text);
+	q.include_terminated = 1;
+	n = snapshot_search(s, &q, out, &total);
+	T_OK(total > 10);
+	T_OK(n > 0 && strncmp(out[0]->rec->code, "K08", 3) == 0);
+	snapshot_release(s);
+}
+
+int
+main(void)
+{
+	struct snapshot	*s;
+
+	s = fixture();
+	check_info(s);
+	check_find(s);
+	check_search(s);
+	check_encoding(s);
+	snapshot_release(s);
+	check_scan();
+	check_publish();
+	check_real();
+	return t_done();
+}
