@@ -1,0 +1,111 @@
+/*
+ * main.c: hcpcsd's options, startup and the -t configuration check.
+ * The daemon always stays in the foreground (systemd style) and logs to
+ * stderr; serving, signals and reloads live in server.c.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "rpc.h"
+#include "server.h"
+#include "snapshot.h"
+
+#ifndef HCPCSD_VERSION
+#define HCPCSD_VERSION "0.0.0"
+#endif
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: hcpcsd [-ftV] -c file\n");
+	exit(1);
+}
+
+/* -t: load the configuration and every data file, report, exit. */
+static int
+main_check(const struct conf *conf)
+{
+	const struct snapshot_set_info *si;
+	struct snapshot	*s;
+	char		 err[1024];
+	size_t		 i;
+
+	if ((s = snapshot_build(conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hcpcsd: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < snapshot_nsets(s); i++) {
+		si = snapshot_set(s, i);
+		printf("%s: %zu procedures, %zu modifiers (%s %s)\n", si->name,
+		    si->records, si->modifiers, si->format, si->path);
+	}
+	snapshot_release(s);
+	printf("configuration OK\n");
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct conf	*conf;
+	const char	*path = NULL;
+	char		 err[1024];
+	int		 ch, fflag = 0, tflag = 0, rv;
+
+	log_init(LOG_LVL_INFO, "hcpcsd");
+	while ((ch = getopt(argc, argv, "c:ftV")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			fflag = 1;
+			break;
+		case 't':
+			tflag = 1;
+			break;
+		case 'V':
+			printf("hcpcsd %s\n", HCPCSD_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || path == NULL)
+		usage();
+
+	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+		if (tflag) {
+			fprintf(stderr, "hcpcsd: %s\n", err);
+			return 1;
+		}
+		fatalx("%s", err);
+	}
+	if (tflag) {
+		rv = main_check(conf);
+		conf_free(conf);
+		return rv;
+	}
+
+	/* A client that goes away must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	log_set_level(fflag ? LOG_LVL_DEBUG :
+	    conf->log_level > LOG_LVL_INFO ? LOG_LVL_INFO : conf->log_level);
+	log_info("hcpcsd %s starting, configuration %s", HCPCSD_VERSION,
+	    conf->path);
+	if (server_publish(conf, "load", err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	rpc_init(time(NULL), server_reload);
+	if (server_init(conf, fflag) == -1)
+		fatalx("cannot serve on %s", conf->socket);
+	rv = server_run();
+	server_free();
+	log_info("exiting");
+	return rv == 0 ? 0 : 1;
+}

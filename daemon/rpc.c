@@ -1,0 +1,1081 @@
+/*
+ * rpc.c: MessagePack-RPC for hcpcsd (docs/protocol.md).
+ *
+ * A request is bounded before anything is decoded: rpc_scan walks the
+ * bytes with a fixed-size stack and checks every declared count and
+ * length, because a decoder that trusts a declared count (msgpack-c's
+ * unpacker reserves memory from it) lets a five-byte header ask for
+ * gigabytes.  The decoder below then reads params straight out of the
+ * scanned span, borrowing strings, and answers are packed into the
+ * connection's output buffer with a mark taken first, so a method that
+ * fails half way only truncates back to the mark and packs its error.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "classify.h"
+#include "log.h"
+#include "record.h"
+#include "rpc.h"
+#include "snapshot.h"
+
+#ifndef HCPCSD_VERSION
+#define HCPCSD_VERSION "0.0.0"
+#endif
+
+#define RPC_OUT_MIN	4096		/* first output allocation */
+#define RPC_EMSG_MAX	256
+
+enum rpc_err {
+	RPC_E_NONE,
+	RPC_E_BAD_REQUEST,
+	RPC_E_UNKNOWN_METHOD,
+	RPC_E_INVALID_CODE,
+	RPC_E_TOO_LARGE,
+	RPC_E_INTERNAL,
+	RPC_E_MAX
+};
+
+static const char *const rpc_err_names[RPC_E_MAX] = {
+	[RPC_E_NONE] = "none",
+	[RPC_E_BAD_REQUEST] = "bad_request",
+	[RPC_E_UNKNOWN_METHOD] = "unknown_method",
+	[RPC_E_INVALID_CODE] = "invalid_code",
+	[RPC_E_TOO_LARGE] = "too_large",
+	[RPC_E_INTERNAL] = "internal",
+};
+
+/* A read cursor over one scanned object; strings are borrowed. */
+struct rpc_cur {
+	const unsigned char *p;
+	const unsigned char *end;
+};
+
+/* Options a method may accept (bit per key). */
+#define RPC_OPT_SET		0x01
+#define RPC_OPT_AS_OF		0x02
+#define RPC_OPT_LIMIT		0x04
+#define RPC_OPT_INCL_TERM	0x08
+
+struct rpc_opts {
+	int		 set;		/* -1: any set */
+	uint32_t	 as_of;
+	size_t		 limit;
+	int		 include_terminated;
+};
+
+struct rpc_req {
+	struct rpc_cur	 params;	/* positioned after the array header */
+	uint32_t	 nparams;
+	msgpack_packer	 pk;
+	struct rpc_out	*out;
+	enum rpc_err	 err;
+	char		 emsg[RPC_EMSG_MAX];
+};
+
+struct rpc_method {
+	const char	*name;
+	int		(*fn)(struct rpc_req *);
+};
+
+static int	rpc_m_ping(struct rpc_req *);
+static int	rpc_m_lookup(struct rpc_req *);
+static int	rpc_m_lookup_many(struct rpc_req *);
+static int	rpc_m_validate(struct rpc_req *);
+static int	rpc_m_search(struct rpc_req *);
+static int	rpc_m_classify(struct rpc_req *);
+static int	rpc_m_info(struct rpc_req *);
+static int	rpc_m_reload(struct rpc_req *);
+
+static const struct rpc_method rpc_methods[] = {
+	{ "ping", rpc_m_ping },
+	{ "lookup", rpc_m_lookup },
+	{ "lookup_many", rpc_m_lookup_many },
+	{ "validate", rpc_m_validate },
+	{ "search", rpc_m_search },
+	{ "classify", rpc_m_classify },
+	{ "info", rpc_m_info },
+	{ "reload", rpc_m_reload },
+};
+#define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
+
+static struct rpc_limits rpc_lim = { 1024 * 1024, 10000 };
+static time_t		 rpc_started_at;
+static int		(*rpc_reload_fn)(char *, size_t);
+
+/* The batch: one snapshot reference and one "today" per wakeup. */
+static struct snapshot	*rpc_snap;
+static uint32_t		 rpc_today;
+
+static struct {
+	int		 ok;
+	time_t		 at;		/* 0: never reloaded */
+	char		 error[512];
+} rpc_last_reload = { 1, 0, "" };
+
+static struct {
+	uint64_t	 requests[RPC_NMETHODS];
+	uint64_t	 unknown_method;
+	uint64_t	 notifications;
+	uint64_t	 errors[RPC_E_MAX];
+} rpc_stats;
+static struct rpc_conn_stats rpc_cstats;
+
+/*
+ * Scanner.
+ */
+
+static uint64_t
+rpc_be(const unsigned char *p, size_t n)
+{
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+enum rpc_scan
+rpc_scan(const unsigned char *buf, size_t len, size_t max, size_t *objlen)
+{
+	uint64_t	 left[RPC_MAX_DEPTH + 1];
+	uint64_t	 n, count;
+	size_t		 off = 0, hdr, lenbytes;
+	int		 depth = 0, body;
+	unsigned char	 b;
+
+	left[0] = 1;
+	for (;;) {
+		while (depth > 0 && left[depth] == 0)
+			depth--;
+		if (depth == 0 && left[0] == 0) {
+			*objlen = off;
+			return RPC_SCAN_OK;
+		}
+		left[depth]--;
+		if (off >= max)
+			return RPC_SCAN_TOO_LARGE;
+		if (off >= len)
+			return RPC_SCAN_NEED_MORE;
+		b = buf[off];
+		hdr = 1;
+		lenbytes = 0;
+		body = 0;		/* 1: str/bin/ext body of n bytes */
+		n = 0;
+		count = 0;		/* > 0: a container of count items */
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
+		    b == 0xc3) {
+			/* fixint, nil, bool */
+		} else if (b <= 0x8f) {
+			count = (uint64_t)(b & 0x0f) * 2;
+			goto container;
+		} else if (b <= 0x9f) {
+			count = b & 0x0f;
+			goto container;
+		} else if (b <= 0xbf) {
+			body = 1;
+			n = b & 0x1f;
+		} else {
+			switch (b) {
+			case 0xc4: case 0xd9: lenbytes = 1; body = 1; break;
+			case 0xc5: case 0xda: lenbytes = 2; body = 1; break;
+			case 0xc6: case 0xdb: lenbytes = 4; body = 1; break;
+			case 0xc7: lenbytes = 1; body = 1; hdr = 2; break;
+			case 0xc8: lenbytes = 2; body = 1; hdr = 2; break;
+			case 0xc9: lenbytes = 4; body = 1; hdr = 2; break;
+			case 0xca: hdr = 5; break;
+			case 0xcb: hdr = 9; break;
+			case 0xcc: case 0xd0: hdr = 2; break;
+			case 0xcd: case 0xd1: hdr = 3; break;
+			case 0xce: case 0xd2: hdr = 5; break;
+			case 0xcf: case 0xd3: hdr = 9; break;
+			case 0xd4: hdr = 3; break;
+			case 0xd5: hdr = 4; break;
+			case 0xd6: hdr = 6; break;
+			case 0xd7: hdr = 10; break;
+			case 0xd8: hdr = 18; break;
+			case 0xdc: case 0xde: lenbytes = 2; break;
+			case 0xdd: case 0xdf: lenbytes = 4; break;
+			default:
+				return RPC_SCAN_MALFORMED;	/* 0xc1 */
+			}
+		}
+		hdr += lenbytes;
+		if (hdr > max - off)
+			return RPC_SCAN_TOO_LARGE;
+		if (hdr > len - off)
+			return RPC_SCAN_NEED_MORE;
+		if (b >= 0xdc && b <= 0xdf) {
+			count = rpc_be(buf + off + 1, lenbytes);
+			if (b >= 0xde)
+				count *= 2;
+			off += hdr;
+			goto push;
+		}
+		if (body && lenbytes > 0)
+			n = rpc_be(buf + off + 1, lenbytes);
+		off += hdr;
+		if (n > max - off)
+			return RPC_SCAN_TOO_LARGE;
+		if (n > len - off)
+			return RPC_SCAN_NEED_MORE;
+		off += n;
+		continue;
+container:
+		off += 1;
+push:
+		/* Every item takes at least one byte. */
+		if (count > max - off)
+			return RPC_SCAN_TOO_LARGE;
+		if (depth == RPC_MAX_DEPTH)
+			return RPC_SCAN_TOO_LARGE;
+		left[++depth] = count;
+	}
+}
+
+/*
+ * Output buffer.
+ */
+
+static int
+rpc_out_append(struct rpc_out *o, const void *p, size_t n)
+{
+	unsigned char	*nd;
+	size_t		 ncap;
+
+	if (o->oom)
+		return -1;
+	if (n > o->cap - o->len) {
+		ncap = o->cap == 0 ? RPC_OUT_MIN : o->cap;
+		while (ncap - o->len < n) {
+			if (ncap > SIZE_MAX / 2)
+				goto fail;
+			ncap *= 2;
+		}
+		if ((nd = realloc(o->data, ncap)) == NULL)
+			goto fail;
+		o->data = nd;
+		o->cap = ncap;
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	return 0;
+fail:
+	o->oom = 1;
+	return -1;
+}
+
+static int
+rpc_out_write(void *data, const char *buf, size_t len)
+{
+	return rpc_out_append(data, buf, len);
+}
+
+void
+rpc_out_free(struct rpc_out *o)
+{
+	free(o->data);
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * Decoder: reads from a span rpc_scan accepted, but still checks every
+ * bound so it is safe on its own.
+ */
+
+static int
+rpc_cur_need(const struct rpc_cur *c, size_t n)
+{
+	return (size_t)(c->end - c->p) >= n ? 0 : -1;
+}
+
+static int
+rpc_read_uint(struct rpc_cur *c, uint64_t *v)
+{
+	unsigned char	 b;
+	size_t		 n;
+	int		 sign = 0;
+
+	if (rpc_cur_need(c, 1) == -1)
+		return -1;
+	b = c->p[0];
+	if (b <= 0x7f) {
+		*v = b;
+		c->p++;
+		return 0;
+	}
+	switch (b) {
+	case 0xcc: n = 1; break;
+	case 0xcd: n = 2; break;
+	case 0xce: n = 4; break;
+	case 0xcf: n = 8; break;
+	case 0xd0: n = 1; sign = 1; break;
+	case 0xd1: n = 2; sign = 1; break;
+	case 0xd2: n = 4; sign = 1; break;
+	case 0xd3: n = 8; sign = 1; break;
+	default:
+		return -1;
+	}
+	if (rpc_cur_need(c, 1 + n) == -1)
+		return -1;
+	/* A signed encoding of a non-negative value is accepted. */
+	if (sign && (c->p[1] & 0x80))
+		return -1;
+	*v = rpc_be(c->p + 1, n);
+	c->p += 1 + n;
+	return 0;
+}
+
+static int
+rpc_read_str(struct rpc_cur *c, const char **s, size_t *len)
+{
+	unsigned char	 b;
+	size_t		 hdr, n;
+
+	if (rpc_cur_need(c, 1) == -1)
+		return -1;
+	b = c->p[0];
+	if (b >= 0xa0 && b <= 0xbf) {
+		hdr = 1;
+		n = b & 0x1f;
+	} else if (b >= 0xd9 && b <= 0xdb) {
+		hdr = 1 + ((size_t)1 << (b - 0xd9));
+		if (rpc_cur_need(c, hdr) == -1)
+			return -1;
+		n = rpc_be(c->p + 1, hdr - 1);
+	} else
+		return -1;
+	if (rpc_cur_need(c, hdr) == -1 || (size_t)(c->end - c->p) - hdr < n)
+		return -1;
+	*s = (const char *)c->p + hdr;
+	*len = n;
+	c->p += hdr + n;
+	return 0;
+}
+
+/* An array (map: pairs) header. */
+static int
+rpc_read_container(struct rpc_cur *c, int map, uint32_t *count)
+{
+	unsigned char	 b;
+
+	if (rpc_cur_need(c, 1) == -1)
+		return -1;
+	b = c->p[0];
+	if (!map && b >= 0x90 && b <= 0x9f) {
+		*count = b & 0x0f;
+		c->p++;
+		return 0;
+	}
+	if (map && b >= 0x80 && b <= 0x8f) {
+		*count = b & 0x0f;
+		c->p++;
+		return 0;
+	}
+	if (b == (map ? 0xde : 0xdc) || b == (map ? 0xdf : 0xdd)) {
+		size_t n = (b == 0xdc || b == 0xde) ? 2 : 4;
+
+		if (rpc_cur_need(c, 1 + n) == -1)
+			return -1;
+		*count = (uint32_t)rpc_be(c->p + 1, n);
+		c->p += 1 + n;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+rpc_read_bool(struct rpc_cur *c, int *v)
+{
+	if (rpc_cur_need(c, 1) == -1)
+		return -1;
+	if (c->p[0] != 0xc2 && c->p[0] != 0xc3)
+		return -1;
+	*v = c->p[0] == 0xc3;
+	c->p++;
+	return 0;
+}
+
+static int
+rpc_peek_nil(const struct rpc_cur *c)
+{
+	return c->p < c->end && c->p[0] == 0xc0;
+}
+
+static int
+rpc_str_eq(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+/*
+ * Errors and packing helpers.
+ */
+
+static int
+rpc_fail(struct rpc_req *r, enum rpc_err e, const char *fmt, ...)
+    LOG_PRINTF(3, 4);
+
+static int
+rpc_fail(struct rpc_req *r, enum rpc_err e, const char *fmt, ...)
+{
+	va_list	ap;
+
+	r->err = e;
+	va_start(ap, fmt);
+	vsnprintf(r->emsg, sizeof(r->emsg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+rpc_pack_cstr(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+/* Pack key then string value, or nothing when the value is NULL. */
+static void
+rpc_pack_kv(msgpack_packer *pk, const char *k, const char *v)
+{
+	rpc_pack_cstr(pk, k);
+	if (v == NULL)
+		msgpack_pack_nil(pk);
+	else
+		rpc_pack_cstr(pk, v);
+}
+
+static void
+rpc_pack_time(msgpack_packer *pk, time_t t)
+{
+	struct tm	 tm;
+	char		 buf[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rpc_pack_cstr(pk, buf);
+}
+
+static void
+rpc_pack_error(msgpack_packer *pk, uint32_t msgid, const char *code,
+    const char *msg)
+{
+	msgpack_pack_array(pk, 4);
+	msgpack_pack_int(pk, 1);
+	msgpack_pack_uint32(pk, msgid);
+	msgpack_pack_map(pk, 2);
+	rpc_pack_kv(pk, "code", code);
+	rpc_pack_kv(pk, "message", msg);
+	msgpack_pack_nil(pk);
+}
+
+/* The record map: pre-encoded bytes plus "status" for as_of. */
+static void
+rpc_pack_rec(struct rpc_req *r, const struct snapshot_rec *sr,
+    uint32_t as_of)
+{
+	const unsigned char	*kv;
+	size_t			 kvlen;
+
+	if (sr == NULL) {
+		msgpack_pack_nil(&r->pk);
+		return;
+	}
+	rpc_out_append(r->out, sr->enc, sr->enclen);
+	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
+	rpc_out_append(r->out, kv, kvlen);
+}
+
+/*
+ * Params.
+ */
+
+static int
+rpc_param_str(struct rpc_req *r, const char *what, const char **s,
+    size_t *len)
+{
+	if (rpc_read_str(&r->params, s, len) == -1)
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "%s must be a string",
+		    what);
+	return 0;
+}
+
+static int
+rpc_nparams(struct rpc_req *r, uint32_t min, uint32_t max)
+{
+	if (r->nparams < min || r->nparams > max) {
+		if (min == max)
+			return rpc_fail(r, RPC_E_BAD_REQUEST,
+			    "expected %u params, got %u", min, r->nparams);
+		return rpc_fail(r, RPC_E_BAD_REQUEST,
+		    "expected %u to %u params, got %u", min, max, r->nparams);
+	}
+	return 0;
+}
+
+static int
+rpc_parse_date(struct rpc_req *r, const char *what, uint32_t *out)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (rpc_param_str(r, what, &s, &len) == -1)
+		return -1;
+	/* Only the protocol's form; record_parse_date also takes YYYYMMDD. */
+	if (len != 10 || s[4] != '-' || s[7] != '-' ||
+	    record_parse_date(s, len, out) == -1)
+		return rpc_fail(r, RPC_E_BAD_REQUEST,
+		    "%s: expected a date YYYY-MM-DD, got \"%.*s\"", what,
+		    (int)(len > 32 ? 32 : len), s);
+	return 0;
+}
+
+/* The optional opts map (nil counts as absent); allowed: RPC_OPT_*. */
+static int
+rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
+{
+	const char	*k, *s;
+	size_t		 klen, slen;
+	uint32_t	 n, i;
+	uint64_t	 v;
+
+	o->set = -1;
+	o->as_of = rpc_today;
+	o->limit = RPC_SEARCH_DEFAULT;
+	o->include_terminated = 0;
+	if (r->params.p >= r->params.end)
+		return 0;
+	if (rpc_peek_nil(&r->params)) {
+		r->params.p++;
+		return 0;
+	}
+	if (rpc_read_container(&r->params, 1, &n) == -1)
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "opts must be a map");
+	for (i = 0; i < n; i++) {
+		if (rpc_read_str(&r->params, &k, &klen) == -1)
+			return rpc_fail(r, RPC_E_BAD_REQUEST,
+			    "opts keys must be strings");
+		if ((allowed & RPC_OPT_SET) && rpc_str_eq(k, klen, "set")) {
+			if (rpc_param_str(r, "opts.set", &s, &slen) == -1)
+				return -1;
+			if (rpc_snap == NULL || (o->set =
+			    snapshot_set_index(rpc_snap, s, slen)) < 0)
+				return rpc_fail(r, RPC_E_BAD_REQUEST,
+				    "unknown set \"%.*s\"",
+				    (int)(slen > 64 ? 64 : slen), s);
+		} else if ((allowed & RPC_OPT_AS_OF) &&
+		    rpc_str_eq(k, klen, "as_of")) {
+			if (rpc_parse_date(r, "opts.as_of", &o->as_of) == -1)
+				return -1;
+		} else if ((allowed & RPC_OPT_LIMIT) &&
+		    rpc_str_eq(k, klen, "limit")) {
+			if (rpc_read_uint(&r->params, &v) == -1 || v < 1 ||
+			    v > RPC_SEARCH_MAX)
+				return rpc_fail(r, RPC_E_BAD_REQUEST,
+				    "opts.limit must be an integer 1..%d",
+				    RPC_SEARCH_MAX);
+			o->limit = (size_t)v;
+		} else if ((allowed & RPC_OPT_INCL_TERM) &&
+		    rpc_str_eq(k, klen, "include_terminated")) {
+			if (rpc_read_bool(&r->params,
+			    &o->include_terminated) == -1)
+				return rpc_fail(r, RPC_E_BAD_REQUEST,
+				    "opts.include_terminated must be a "
+				    "boolean");
+		} else
+			return rpc_fail(r, RPC_E_BAD_REQUEST,
+			    "unknown option \"%.*s\"",
+			    (int)(klen > 64 ? 64 : klen), k);
+	}
+	return 0;
+}
+
+static int
+rpc_need_snap(struct rpc_req *r)
+{
+	if (rpc_snap == NULL)
+		return rpc_fail(r, RPC_E_INTERNAL, "no data loaded");
+	return 0;
+}
+
+/*
+ * Methods.  Each checks its params first; what it packs after a failure
+ * is dropped by the caller.
+ */
+
+static int
+rpc_m_ping(struct rpc_req *r)
+{
+	if (rpc_nparams(r, 0, 0) == -1)
+		return -1;
+	rpc_pack_cstr(&r->pk, "pong");
+	return 0;
+}
+
+/* Normalise a code param by its shape; invalid_code when it has none. */
+static int
+rpc_code(struct rpc_req *r, struct classify *cl)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (rpc_param_str(r, "code", &s, &len) == -1)
+		return -1;
+	if (classify_code(s, len, cl) == -1)
+		return rpc_fail(r, RPC_E_INVALID_CODE,
+		    "\"%.*s\" is not a HCPCS or CPT code",
+		    (int)(len > 32 ? 32 : len), s);
+	return 0;
+}
+
+static int
+rpc_m_lookup(struct rpc_req *r)
+{
+	struct classify	 cl;
+	struct rpc_opts	 o;
+
+	if (rpc_nparams(r, 1, 2) == -1 || rpc_code(r, &cl) == -1 ||
+	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
+	    rpc_need_snap(r) == -1)
+		return -1;
+	rpc_pack_rec(r, snapshot_find(rpc_snap, o.set, cl.code), o.as_of);
+	return 0;
+}
+
+static int
+rpc_m_lookup_many(struct rpc_req *r)
+{
+	struct classify	 cl;
+	struct rpc_opts	 o;
+	struct rpc_cur	 codes;
+	const char	*s;
+	size_t		 len;
+	uint32_t	 n, i;
+
+	if (rpc_nparams(r, 1, 2) == -1)
+		return -1;
+	if (rpc_read_container(&r->params, 0, &n) == -1)
+		return rpc_fail(r, RPC_E_BAD_REQUEST,
+		    "codes must be an array of strings");
+	if (n > rpc_lim.max_batch)
+		return rpc_fail(r, RPC_E_TOO_LARGE,
+		    "%u codes, at most %zu per request", n, rpc_lim.max_batch);
+	/* Check every code's type before packing anything. */
+	codes = r->params;
+	for (i = 0; i < n; i++)
+		if (rpc_read_str(&r->params, &s, &len) == -1)
+			return rpc_fail(r, RPC_E_BAD_REQUEST,
+			    "codes[%u] must be a string", i);
+	if (rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
+	    rpc_need_snap(r) == -1)
+		return -1;
+	msgpack_pack_array(&r->pk, n);
+	for (i = 0; i < n; i++) {
+		rpc_read_str(&codes, &s, &len);
+		if (classify_code(s, len, &cl) == -1)
+			msgpack_pack_nil(&r->pk);
+		else
+			rpc_pack_rec(r, snapshot_find(rpc_snap, o.set,
+			    cl.code), o.as_of);
+	}
+	return 0;
+}
+
+static int
+rpc_m_validate(struct rpc_req *r)
+{
+	const struct snapshot_rec *sr;
+	struct classify	 cl;
+	struct rpc_opts	 o;
+	const char	*reason;
+	uint32_t	 date;
+
+	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
+	    rpc_parse_date(r, "date", &date) == -1 ||
+	    rpc_parse_opts(r, RPC_OPT_SET, &o) == -1 ||
+	    rpc_need_snap(r) == -1)
+		return -1;
+	sr = snapshot_find(rpc_snap, o.set, cl.code);
+	if (sr == NULL)
+		reason = "not_found";
+	else if (sr->rec->added != 0 && date < sr->rec->added)
+		reason = "not_yet_effective";
+	else if (sr->rec->terminated != 0 && sr->rec->terminated < date)
+		reason = "terminated";
+	else
+		reason = "ok";
+	msgpack_pack_map(&r->pk, sr != NULL ? 5 : 4);
+	rpc_pack_cstr(&r->pk, "valid");
+	if (strcmp(reason, "ok") == 0)
+		msgpack_pack_true(&r->pk);
+	else
+		msgpack_pack_false(&r->pk);
+	rpc_pack_kv(&r->pk, "code", cl.code);
+	if (sr != NULL)
+		rpc_pack_kv(&r->pk, "set", sr->set);
+	rpc_pack_kv(&r->pk, "status",
+	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
+	rpc_pack_kv(&r->pk, "reason", reason);
+	return 0;
+}
+
+static int
+rpc_m_search(struct rpc_req *r)
+{
+	const struct snapshot_rec *res[RPC_SEARCH_MAX];
+	struct snapshot_search q;
+	struct rpc_opts	 o;
+	size_t		 n, i;
+
+	memset(&q, 0, sizeof(q));
+	if (rpc_nparams(r, 1, 2) == -1 ||
+	    rpc_param_str(r, "text", &q.text, &q.textlen) == -1 ||
+	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_LIMIT |
+	    RPC_OPT_INCL_TERM, &o) == -1 ||
+	    rpc_need_snap(r) == -1)
+		return -1;
+	q.set = o.set;
+	q.include_terminated = o.include_terminated;
+	q.as_of = o.as_of;
+	q.limit = o.limit;
+	n = snapshot_search(rpc_snap, &q, res, NULL);
+	if (n > o.limit)
+		n = o.limit;
+	msgpack_pack_array(&r->pk, n);
+	for (i = 0; i < n; i++)
+		rpc_pack_rec(r, res[i], o.as_of);
+	return 0;
+}
+
+static int
+rpc_m_classify(struct rpc_req *r)
+{
+	struct classify	 cl;
+	size_t		 n;
+
+	if (rpc_nparams(r, 1, 1) == -1 || rpc_code(r, &cl) == -1)
+		return -1;
+	n = 2 + (cl.system != NULL) + (cl.category != NULL) +
+	    (cl.section != NULL) + (cl.group != NULL) + (cl.kind != NULL) +
+	    (cl.maintainer != NULL);
+	msgpack_pack_map(&r->pk, n);
+	rpc_pack_kv(&r->pk, "code", cl.code);
+	if (cl.system != NULL)
+		rpc_pack_kv(&r->pk, "system", cl.system);
+	rpc_pack_cstr(&r->pk, "level");
+	msgpack_pack_int(&r->pk, cl.level);
+	if (cl.category != NULL)
+		rpc_pack_kv(&r->pk, "category", cl.category);
+	if (cl.section != NULL)
+		rpc_pack_kv(&r->pk, "section", cl.section);
+	if (cl.group != NULL)
+		rpc_pack_kv(&r->pk, "group", cl.group);
+	if (cl.kind != NULL)
+		rpc_pack_kv(&r->pk, "kind", cl.kind);
+	if (cl.maintainer != NULL)
+		rpc_pack_kv(&r->pk, "maintainer", cl.maintainer);
+	return 0;
+}
+
+static void
+rpc_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	rpc_pack_cstr(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void
+rpc_pack_stats(msgpack_packer *pk)
+{
+	size_t	i;
+
+	msgpack_pack_map(pk, 8);
+	rpc_pack_cstr(pk, "requests");
+	msgpack_pack_map(pk, RPC_NMETHODS + 1);
+	for (i = 0; i < RPC_NMETHODS; i++)
+		rpc_pack_u64(pk, rpc_methods[i].name, rpc_stats.requests[i]);
+	rpc_pack_u64(pk, "unknown", rpc_stats.unknown_method);
+	rpc_pack_u64(pk, "notifications", rpc_stats.notifications);
+	rpc_pack_cstr(pk, "errors");
+	msgpack_pack_map(pk, RPC_E_MAX - 1);
+	for (i = 1; i < RPC_E_MAX; i++)
+		rpc_pack_u64(pk, rpc_err_names[i], rpc_stats.errors[i]);
+	rpc_pack_u64(pk, "connections_current", rpc_cstats.conns_current);
+	rpc_pack_u64(pk, "connections_total", rpc_cstats.conns_total);
+	rpc_pack_u64(pk, "connections_rejected", rpc_cstats.conns_rejected);
+	rpc_pack_u64(pk, "bytes_in", rpc_cstats.bytes_in);
+	rpc_pack_u64(pk, "bytes_out", rpc_cstats.bytes_out);
+}
+
+static int
+rpc_m_info(struct rpc_req *r)
+{
+	const struct snapshot_set_info *si;
+	msgpack_packer	*pk = &r->pk;
+	size_t		 i, n;
+
+	if (rpc_nparams(r, 0, 0) == -1)
+		return -1;
+	n = rpc_snap != NULL ? snapshot_nsets(rpc_snap) : 0;
+	msgpack_pack_map(pk, 6);
+	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
+	rpc_pack_cstr(pk, "started_at");
+	rpc_pack_time(pk, rpc_started_at);
+	rpc_pack_u64(pk, "generation",
+	    rpc_snap != NULL ? snapshot_generation(rpc_snap) : 0);
+	rpc_pack_cstr(pk, "sets");
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		si = snapshot_set(rpc_snap, i);
+		msgpack_pack_map(pk, 7);
+		rpc_pack_kv(pk, "name", si->name);
+		rpc_pack_kv(pk, "format", si->format);
+		rpc_pack_kv(pk, "path", si->path);
+		rpc_pack_u64(pk, "records", si->records);
+		rpc_pack_u64(pk, "modifiers", si->modifiers);
+		rpc_pack_cstr(pk, "loaded_at");
+		rpc_pack_time(pk, si->loaded_at);
+		rpc_pack_kv(pk, "sha256", si->sha256);
+	}
+	rpc_pack_cstr(pk, "last_reload");
+	msgpack_pack_map(pk, 3);
+	rpc_pack_cstr(pk, "ok");
+	if (rpc_last_reload.ok)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_cstr(pk, "at");
+	rpc_pack_time(pk, rpc_last_reload.at);
+	rpc_pack_kv(pk, "error",
+	    rpc_last_reload.ok ? NULL : rpc_last_reload.error);
+	rpc_pack_cstr(pk, "stats");
+	rpc_pack_stats(pk);
+	return 0;
+}
+
+static int
+rpc_m_reload(struct rpc_req *r)
+{
+	char		 err[512];
+	int		 rv;
+
+	if (rpc_nparams(r, 0, 0) == -1)
+		return -1;
+	err[0] = '\0';
+	if (rpc_reload_fn == NULL) {
+		snprintf(err, sizeof(err), "reload is not available");
+		rv = -1;
+	} else
+		rv = rpc_reload_fn(err, sizeof(err));
+	/* Later requests in this batch see the new data. */
+	if (rv == 0) {
+		if (rpc_snap != NULL)
+			snapshot_release(rpc_snap);
+		rpc_snap = snapshot_acquire();
+	}
+	msgpack_pack_map(&r->pk, rv == 0 ? 2 : 3);
+	rpc_pack_cstr(&r->pk, "ok");
+	if (rv == 0)
+		msgpack_pack_true(&r->pk);
+	else
+		msgpack_pack_false(&r->pk);
+	rpc_pack_u64(&r->pk, "generation",
+	    rpc_snap != NULL ? snapshot_generation(rpc_snap) : 0);
+	if (rv != 0)
+		rpc_pack_kv(&r->pk, "error", err);
+	return 0;
+}
+
+/*
+ * Requests.
+ */
+
+/* The msgid of a request whose first bytes are [0x94, 0x00, msgid]. */
+static int
+rpc_peek_msgid(const unsigned char *buf, size_t len, uint32_t *msgid)
+{
+	struct rpc_cur	 c;
+	uint64_t	 v;
+
+	if (len < 3 || buf[0] != 0x94 || buf[1] != 0x00)
+		return -1;
+	c.p = buf + 2;
+	c.end = buf + len;
+	if (rpc_read_uint(&c, &v) == -1 || v > UINT32_MAX)
+		return -1;
+	*msgid = (uint32_t)v;
+	return 0;
+}
+
+static enum rpc_result
+rpc_close(const unsigned char *buf, size_t len, struct rpc_out *out,
+    enum rpc_err e, const char *msg)
+{
+	msgpack_packer	 pk;
+	uint32_t	 msgid;
+
+	rpc_stats.errors[e]++;
+	if (rpc_peek_msgid(buf, len, &msgid) == 0) {
+		msgpack_packer_init(&pk, out, rpc_out_write);
+		rpc_pack_error(&pk, msgid, rpc_err_names[e], msg);
+	}
+	log_debug("closing client: %s", msg);
+	return RPC_CLOSE;
+}
+
+static void
+rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
+{
+	size_t	i;
+
+	for (i = 0; i < RPC_NMETHODS; i++) {
+		if (rpc_str_eq(m, mlen, rpc_methods[i].name)) {
+			rpc_stats.requests[i]++;
+			if (rpc_methods[i].fn(r) == 0 &&
+			    r->params.p != r->params.end)
+				/* Every method reads all of its params. */
+				rpc_fail(r, RPC_E_INTERNAL,
+				    "params not fully read");
+			return;
+		}
+	}
+	rpc_stats.unknown_method++;
+	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method \"%.*s\"",
+	    (int)(mlen > 64 ? 64 : mlen), m);
+}
+
+enum rpc_result
+rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
+    size_t *used)
+{
+	struct rpc_req	 r;
+	struct rpc_cur	 c;
+	const char	*m = NULL;
+	size_t		 n, mark, mlen = 0;
+	uint64_t	 type, msgid = 0;
+	uint32_t	 count;
+	int		 notify;
+
+	switch (rpc_scan(buf, len, rpc_lim.max_request_bytes, &n)) {
+	case RPC_SCAN_NEED_MORE:
+		return RPC_MORE;
+	case RPC_SCAN_TOO_LARGE:
+		return rpc_close(buf, len, out, RPC_E_TOO_LARGE,
+		    "request over the size or nesting limit");
+	case RPC_SCAN_MALFORMED:
+		return rpc_close(buf, len, out, RPC_E_BAD_REQUEST,
+		    "not MessagePack");
+	case RPC_SCAN_OK:
+		break;
+	}
+	*used = n;
+	c.p = buf;
+	c.end = buf + n;
+	if (rpc_read_container(&c, 0, &count) == -1 ||
+	    (count != 3 && count != 4) || rpc_read_uint(&c, &type) == -1 ||
+	    !((count == 4 && type == 0) || (count == 3 && type == 2)))
+		return rpc_close(buf, n, out, RPC_E_BAD_REQUEST,
+		    "not a request array");
+	notify = count == 3;
+	if (!notify && (rpc_read_uint(&c, &msgid) == -1 ||
+	    msgid > UINT32_MAX))
+		return rpc_close(buf, n, out, RPC_E_BAD_REQUEST,
+		    "msgid must be an unsigned 32-bit integer");
+
+	memset(&r, 0, sizeof(r));
+	r.out = out;
+	msgpack_packer_init(&r.pk, out, rpc_out_write);
+	mark = out->len;
+	if (rpc_read_str(&c, &m, &mlen) == -1)
+		rpc_fail(&r, RPC_E_BAD_REQUEST, "method must be a string");
+	else if (rpc_read_container(&c, 0, &r.nparams) == -1)
+		rpc_fail(&r, RPC_E_BAD_REQUEST, "params must be an array");
+	if (r.err == RPC_E_NONE) {
+		r.params.p = c.p;
+		r.params.end = c.end;
+		if (!notify) {
+			msgpack_pack_array(&r.pk, 4);
+			msgpack_pack_int(&r.pk, 1);
+			msgpack_pack_uint32(&r.pk, (uint32_t)msgid);
+			msgpack_pack_nil(&r.pk);
+		}
+		rpc_dispatch(&r, m, mlen);
+	}
+	if (notify) {
+		rpc_stats.notifications++;
+		if (r.err != RPC_E_NONE)
+			rpc_stats.errors[r.err]++;
+		out->len = mark;
+		return RPC_DONE;
+	}
+	if (r.err != RPC_E_NONE) {
+		rpc_stats.errors[r.err]++;
+		if (!out->oom)
+			out->len = mark;
+		rpc_pack_error(&r.pk, (uint32_t)msgid, rpc_err_names[r.err],
+		    r.emsg);
+	}
+	return RPC_DONE;
+}
+
+/*
+ * State.
+ */
+
+void
+rpc_set_limits(const struct rpc_limits *l)
+{
+	rpc_lim = *l;
+}
+
+void
+rpc_init(time_t started_at, int (*reload)(char *, size_t))
+{
+	rpc_started_at = started_at;
+	rpc_reload_fn = reload;
+}
+
+void
+rpc_note_reload(int ok, time_t at, const char *err)
+{
+	rpc_last_reload.ok = ok;
+	rpc_last_reload.at = at;
+	snprintf(rpc_last_reload.error, sizeof(rpc_last_reload.error), "%s",
+	    err != NULL ? err : "");
+}
+
+void
+rpc_batch_begin(void)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+
+	rpc_snap = snapshot_acquire();
+	if (gmtime_r(&now, &tm) != NULL)
+		rpc_today = (uint32_t)(tm.tm_year + 1900) * 10000 +
+		    (uint32_t)(tm.tm_mon + 1) * 100 + (uint32_t)tm.tm_mday;
+}
+
+void
+rpc_batch_end(void)
+{
+	if (rpc_snap != NULL)
+		snapshot_release(rpc_snap);
+	rpc_snap = NULL;
+}
+
+struct rpc_conn_stats *
+rpc_conn_stats(void)
+{
+	return &rpc_cstats;
+}

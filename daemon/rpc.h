@@ -1,0 +1,103 @@
+/*
+ * rpc.h: MessagePack-RPC requests (docs/protocol.md).  Bounds a request
+ * before decoding it, decodes params by borrowing from the caller's
+ * buffer, dispatches to the methods and encodes every answer straight
+ * into the caller's output buffer.  No sockets here: server.c feeds
+ * bytes in and writes bytes out, so this can be tested over buffers.
+ */
+#ifndef HCPCSD_RPC_H
+#define HCPCSD_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define RPC_MAX_DEPTH		16	/* nesting of one request */
+#define RPC_SEARCH_MAX		500	/* search "limit" upper bound */
+#define RPC_SEARCH_DEFAULT	20
+
+/* rpc_scan results. */
+enum rpc_scan {
+	RPC_SCAN_OK,		/* *objlen bytes hold one whole object */
+	RPC_SCAN_NEED_MORE,	/* a prefix of a valid object */
+	RPC_SCAN_TOO_LARGE,	/* over the byte limit or too deep */
+	RPC_SCAN_MALFORMED	/* not MessagePack */
+};
+
+/*
+ * Find the extent of the first top-level MessagePack object in buf[0,
+ * len) without allocating: every declared count and length is checked
+ * against the bytes actually present and against max bytes (the
+ * object's total size), and nesting against RPC_MAX_DEPTH.  A declared
+ * size beyond max is TOO_LARGE at once, before its bytes arrive.
+ */
+enum rpc_scan	 rpc_scan(const unsigned char *buf, size_t len, size_t max,
+		    size_t *objlen);
+
+/* A growable output buffer; the caller owns data (free it). */
+struct rpc_out {
+	unsigned char	*data;
+	size_t		 len;
+	size_t		 cap;
+	int		 oom;		/* an append failed: close the client */
+};
+
+void		 rpc_out_free(struct rpc_out *);
+
+/* Limits the dispatcher enforces (copied from the configuration). */
+struct rpc_limits {
+	size_t		 max_request_bytes;
+	size_t		 max_batch;
+};
+
+void		 rpc_set_limits(const struct rpc_limits *);
+
+/*
+ * Set once at startup: the daemon's start time (info.started_at) and
+ * the function the reload method calls (0 or -1 with err filled; NULL:
+ * the method answers ok false).
+ */
+void		 rpc_init(time_t started_at,
+		    int (*reload)(char *err, size_t errlen));
+
+/* Record a reload's outcome for info.last_reload (err NULL when ok). */
+void		 rpc_note_reload(int ok, time_t at, const char *err);
+
+/*
+ * A batch: every request answered in one event-loop wakeup.  begin
+ * takes one snapshot reference and computes "today" (UTC) once; end
+ * drops the reference.  Requests only run between the two.
+ */
+void		 rpc_batch_begin(void);
+void		 rpc_batch_end(void);
+
+/* rpc_process results. */
+enum rpc_result {
+	RPC_DONE,		/* one object consumed; the stream is fine */
+	RPC_MORE,		/* no complete object yet: read more */
+	RPC_CLOSE		/* answer (if any) appended; close after flush */
+};
+
+/*
+ * Handle the first object in buf[0, len): on RPC_DONE *used bytes were
+ * consumed and the response (none for a notification) is appended to
+ * out.  On RPC_CLOSE an error response is appended when the request's
+ * msgid could be read.  The byte limit is rpc_set_limits'
+ * max_request_bytes.  May allocate: only to grow out (out->oom set on
+ * failure).
+ */
+enum rpc_result	 rpc_process(const unsigned char *buf, size_t len,
+		    struct rpc_out *out, size_t *used);
+
+/* Counters for info.stats; server.c adds its own through these. */
+struct rpc_conn_stats {
+	uint64_t	 conns_current;
+	uint64_t	 conns_total;
+	uint64_t	 conns_rejected;	/* over max_clients */
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+};
+
+struct rpc_conn_stats *rpc_conn_stats(void);
+
+#endif /* HCPCSD_RPC_H */

@@ -1,0 +1,737 @@
+/*
+ * test_rpc.c: the request scanner and the dispatcher over byte buffers,
+ * no socket.  Responses are decoded with msgpack-c (they are ours, so
+ * trusting their counts is fine here) and compared value by value.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "conf.h"
+#include "rpc.h"
+#include "snapshot.h"
+#include "t.h"
+
+static char	 tmpdir[64];
+
+/*
+ * Scanner.
+ */
+
+static enum rpc_scan
+scan(const void *p, size_t len, size_t max, size_t *n)
+{
+	*n = (size_t)-1;
+	return rpc_scan(p, len, max, n);
+}
+
+static void
+test_scan_complete(void)
+{
+	/* [0, 1, "ping", []] */
+	static const unsigned char ping[] = { 0x94, 0x00, 0x01, 0xa4, 'p',
+	    'i', 'n', 'g', 0x90, 0x94 /* next object */ };
+	size_t	n, i;
+
+	T_EQ_INT(scan(ping, sizeof(ping), 1024, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, 9);
+	T_EQ_INT(scan(ping, 9, 1024, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, 9);
+	/* Every proper prefix wants more. */
+	for (i = 0; i < 9; i++)
+		T_EQ_INT(scan(ping, i, 1024, &n), RPC_SCAN_NEED_MORE);
+	/* Exactly at the limit is fine, one byte under is not. */
+	T_EQ_INT(scan(ping, 9, 9, &n), RPC_SCAN_OK);
+	T_EQ_INT(scan(ping, 9, 8, &n), RPC_SCAN_TOO_LARGE);
+}
+
+static void
+test_scan_types(void)
+{
+	/* Every type once: [nil, t, f, -1, u8, u16, u32, u64, i8..i64,
+	   f32, f64, bin8, fixext1, ext8, str8, {1: 2}, array16 [1]] */
+	static const unsigned char all[] = {
+		0xdc, 0x00, 0x14,
+		0xc0, 0xc3, 0xc2, 0xff,
+		0xcc, 1, 0xcd, 0, 1, 0xce, 0, 0, 0, 1,
+		0xcf, 0, 0, 0, 0, 0, 0, 0, 1,
+		0xd0, 1, 0xd1, 0, 1, 0xd2, 0, 0, 0, 1,
+		0xd3, 0, 0, 0, 0, 0, 0, 0, 1,
+		0xca, 0, 0, 0, 0, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xc4, 2, 'a', 'b',
+		0xd4, 1, 9,
+		0xc7, 2, 1, 'x', 'y',
+		0xd9, 3, 'a', 'b', 'c',
+		0x81, 0x01, 0x02,
+		0xdc, 0x00, 0x01, 0x01,
+	};
+	size_t	n, i;
+
+	T_EQ_INT(scan(all, sizeof(all), 4096, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, sizeof(all));
+	for (i = 0; i < sizeof(all); i++)
+		T_EQ_INT(scan(all, i, 4096, &n), RPC_SCAN_NEED_MORE);
+	/* Scalars at top level. */
+	T_EQ_INT(scan("\x05", 1, 16, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, 1);
+	T_EQ_INT(scan("\xa0", 1, 16, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, 1);
+}
+
+/*
+ * Declared sizes are checked against the limit before any byte of the
+ * body arrives, and nothing is allocated: a 5-byte array header that
+ * claims 268 million items is TOO_LARGE at once, and with no limit it
+ * is merely incomplete.
+ */
+static void
+test_scan_declared(void)
+{
+	static const unsigned char big_array[] = { 0xdd, 0x0f, 0xff, 0xff,
+	    0xff };
+	static const unsigned char big_map[] = { 0xdf, 0x80, 0x00, 0x00,
+	    0x00 };
+	static const unsigned char big_str[] = { 0x94, 0x00, 0x01, 0xdb,
+	    0x7f, 0xff, 0xff, 0xff, 'a' };
+	static const unsigned char big_bin[] = { 0xc6, 0x00, 0x10, 0x00,
+	    0x00 };
+	static const unsigned char big_ext[] = { 0xc9, 0xff, 0xff, 0xff,
+	    0xff, 0x01 };
+	static const unsigned char short_str[] = { 0xd9, 10, 'a', 'b', 'c' };
+	static const unsigned char two[] = { 0xdd, 0, 0, 0, 2, 1, 2 };
+	size_t	n;
+
+	T_EQ_INT(scan(big_array, sizeof(big_array), 1024 * 1024, &n),
+	    RPC_SCAN_TOO_LARGE);
+	T_EQ_INT(scan(big_array, sizeof(big_array), SIZE_MAX, &n),
+	    RPC_SCAN_NEED_MORE);
+	T_EQ_INT(scan(big_array, 3, 1024 * 1024, &n), RPC_SCAN_NEED_MORE);
+	T_EQ_INT(scan(big_map, sizeof(big_map), 1024 * 1024, &n),
+	    RPC_SCAN_TOO_LARGE);
+	T_EQ_INT(scan(big_str, sizeof(big_str), 1024 * 1024, &n),
+	    RPC_SCAN_TOO_LARGE);
+	T_EQ_INT(scan(big_str, sizeof(big_str), SIZE_MAX, &n),
+	    RPC_SCAN_NEED_MORE);
+	T_EQ_INT(scan(big_bin, sizeof(big_bin), 4096, &n),
+	    RPC_SCAN_TOO_LARGE);
+	T_EQ_INT(scan(big_ext, sizeof(big_ext), 4096, &n),
+	    RPC_SCAN_TOO_LARGE);
+	T_EQ_INT(scan(short_str, sizeof(short_str), 4096, &n),
+	    RPC_SCAN_NEED_MORE);
+	T_EQ_INT(scan(short_str, sizeof(short_str), 8, &n),
+	    RPC_SCAN_TOO_LARGE);
+	T_EQ_INT(scan(two, 6, 4096, &n), RPC_SCAN_NEED_MORE);
+	T_EQ_INT(scan(two, 7, 4096, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, 7);
+	/* Many small items over the limit: too large once max is passed. */
+	{
+		unsigned char	buf[64];
+
+		memset(buf, 0x01, sizeof(buf));
+		buf[0] = 0xdc;
+		buf[1] = 0x00;
+		buf[2] = 60;
+		T_EQ_INT(scan(buf, sizeof(buf), 40, &n), RPC_SCAN_TOO_LARGE);
+		T_EQ_INT(scan(buf, 30, 4096, &n), RPC_SCAN_NEED_MORE);
+		T_EQ_INT(scan(buf, 63, 4096, &n), RPC_SCAN_OK);
+		T_EQ_INT(n, 63);
+	}
+}
+
+static void
+test_scan_depth(void)
+{
+	unsigned char	buf[64];
+	size_t		n, i;
+
+	/* 16 nested arrays: the innermost empty. */
+	for (i = 0; i < 15; i++)
+		buf[i] = 0x91;
+	buf[15] = 0x90;
+	T_EQ_INT(scan(buf, 16, 4096, &n), RPC_SCAN_OK);
+	T_EQ_INT(n, 16);
+	/* 17 is one too deep, whatever follows. */
+	for (i = 0; i < 16; i++)
+		buf[i] = 0x91;
+	buf[16] = 0x90;
+	T_EQ_INT(scan(buf, 17, 4096, &n), RPC_SCAN_TOO_LARGE);
+	/* Maps count too. */
+	for (i = 0; i < 17; i++) {
+		buf[2 * i] = 0x81;
+		buf[2 * i + 1] = 0x01;
+	}
+	T_EQ_INT(scan(buf, 34, 4096, &n), RPC_SCAN_TOO_LARGE);
+}
+
+static void
+test_scan_garbage(void)
+{
+	unsigned char	buf[256];
+	size_t		n, i, j, len;
+	unsigned	seed = 12345;
+	int		r, ok = 1;
+
+	T_EQ_INT(scan("\xc1", 1, 4096, &n), RPC_SCAN_MALFORMED);
+	T_EQ_INT(scan("\x93\x01\xc1\x02", 4, 4096, &n), RPC_SCAN_MALFORMED);
+	T_EQ_INT(scan("\x94\x00\x01\xc1", 4, 4096, &n), RPC_SCAN_MALFORMED);
+	/* Random bytes: any answer, but never a read past len (ASan). */
+	for (i = 0; i < 20000; i++) {
+		len = (size_t)(rand_r(&seed) % 64);
+		for (j = 0; j < len; j++)
+			buf[j] = (unsigned char)rand_r(&seed);
+		n = 0;
+		r = rpc_scan(buf, len, 48, &n);
+		if (r == RPC_SCAN_OK && (n > len || n > 48 || n == 0))
+			ok = 0;
+	}
+	T_OK(ok);
+}
+
+/*
+ * Dispatcher.
+ */
+
+struct resp {
+	msgpack_unpacked u;
+	uint64_t	 msgid;
+	msgpack_object	 err;
+	msgpack_object	 res;
+};
+
+/* Decode one response at out[*off]; 0 or -1. */
+static int
+resp_next(const struct rpc_out *o, size_t *off, struct resp *r)
+{
+	msgpack_object	*a;
+
+	msgpack_unpacked_init(&r->u);
+	if (msgpack_unpack_next(&r->u, (const char *)o->data, o->len, off) !=
+	    MSGPACK_UNPACK_SUCCESS)
+		return -1;
+	if (r->u.data.type != MSGPACK_OBJECT_ARRAY ||
+	    r->u.data.via.array.size != 4)
+		return -1;
+	a = r->u.data.via.array.ptr;
+	if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    a[0].via.u64 != 1 || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return -1;
+	r->msgid = a[1].via.u64;
+	r->err = a[2];
+	r->res = a[3];
+	return 0;
+}
+
+static const msgpack_object *
+map_get(const msgpack_object *m, const char *key)
+{
+	uint32_t	i;
+
+	if (m->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (i = 0; i < m->via.map.size; i++) {
+		const msgpack_object *k = &m->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR &&
+		    k->via.str.size == strlen(key) &&
+		    memcmp(k->via.str.ptr, key, k->via.str.size) == 0)
+			return &m->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+/* A str object as a C string (static buffer), "(nil)" or "(?)". */
+static const char *
+str_of(const msgpack_object *o)
+{
+	static char	buf[4][512];
+	static int	which;
+	char		*b = buf[which++ % 4];
+
+	if (o == NULL)
+		return "(absent)";
+	if (o->type == MSGPACK_OBJECT_NIL)
+		return "(nil)";
+	if (o->type != MSGPACK_OBJECT_STR)
+		return "(?)";
+	snprintf(b, 512, "%.*s", (int)o->via.str.size, o->via.str.ptr);
+	return b;
+}
+
+static const char *
+err_code(const struct resp *r)
+{
+	return str_of(map_get(&r->err, "code"));
+}
+
+/*
+ * Run one request (packed with msgpack-c) through rpc_process in its own
+ * batch and decode the answer into r.  Returns the rpc_result.
+ */
+static enum rpc_result
+call_raw(const void *req, size_t len, struct rpc_out *o, struct resp *r,
+    int *have)
+{
+	enum rpc_result	 res;
+	size_t		 used = 0, off = 0;
+
+	o->len = 0;
+	rpc_batch_begin();
+	res = rpc_process(req, len, o, &used);
+	rpc_batch_end();
+	*have = o->len > 0 && resp_next(o, &off, r) == 0;
+	if (res == RPC_DONE && used != len)
+		t_fail(__FILE__, __LINE__, "used %zu of %zu", used, len);
+	return res;
+}
+
+/* Run [0, msgid, method, params]; params are given packed, in hex. */
+static enum rpc_result
+call(uint32_t msgid, const char *method, const char *pfmt,
+    struct rpc_out *o, struct resp *r)
+{
+	msgpack_sbuffer	 sb;
+	msgpack_packer	 pk;
+	enum rpc_result	 res;
+	int		 have;
+	const char	*p;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_uint32(&pk, 0);
+	msgpack_pack_uint32(&pk, msgid);
+	msgpack_pack_str_with_body(&pk, method, strlen(method));
+	/* The params array, already packed, as hex pairs. */
+	for (p = pfmt; p[0] != '\0' && p[1] != '\0'; p += 2) {
+		char		 hex[3] = { p[0], p[1], '\0' };
+		unsigned char	 b = (unsigned char)strtoul(hex, NULL, 16);
+
+		msgpack_sbuffer_write(&sb, (const char *)&b, 1);
+	}
+	res = call_raw(sb.data, sb.size, o, r, &have);
+	msgpack_sbuffer_destroy(&sb);
+	if (!have)
+		memset(r, 0, sizeof(*r));
+	return res;
+}
+
+static void
+resp_free(struct resp *r)
+{
+	msgpack_unpacked_destroy(&r->u);
+}
+
+static void
+test_ping_and_errors(void)
+{
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	static const unsigned char pong[] = { 0x94, 0x01, 0x07, 0xc0, 0xa4,
+	    'p', 'o', 'n', 'g' };
+
+	T_EQ_INT(call(7, "ping", "90", &o, &r), RPC_DONE);
+	T_EQ_INT(o.len, sizeof(pong));
+	T_OK(memcmp(o.data, pong, sizeof(pong)) == 0);
+	resp_free(&r);
+
+	/* Wrong param count: bad_request, the stream goes on. */
+	T_EQ_INT(call(8, "ping", "9101", &o, &r), RPC_DONE);
+	T_EQ_INT(r.msgid, 8);
+	T_EQ_STR(err_code(&r), "bad_request");
+	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	    "expected 0 params, got 1");
+	T_EQ_INT(r.res.type, MSGPACK_OBJECT_NIL);
+	resp_free(&r);
+
+	T_EQ_INT(call(9, "frobnicate", "90", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "unknown_method");
+	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	    "unknown method \"frobnicate\"");
+	resp_free(&r);
+
+	/* params not an array */
+	T_EQ_INT(call(10, "ping", "c0", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	    "params must be an array");
+	resp_free(&r);
+
+	/* lookup with a number for the code; a code of no known shape */
+	T_EQ_INT(call(11, "lookup", "9105", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	resp_free(&r);
+	T_EQ_INT(call(12, "lookup", "91a3212121", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "invalid_code");
+	resp_free(&r);
+
+	/* no data published yet: lookup is an internal error */
+	T_EQ_INT(call(13, "lookup", "91a54130303231", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "internal");
+	T_EQ_STR(str_of(map_get(&r.err, "message")), "no data loaded");
+	resp_free(&r);
+
+	/* classify needs no data: a0021 is Level II ambulance */
+	T_EQ_INT(call(14, "classify", "91a56130303231", &o, &r), RPC_DONE);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_EQ_STR(str_of(map_get(&r.res, "code")), "A0021");
+	T_EQ_STR(str_of(map_get(&r.res, "system")), "HCPCS");
+	T_EQ_STR(str_of(map_get(&r.res, "kind")), "procedure");
+	T_EQ_STR(str_of(map_get(&r.res, "maintainer")), "CMS");
+	T_EQ_STR(str_of(map_get(&r.res, "group")), "ambulance_transport");
+	T_OK(map_get(&r.res, "category") == NULL);
+	T_OK(map_get(&r.res, "level") != NULL &&
+	    map_get(&r.res, "level")->via.u64 == 2);
+	resp_free(&r);
+
+	rpc_out_free(&o);
+}
+
+static void
+test_framing(void)
+{
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	int		 have;
+	size_t		 used, off;
+	/* [2, "ping", []] then [0, 3, "ping", []] */
+	static const unsigned char two[] = { 0x93, 0x02, 0xa4, 'p', 'i', 'n',
+	    'g', 0x90, 0x94, 0x00, 0x03, 0xa4, 'p', 'i', 'n', 'g', 0x90 };
+
+	/* A notification runs and is never answered. */
+	o.len = 0;
+	rpc_batch_begin();
+	T_EQ_INT(rpc_process(two, sizeof(two), &o, &used), RPC_DONE);
+	T_EQ_INT(used, 8);
+	T_EQ_INT(o.len, 0);
+	T_EQ_INT(rpc_process(two + 8, sizeof(two) - 8, &o, &used), RPC_DONE);
+	T_EQ_INT(used, 9);
+	rpc_batch_end();
+	off = 0;
+	T_OK(resp_next(&o, &off, &r) == 0);
+	T_EQ_INT(r.msgid, 3);
+	T_EQ_STR(str_of(&r.res), "pong");
+	resp_free(&r);
+	/* A notification for an unknown method is dropped silently. */
+	T_EQ_INT(call_raw("\x93\x02\xa1x\x90", 5, &o, &r, &have), RPC_DONE);
+	T_EQ_INT(o.len, 0);
+
+	/* Partial: read more, nothing written. */
+	T_EQ_INT(call_raw(two + 8, 5, &o, &r, &have), RPC_MORE);
+	T_EQ_INT(o.len, 0);
+
+	/* A 3-array with type 0 is no request: close, no msgid to echo. */
+	T_EQ_INT(call_raw("\x93\x00\x07\xa4ping", 8, &o, &r, &have),
+	    RPC_CLOSE);
+	T_EQ_INT(o.len, 0);
+	/* A 4-array request with a string msgid, type 1, a bare int. */
+	T_EQ_INT(call_raw("\x94\x00\xa1x\xa4ping\x90", 10, &o, &r, &have),
+	    RPC_CLOSE);
+	T_EQ_INT(o.len, 0);
+	T_EQ_INT(call_raw("\x94\x01\x01\xc0\xc0", 5, &o, &r, &have),
+	    RPC_CLOSE);
+	T_EQ_INT(call_raw("\x05", 1, &o, &r, &have), RPC_CLOSE);
+	/* msgid must fit 32 bits */
+	T_EQ_INT(call_raw("\x94\x00\xcf\x00\x00\x00\x01\x00\x00\x00\x00"
+	    "\xa4ping\x90", 17, &o, &r, &have), RPC_CLOSE);
+	T_EQ_INT(o.len, 0);
+
+	/* [0, 7, "ping", []] with 5 items: not a request, msgid readable */
+	T_EQ_INT(call_raw("\x95\x00\x07\xa4ping\x90\xc0", 10, &o, &r, &have),
+	    RPC_CLOSE);
+	T_EQ_INT(have, 0);
+
+	/* Not MessagePack after a readable msgid: bad_request, close. */
+	T_EQ_INT(call_raw("\x94\x00\x05\xc1", 4, &o, &r, &have), RPC_CLOSE);
+	T_OK(have);
+	if (have) {
+		T_EQ_INT(r.msgid, 5);
+		T_EQ_STR(err_code(&r), "bad_request");
+		resp_free(&r);
+	}
+
+	/* A declared 2 GiB method name: too_large at once, close. */
+	T_EQ_INT(call_raw("\x94\x00\x09\xdb\x7f\xff\xff\xff", 8, &o, &r,
+	    &have), RPC_CLOSE);
+	T_OK(have);
+	if (have) {
+		T_EQ_INT(r.msgid, 9);
+		T_EQ_STR(err_code(&r), "too_large");
+		resp_free(&r);
+	}
+	/* The 5-byte array header: too large, nothing to answer. */
+	T_EQ_INT(call_raw("\xdd\x0f\xff\xff\xff", 5, &o, &r, &have),
+	    RPC_CLOSE);
+	T_EQ_INT(o.len, 0);
+	rpc_out_free(&o);
+}
+
+/*
+ * With data: a tiny ANWEB fixture, published as the current snapshot.
+ */
+
+static void
+put(char *l, unsigned col, const char *s)
+{
+	memcpy(l + col - 1, s, strlen(s));
+}
+
+static void
+fx_line(FILE *fp, const char *key, const char *lng, const char *shrt,
+    const char *added, const char *term)
+{
+	char	l[321];
+
+	memset(l, ' ', 320);
+	l[320] = '\0';
+	put(l, 1, key);
+	put(l, 6, "00100");
+	put(l, 11, key[0] == ' ' ? "7" : "3");
+	put(l, 12, lng);
+	put(l, 92, shrt);
+	if (key[0] != ' ') {
+		put(l, 120, "00");
+		put(l, 128, "9");
+		put(l, 261, "1");
+		put(l, 266, "  0");
+	}
+	put(l, 230, "C");
+	put(l, 269, added);
+	put(l, 277, added);
+	put(l, 285, term);
+	put(l, 293, "N");
+	fprintf(fp, "%s\r\n", l);
+}
+
+static int
+publish_fixture(void)
+{
+	struct conf	*c;
+	struct snapshot	*s;
+	char		 path[128], err[512];
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "%s/fx.txt", tmpdir);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	fx_line(fp, "   A1", "Dressing for one wound", "Dressing for one wound",
+	    "20000101", "");
+	fx_line(fp, "A0021", "Ambulance service, outside state per mile",
+	    "Outside state ambulance serv", "20000101", "");
+	fx_line(fp, "E0100", "Cane, adjustable or fixed, with tip",
+	    "Cane adjust/fixed with tip", "20000101", "");
+	fx_line(fp, "E0105", "Cane, quad or three prong, with tips",
+	    "Cane adjust/fixed quad/3 pro", "20000101", "");
+	fx_line(fp, "G0001", "Routine venipuncture", "Drawing blood",
+	    "19980101", "20121231");
+	if (fclose(fp) != 0)
+		return -1;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	conf_defaults(c);
+	if ((c->sets = calloc(1, sizeof(*c->sets))) == NULL)
+		return -1;
+	c->nsets = 1;
+	snprintf(c->sets[0].name, sizeof(c->sets[0].name), "hcpcs");
+	c->sets[0].format = CONF_FMT_CMS_ANWEB;
+	c->sets[0].path = path;
+	s = snapshot_build(c, err, sizeof(err));
+	free(c->sets);
+	free(c);
+	if (s == NULL) {
+		fprintf(stderr, "snapshot_build: %s\n", err);
+		return -1;
+	}
+	snapshot_publish(s);
+	return 0;
+}
+
+static void
+test_with_data(void)
+{
+	struct rpc_limits lim = { 4096, 2 };
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	const msgpack_object *v;
+
+	if (publish_fixture() == -1) {
+		t_fail(__FILE__, __LINE__, "cannot publish the fixture");
+		return;
+	}
+	rpc_set_limits(&lim);
+
+	/* lookup [" a0021 "] */
+	T_EQ_INT(call(1, "lookup", "91a720613030323120", &o, &r), RPC_DONE);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_EQ_STR(str_of(map_get(&r.res, "code")), "A0021");
+	T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
+	T_EQ_STR(str_of(map_get(&r.res, "short")),
+	    "Outside state ambulance serv");
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+	/* status is the last key */
+	T_OK(r.res.type == MSGPACK_OBJECT_MAP &&
+	    str_of(&r.res.via.map.ptr[r.res.via.map.size - 1].key)[0] == 's');
+	resp_free(&r);
+
+	/* G0001: terminated today, active with as_of 2010-06-01 */
+	T_EQ_INT(call(2, "lookup", "91a54730303031", &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
+	T_EQ_STR(str_of(map_get(&r.res, "terminated")), "2012-12-31");
+	resp_free(&r);
+	T_EQ_INT(call(3, "lookup", "92a54730303031"
+	    "81a561735f6f66aa323031302d30362d3031", &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+	resp_free(&r);
+	/* a bad as_of, an unknown option, an unknown set */
+	T_EQ_INT(call(4, "lookup", "92a54730303031"
+	    "81a561735f6f66aa323031302d31332d3031", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	resp_free(&r);
+	T_EQ_INT(call(5, "lookup", "92a54730303031" "81a178c3", &o, &r),
+	    RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	T_EQ_STR(str_of(map_get(&r.err, "message")), "unknown option \"x\"");
+	resp_free(&r);
+	T_EQ_INT(call(6, "lookup", "92a54730303031" "81a3736574a26e6f", &o,
+	    &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.err, "message")), "unknown set \"no\"");
+	resp_free(&r);
+	/* a well-shaped code that is not loaded: nil */
+	T_EQ_INT(call(7, "lookup", "91a54130303939", &o, &r), RPC_DONE);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_EQ_INT(r.res.type, MSGPACK_OBJECT_NIL);
+	resp_free(&r);
+
+	/* lookup_many [["A1", "!!"]], then over max_batch (2) */
+	T_EQ_INT(call(8, "lookup_many", "9192a24131a22121", &o, &r), RPC_DONE);
+	T_EQ_INT(r.res.type, MSGPACK_OBJECT_ARRAY);
+	if (r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 2) {
+		v = &r.res.via.array.ptr[0];
+		T_EQ_STR(str_of(map_get(v, "kind")), "modifier");
+		T_EQ_INT(r.res.via.array.ptr[1].type, MSGPACK_OBJECT_NIL);
+	} else
+		t_fail(__FILE__, __LINE__, "lookup_many result");
+	resp_free(&r);
+	T_EQ_INT(call(9, "lookup_many", "9193a24131a24131a24131", &o, &r),
+	    RPC_DONE);
+	T_EQ_STR(err_code(&r), "too_large");
+	resp_free(&r);
+	T_EQ_INT(call(9, "lookup_many", "9192a2413105", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	    "codes[1] must be a string");
+	resp_free(&r);
+
+	/* validate */
+	T_EQ_INT(call(10, "validate", "92a54730303031aa323031352d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_OK(map_get(&r.res, "valid") != NULL &&
+	    map_get(&r.res, "valid")->type == MSGPACK_OBJECT_BOOLEAN &&
+	    !map_get(&r.res, "valid")->via.boolean);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "terminated");
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
+	T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
+	resp_free(&r);
+	/* the last valid day is still valid */
+	T_EQ_INT(call(11, "validate", "92a54730303031aa323031322d31322d3331",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "ok");
+	T_OK(map_get(&r.res, "valid")->via.boolean);
+	resp_free(&r);
+	T_EQ_INT(call(12, "validate", "92a54730303031aa313939372d31322d3331",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "not_yet_effective");
+	resp_free(&r);
+	T_EQ_INT(call(13, "validate", "92a54130303939aa323031352d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "not_found");
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "(nil)");
+	T_OK(map_get(&r.res, "set") == NULL);
+	resp_free(&r);
+	T_EQ_INT(call(14, "validate", "92a54730303031a6323031353031", &o,
+	    &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	resp_free(&r);
+
+	/* search "cane", limit 1, limit 0 */
+	T_EQ_INT(call(15, "search", "91a463616e65", &o, &r), RPC_DONE);
+	T_OK(r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 2);
+	if (r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 2) {
+		T_EQ_STR(str_of(map_get(&r.res.via.array.ptr[0], "code")),
+		    "E0100");
+		T_EQ_STR(str_of(map_get(&r.res.via.array.ptr[1], "code")),
+		    "E0105");
+	}
+	resp_free(&r);
+	T_EQ_INT(call(16, "search", "92a463616e6581a56c696d697401", &o, &r),
+	    RPC_DONE);
+	T_OK(r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 1);
+	resp_free(&r);
+	T_EQ_INT(call(17, "search", "92a463616e6581a56c696d697400", &o, &r),
+	    RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	resp_free(&r);
+	/* terminated codes only with include_terminated */
+	T_EQ_INT(call(18, "search", "91a5626c6f6f64", &o, &r), RPC_DONE);
+	T_OK(r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 0);
+	resp_free(&r);
+	T_EQ_INT(call(19, "search", "92a5626c6f6f6481"
+	    "b2696e636c7564655f7465726d696e61746564c3", &o, &r), RPC_DONE);
+	T_OK(r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 1);
+	resp_free(&r);
+
+	/* info: one set, generation as published */
+	T_EQ_INT(call(20, "info", "90", &o, &r), RPC_DONE);
+	v = map_get(&r.res, "sets");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1);
+	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1) {
+		T_EQ_STR(str_of(map_get(&v->via.array.ptr[0], "name")),
+		    "hcpcs");
+		T_EQ_INT(map_get(&v->via.array.ptr[0], "records")->via.u64,
+		    4);
+		T_EQ_INT(map_get(&v->via.array.ptr[0], "modifiers")->via.u64,
+		    1);
+	}
+	v = map_get(&r.res, "last_reload");
+	T_OK(v != NULL && map_get(v, "ok")->via.boolean);
+	T_EQ_STR(str_of(map_get(v, "at")), "(nil)");
+	resp_free(&r);
+
+	/* reload without a hook: ok false, data kept */
+	T_EQ_INT(call(21, "reload", "90", &o, &r), RPC_DONE);
+	T_OK(!map_get(&r.res, "ok")->via.boolean);
+	T_EQ_STR(str_of(map_get(&r.res, "error")), "reload is not available");
+	resp_free(&r);
+	rpc_out_free(&o);
+}
+
+int
+main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_rpc.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_scan_complete();
+	test_scan_types();
+	test_scan_declared();
+	test_scan_depth();
+	test_scan_garbage();
+	test_ping_and_errors();
+	test_framing();
+	test_with_data();
+	{
+		char	path[128];
+
+		snprintf(path, sizeof(path), "%s/fx.txt", tmpdir);
+		unlink(path);
+		rmdir(tmpdir);
+	}
+	return t_done();
+}
