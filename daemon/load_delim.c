@@ -1,0 +1,533 @@
+/*
+ * load_delim.c: a local code set kept as CSV or TSV (RFC 4180 quoting
+ * either way: quoted fields may hold the delimiter, doubled quotes and
+ * line breaks; CRLF or LF).  The first non-blank row is the header; the
+ * set's columns map header names to record fields, and unmapped columns
+ * are ignored.  A leading UTF-8 byte order mark is skipped; the text is
+ * UTF-8 when all of the file is valid UTF-8, cp1252 otherwise.
+ *
+ * These files are small and edited by hand, so their structure has to
+ * be right to the byte: a missing mapped column, an unterminated quote,
+ * a row with the wrong number of fields or a code of no known shape
+ * fails the load with file:line:column.  Values inside a good row never
+ * do (a malformed date is kept raw and counted, as everywhere).
+ * Columns count characters, from 1.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "load.h"
+#include "record.h"
+
+struct delim_field {
+	char		*p;		/* unquoted in place */
+	size_t		 len;
+	size_t		 line;
+	size_t		 col;
+	int		 quoted;
+};
+
+struct delim_row {
+	struct delim_field *f;
+	size_t		 n;
+	size_t		 cap;
+	size_t		 endline;	/* where the last field ends */
+	size_t		 endcol;
+};
+
+struct delim_parser {
+	const char	*path;
+	char		*buf;
+	size_t		 len;
+	size_t		 pos;
+	size_t		 line;
+	size_t		 col;
+	char		 delim;
+	int		 cp1252;
+};
+
+/* One header column feeding one field, in mapping order. */
+struct delim_map {
+	enum record_field field;
+	size_t		 idx;
+};
+
+/* Code -> record index, open addressing; slots hold index + 1. */
+struct delim_index {
+	size_t		*slot;
+	size_t		 cap;		/* power of two */
+	size_t		 n;
+};
+
+static int	delim_utf8_valid(const char *, size_t);
+static void	delim_advance(struct delim_parser *);
+static int	delim_push(struct delim_row *, char *, size_t, size_t,
+		    size_t, int);
+static int	delim_row(struct delim_parser *, struct delim_row *,
+		    struct record_err *);
+static int	delim_row_blank(const struct delim_row *);
+static void	delim_trim(const char **, size_t *);
+static uint32_t	delim_hash(const char *);
+static long	delim_index_get(const struct delim_index *,
+		    const struct record_set *, const char *);
+static int	delim_index_put(struct delim_index *,
+		    const struct record_set *, size_t);
+static int	delim_oom(const char *, struct record_err *);
+static int	delim_map_header(const struct conf_set *,
+		    const struct delim_row *, struct delim_map **, size_t *,
+		    size_t *, struct record_err *);
+static int	delim_record(struct delim_parser *, const struct delim_row *,
+		    const struct delim_map *, size_t, size_t,
+		    struct record_set *, struct delim_index *,
+		    struct record_err *);
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
+static int
+delim_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n, k;
+	uint32_t		 c;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			n = 1;
+			c = p[i] & 0x1f;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			n = 2;
+			c = p[i] & 0x0f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			n = 3;
+			c = p[i] & 0x07;
+		} else
+			return 0;
+		if (len - i - 1 < n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* Consume one byte, keeping line and (character) column. */
+static void
+delim_advance(struct delim_parser *dp)
+{
+	unsigned char	c = (unsigned char)dp->buf[dp->pos++];
+
+	if (c == '\n') {
+		dp->line++;
+		dp->col = 1;
+	} else if (dp->cp1252 || (c & 0xc0) != 0x80)
+		dp->col++;
+}
+
+static int
+delim_push(struct delim_row *row, char *p, size_t len, size_t line,
+    size_t col, int quoted)
+{
+	struct delim_field *n;
+
+	if (row->n == row->cap) {
+		if ((n = reallocarray(row->f, row->cap ? row->cap * 2 : 16,
+		    sizeof(*n))) == NULL)
+			return -1;
+		row->f = n;
+		row->cap = row->cap ? row->cap * 2 : 16;
+	}
+	row->f[row->n].p = p;
+	row->f[row->n].len = len;
+	row->f[row->n].line = line;
+	row->f[row->n].col = col;
+	row->f[row->n].quoted = quoted;
+	row->n++;
+	return 0;
+}
+
+/*
+ * Read one row.  Returns 1 with the row, 0 at end of input, -1 with err
+ * filled.  Quoted fields are unescaped in place (the text only shrinks),
+ * and a CRLF inside one becomes LF.
+ */
+static int
+delim_row(struct delim_parser *dp, struct delim_row *row,
+    struct record_err *err)
+{
+	size_t	line, col, out, start;
+	char	c;
+
+	row->n = 0;
+	if (dp->pos >= dp->len)
+		return 0;
+	for (;;) {
+		line = dp->line;
+		col = dp->col;
+		if (dp->pos < dp->len && dp->buf[dp->pos] == '"') {
+			delim_advance(dp);
+			start = out = dp->pos;
+			for (;;) {
+				if (dp->pos >= dp->len) {
+					snprintf(err->msg, sizeof(err->msg),
+					    "%s:%zu:%zu: unterminated quoted "
+					    "field (expected a closing '\"')",
+					    dp->path, line, col);
+					return -1;
+				}
+				c = dp->buf[dp->pos];
+				if (c == '"') {
+					delim_advance(dp);
+					if (dp->pos < dp->len &&
+					    dp->buf[dp->pos] == '"') {
+						delim_advance(dp);
+						dp->buf[out++] = '"';
+						continue;
+					}
+					break;
+				}
+				if (c == '\r' && dp->pos + 1 < dp->len &&
+				    dp->buf[dp->pos + 1] == '\n') {
+					delim_advance(dp);
+					continue;
+				}
+				delim_advance(dp);
+				dp->buf[out++] = c;
+			}
+			if (dp->pos < dp->len) {
+				c = dp->buf[dp->pos];
+				if (c != dp->delim && c != '\n' &&
+				    !(c == '\r' && dp->pos + 1 < dp->len &&
+				    dp->buf[dp->pos + 1] == '\n')) {
+					snprintf(err->msg, sizeof(err->msg),
+					    "%s:%zu:%zu: expected a delimiter "
+					    "or the end of the line after a "
+					    "closing quote", dp->path,
+					    dp->line, dp->col);
+					return -1;
+				}
+			}
+			if (delim_push(row, dp->buf + start, out - start,
+			    line, col, 1) == -1)
+				return delim_oom(dp->path, err);
+		} else {
+			start = dp->pos;
+			while (dp->pos < dp->len) {
+				c = dp->buf[dp->pos];
+				if (c == dp->delim || c == '\n' ||
+				    (c == '\r' && dp->pos + 1 < dp->len &&
+				    dp->buf[dp->pos + 1] == '\n'))
+					break;
+				delim_advance(dp);
+			}
+			if (delim_push(row, dp->buf + start, dp->pos - start,
+			    line, col, 0) == -1)
+				return delim_oom(dp->path, err);
+		}
+		row->endline = dp->line;
+		row->endcol = dp->col;
+		if (dp->pos >= dp->len)
+			return 1;
+		if (dp->buf[dp->pos] == dp->delim) {
+			delim_advance(dp);
+			continue;
+		}
+		if (dp->buf[dp->pos] == '\r')
+			delim_advance(dp);
+		delim_advance(dp);	/* the LF */
+		return 1;
+	}
+}
+
+static int
+delim_row_blank(const struct delim_row *row)
+{
+	size_t	i;
+
+	if (row->n != 1 || row->f[0].quoted)
+		return 0;
+	for (i = 0; i < row->f[0].len; i++)
+		if (row->f[0].p[i] != ' ' && row->f[0].p[i] != '\t')
+			return 0;
+	return 1;
+}
+
+static void
+delim_trim(const char **p, size_t *len)
+{
+	while (*len > 0 && (**p == ' ' || **p == '\t'))
+		(*p)++, (*len)--;
+	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+/* FNV-1a */
+static uint32_t
+delim_hash(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static long
+delim_index_get(const struct delim_index *ix, const struct record_set *set,
+    const char *code)
+{
+	size_t	i;
+
+	if (ix->cap == 0)
+		return -1;
+	for (i = delim_hash(code) & (ix->cap - 1); ix->slot[i] != 0;
+	    i = (i + 1) & (ix->cap - 1))
+		if (strcmp(set->recs[ix->slot[i] - 1].code, code) == 0)
+			return (long)(ix->slot[i] - 1);
+	return -1;
+}
+
+static int
+delim_index_put(struct delim_index *ix, const struct record_set *set,
+    size_t idx)
+{
+	size_t	*old = ix->slot, oldcap = ix->cap, i, j;
+
+	if ((ix->n + 1) * 2 > ix->cap) {
+		ix->cap = oldcap == 0 ? 256 : oldcap * 2;
+		if ((ix->slot = calloc(ix->cap, sizeof(*ix->slot))) == NULL) {
+			ix->slot = old;
+			ix->cap = oldcap;
+			return -1;
+		}
+		for (j = 0; j < oldcap; j++) {
+			if (old[j] == 0)
+				continue;
+			i = delim_hash(set->recs[old[j] - 1].code) &
+			    (ix->cap - 1);
+			while (ix->slot[i] != 0)
+				i = (i + 1) & (ix->cap - 1);
+			ix->slot[i] = old[j];
+		}
+		free(old);
+	}
+	i = delim_hash(set->recs[idx].code) & (ix->cap - 1);
+	while (ix->slot[i] != 0)
+		i = (i + 1) & (ix->cap - 1);
+	ix->slot[i] = idx + 1;
+	ix->n++;
+	return 0;
+}
+
+static int
+delim_oom(const char *path, struct record_err *err)
+{
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
+	return -1;
+}
+
+/*
+ * Resolve every mapped header name to its column (names compare trimmed
+ * and case-insensitively).  The code's column comes back in *codeidx.
+ */
+static int
+delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
+    struct delim_map **mapp, size_t *nmapp, size_t *codeidx,
+    struct record_err *err)
+{
+	const struct conf_column *cc;
+	struct delim_map *map;
+	const char	*h;
+	size_t		 i, k, j, n = 0, hl;
+	int		 havecode = 0;
+
+	for (i = 0; i < cs->ncolumns; i++)
+		n += cs->columns[i].nheaders;
+	if ((map = calloc(n + 1, sizeof(*map))) == NULL)
+		return delim_oom(cs->path, err);
+	*mapp = map;
+	*nmapp = 0;
+	for (i = 0; i < cs->ncolumns; i++) {
+		cc = &cs->columns[i];
+		for (k = 0; k < cc->nheaders; k++) {
+			for (j = 0; j < hdr->n; j++) {
+				h = hdr->f[j].p;
+				hl = hdr->f[j].len;
+				delim_trim(&h, &hl);
+				if (strlen(cc->headers[k]) == hl &&
+				    strncasecmp(h, cc->headers[k], hl) == 0)
+					break;
+			}
+			if (j == hdr->n) {
+				snprintf(err->msg, sizeof(err->msg),
+				    "%s:%zu:%zu: expected a column named "
+				    "\"%s\" in the header row", cs->path,
+				    hdr->f[0].line, hdr->f[0].col,
+				    cc->headers[k]);
+				return -1;
+			}
+			if (cc->field == RF_CODE) {
+				if (!havecode)
+					*codeidx = j;
+				havecode = 1;
+				continue;
+			}
+			map[*nmapp].field = cc->field;
+			map[*nmapp].idx = j;
+			(*nmapp)++;
+		}
+	}
+	if (!havecode) {
+		snprintf(err->msg, sizeof(err->msg), "%s: no column is mapped "
+		    "to \"code\" (expected a columns entry for code)",
+		    cs->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* One data row into one record (or a counted duplicate). */
+static int
+delim_record(struct delim_parser *dp, const struct delim_row *row,
+    const struct delim_map *map, size_t nmap, size_t codeidx,
+    struct record_set *set, struct delim_index *ix, struct record_err *err)
+{
+	const struct delim_field *cf = &row->f[codeidx];
+	struct record	*r;
+	struct record_err e;
+	char		 code[RECORD_CODE_MAX + 1];
+	const char	*v;
+	size_t		 k, vl;
+
+	v = cf->p;
+	vl = cf->len;
+	delim_trim(&v, &vl);
+	if (vl == 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s:%zu:%zu: expected a "
+		    "code, found an empty field", dp->path, cf->line, cf->col);
+		return -1;
+	}
+	if (record_normalize_code(v, vl, code) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s:%zu:%zu: expected a "
+		    "code of 5 characters or a modifier of 2 (A-Z, 0-9), "
+		    "found \"%.*s\"", dp->path, cf->line, cf->col,
+		    vl > 40 ? 40 : (int)vl, v);
+		return -1;
+	}
+	if (delim_index_get(ix, set, code) >= 0) {
+		set->stats.duplicates++;
+		return 0;
+	}
+	if ((r = record_set_add(set)) == NULL)
+		return delim_oom(dp->path, err);
+	if (record_set_field(set, r, RF_CODE, code, strlen(code), 0,
+	    &e) == -1)
+		goto oom;
+	for (k = 0; k < nmap; k++)
+		if (record_set_field(set, r, map[k].field, row->f[map[k].idx].p,
+		    row->f[map[k].idx].len, dp->cp1252, &e) == -1)
+			goto oom;
+	if (delim_index_put(ix, set, set->nrecs - 1) == -1)
+		goto oom;
+	return 0;
+oom:
+	record_set_drop_last(set);
+	return delim_oom(dp->path, err);
+}
+
+int
+load_delimited(const struct conf_set *cs, struct record_set *set,
+    struct record_err *err)
+{
+	struct delim_parser dp;
+	struct delim_row row = { NULL, 0, 0, 0, 0 };
+	struct delim_index ix = { NULL, 0, 0 };
+	struct delim_map *map = NULL;
+	size_t		 nmap = 0, nfields = 0, codeidx = 0, nrecs = 0, i;
+	int		 rc, header = 0;
+
+	memset(&dp, 0, sizeof(dp));
+	dp.path = cs->path;
+	dp.delim = cs->delimiter != '\0' ? cs->delimiter : ',';
+	dp.line = dp.col = 1;
+	if ((dp.buf = load_slurp(cs->path, &dp.len, err)) == NULL)
+		return -1;
+	if (dp.len >= 3 && memcmp(dp.buf, "\xef\xbb\xbf", 3) == 0)
+		dp.pos = 3;
+	dp.cp1252 = !delim_utf8_valid(dp.buf + dp.pos, dp.len - dp.pos);
+
+	while ((rc = delim_row(&dp, &row, err)) == 1) {
+		if (delim_row_blank(&row)) {
+			set->stats.skipped_lines++;
+			continue;
+		}
+		if (!header) {
+			if (delim_map_header(cs, &row, &map, &nmap, &codeidx,
+			    err) == -1)
+				goto fail;
+			nfields = row.n;
+			header = 1;
+			set->stats.skipped_lines++;
+			continue;
+		}
+		if (row.n != nfields) {
+			snprintf(err->msg, sizeof(err->msg),
+			    "%s:%zu:%zu: expected %zu fields as in the header "
+			    "row, found %zu", cs->path,
+			    row.n > nfields ? row.f[nfields].line : row.endline,
+			    row.n > nfields ? row.f[nfields].col : row.endcol,
+			    nfields, row.n);
+			goto fail;
+		}
+		if (delim_record(&dp, &row, map, nmap, codeidx, set, &ix,
+		    err) == -1)
+			goto fail;
+		nrecs++;
+	}
+	if (rc == -1)
+		goto fail;
+	if (!header) {
+		snprintf(err->msg, sizeof(err->msg), "%s: no header row "
+		    "(expected column names on the first line)", cs->path);
+		goto fail;
+	}
+	if (nrecs == 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: no records "
+		    "(expected rows after the header row)", cs->path);
+		goto fail;
+	}
+	set->stats.procedures = set->stats.modifiers = 0;
+	for (i = 0; i < set->nrecs; i++) {
+		if (set->recs[i].kind == RECORD_MODIFIER)
+			set->stats.modifiers++;
+		else
+			set->stats.procedures++;
+	}
+	free(ix.slot);
+	free(map);
+	free(row.f);
+	free(dp.buf);
+	return 0;
+fail:
+	free(ix.slot);
+	free(map);
+	free(row.f);
+	free(dp.buf);
+	return -1;
+}
