@@ -1,0 +1,130 @@
+/*
+ * test_sample_load.c: conf/sample.yaml parses, and every set it names in
+ * data/sample (written by tools/gensample.py) loads through load_set with
+ * the counts and values the generator put there.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "load.h"
+#include "record.h"
+#include "t.h"
+
+static const struct record *
+find(const struct record_set *set, const char *code)
+{
+	size_t	i;
+
+	for (i = 0; i < set->nrecs; i++)
+		if (strcmp(set->recs[i].code, code) == 0)
+			return &set->recs[i];
+	return NULL;
+}
+
+static void
+check_hcpcs(const struct record_set *set)
+{
+	const struct record	*r;
+	size_t			 i, term = 0;
+
+	T_EQ_INT(set->nrecs, 200);
+	T_EQ_INT(set->stats.procedures, 185);
+	T_EQ_INT(set->stats.modifiers, 15);
+	T_EQ_INT(set->stats.bad_dates, 0);
+	T_EQ_INT(set->stats.orphan_lines, 0);
+	for (i = 0; i < set->nrecs; i++)
+		if (set->recs[i].terminated != 0)
+			term++;
+	T_EQ_INT(term, 7);
+	T_OK((r = find(set, "A0021")) != NULL);
+	if (r != NULL) {
+		T_EQ_STR(r->long_desc,
+		    "Ambulance service, sample ground transport, per trip");
+		T_EQ_STR(r->short_desc, "Amb sample ground trip");
+		T_EQ_STR(r->pricing[0], "52");
+		T_EQ_STR(r->betos, "O1A");
+		T_EQ_STR(r->tos[0], "D");
+		T_EQ_STR(r->proc_note, "0021");
+		T_EQ_INT(r->anesthesia_units, 0);
+	}
+	/* Five description lines, joined with one blank. */
+	T_OK((r = find(set, "G0501")) != NULL);
+	if (r != NULL && r->long_desc != NULL) {
+		T_EQ_INT(strlen(r->long_desc), 371);
+		T_OK(strncmp(r->long_desc, "Comprehensive synthetic care "
+		    "management service for a sample beneficiary", 72) == 0);
+		T_OK(strcmp(r->long_desc + 371 - 45,
+		    "sample clinical staff time per calendar month") == 0);
+		T_EQ_STR(r->short_desc, "Sample chronic care mgmt");
+	}
+	T_OK((r = find(set, "ZA")) != NULL);
+	if (r != NULL) {
+		T_EQ_INT(r->kind, RECORD_MODIFIER);
+		T_EQ_INT(r->terminated, 20180331);
+		T_EQ_INT(r->effective, 20180401);
+		T_EQ_STR(r->action, "D");
+	}
+	T_OK((r = find(set, "E0100")) != NULL);
+	if (r != NULL) {
+		T_EQ_STR(r->tos[0], "P");
+		T_EQ_STR(r->tos[1], "R");
+		T_EQ_STR(r->cim[0], "60-9");
+		T_EQ_STR(r->mcm[0], "2100.1");
+	}
+}
+
+int
+main(void)
+{
+	struct conf		*c;
+	struct record_set	 set;
+	struct record_err	 err;
+	const struct record	*r;
+	char			 cerr[512];
+	size_t			 i;
+
+	if ((c = conf_load("conf/sample.yaml", cerr, sizeof(cerr))) == NULL) {
+		t_fail(__FILE__, __LINE__, "conf/sample.yaml: %s", cerr);
+		return t_done();
+	}
+	T_EQ_STR(c->socket, "/tmp/hcpcsd-sample.sock");
+	T_EQ_INT(c->nsets, 3);
+	for (i = 0; i < c->nsets; i++) {
+		const struct conf_set *cs = &c->sets[i];
+
+		record_set_init(&set);
+		memset(&err, 0, sizeof(err));
+		t_checks++;
+		if (load_set(cs, &set, &err) == -1) {
+			t_fail(__FILE__, __LINE__, "%s: %s", cs->name, err.msg);
+			record_set_free(&set);
+			continue;
+		}
+		if (strcmp(cs->name, "hcpcs") == 0) {
+			T_EQ_INT(cs->format, CONF_FMT_CMS_ANWEB);
+			check_hcpcs(&set);
+		} else if (strcmp(cs->name, "cpt") == 0) {
+			T_EQ_INT(cs->format, CONF_FMT_AMA_CPT);
+			T_EQ_INT(set.stats.procedures, 72);
+			T_OK((r = find(&set, "0001U")) != NULL);
+			if (r != NULL)
+				T_EQ_STR(r->medium_desc,
+				    "SYNTHETIC PROPRIETARY LAB ANALYSIS 0001U");
+		} else if (strcmp(cs->name, "local") == 0) {
+			T_EQ_INT(cs->format, CONF_FMT_DELIMITED);
+			T_EQ_INT(set.stats.procedures, 10);
+			T_OK((r = find(&set, "W1006")) != NULL);
+			if (r != NULL) {
+				T_EQ_STR(r->long_desc, "Screening, sample "
+				    "school program, \"brief\", each");
+				T_EQ_STR(r->betos, "Z1");
+			}
+		} else
+			t_fail(__FILE__, __LINE__, "unexpected set %s",
+			    cs->name);
+		record_set_free(&set);
+	}
+	conf_free(c);
+	return t_done();
+}
