@@ -7,7 +7,7 @@ pass=0 fail=0 skip=0 failed=""
 export HCPCSD_BIN="$PWD/$B/hcpcsd" HCPCS_BIN="$PWD/$B/hcpcs" B
 for t in "$B"/tests/test_* tests/test_*.sh; do
 	[ -e "$t" ] || continue
-	case "$t" in *.c|*.o) continue ;; esac
+	case "$t" in *.c|*.o|*.log) continue ;; esac
 	name=${t##*/}
 	log="$B/tests/$name.log"
 	mkdir -p "$B/tests"
