@@ -95,8 +95,8 @@ main(int argc, char *argv[])
 
 	/* A client that goes away must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
-	log_set_level(fflag ? LOG_LVL_DEBUG :
-	    conf->log_level > LOG_LVL_INFO ? LOG_LVL_INFO : conf->log_level);
+	log_set_level(!fflag && conf->log_level > LOG_LVL_INFO ?
+	    LOG_LVL_INFO : conf->log_level);
 	log_info("hcpcsd %s starting, configuration %s", HCPCSD_VERSION,
 	    conf->path);
 	if (server_publish(conf, "load", err, sizeof(err)) == -1)

@@ -83,7 +83,7 @@ static struct event_base *srv_base;
 static struct conf	*srv_conf;
 static char		*srv_sockpath;	/* what we bound, for unlink */
 static int		 srv_fd = -1;
-static int		 srv_debug;
+static int		 srv_debug;	/* -f: allow debug lines */
 static int		 srv_stopping;
 static struct event	*srv_accept_ev;
 static struct event	*srv_accept_timer;
@@ -106,8 +106,9 @@ server_apply_limits(const struct conf *c)
 	l.max_request_bytes = c->max_request_bytes;
 	l.max_batch = c->max_batch;
 	rpc_set_limits(&l);
-	log_set_level(srv_debug ? LOG_LVL_DEBUG :
-	    c->log_level > LOG_LVL_INFO ? LOG_LVL_INFO : c->log_level);
+	/* Debug lines only with -f (the log level still applies). */
+	log_set_level(!srv_debug && c->log_level > LOG_LVL_INFO ?
+	    LOG_LVL_INFO : c->log_level);
 }
 
 static size_t
@@ -290,6 +291,12 @@ conn_process(struct conn *c)
 		if (off > 0) {
 			memmove(c->in, c->in + off, c->inlen - off);
 			c->inlen -= off;
+		}
+		if (c->inlen == 0 && c->incap > SERVER_IN_MIN) {
+			/* An idle client keeps no big buffer. */
+			free(c->in);
+			c->in = NULL;
+			c->incap = 0;
 		}
 		if (c->out.oom) {
 			log_warnx("client %llu: out of memory for output: "

@@ -21,7 +21,8 @@ int	server_publish(const struct conf *, const char *why, char *err,
 /*
  * Create the event loop, the signal events and the listening socket.
  * Takes over conf (owns it from here; freed by server_free or replaced
- * by a reload).  debug non-zero keeps the debug log level on reload.
+ * by a reload).  debug non-zero (-f) lets a log_level of debug through,
+ * now and after reloads; otherwise info is the most verbose level.
  * Returns 0, or -1 after logging why.
  */
 int	server_init(struct conf *, int debug);
