@@ -956,16 +956,17 @@ tokenise(const char *text, size_t len, struct snapshot_tok *toks)
 {
 	size_t		 i = 0, n = 0, start;
 
+	/*
+	 * Query words split where record words split (anything but ASCII
+	 * letters and digits), so "x-ray" finds "X-ray" as "x" and "ray".
+	 */
 	while (i < len && n < SNAPSHOT_SEARCH_MAX_TOKENS) {
-		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
-		    text[i] == '\r' || text[i] == '\f' || text[i] == '\v') {
+		if (!snapshot_isalnum((unsigned char)text[i])) {
 			i++;
 			continue;
 		}
 		start = i;
-		while (i < len && !(text[i] == ' ' || text[i] == '\t' ||
-		    text[i] == '\n' || text[i] == '\r' || text[i] == '\f' ||
-		    text[i] == '\v'))
+		while (i < len && snapshot_isalnum((unsigned char)text[i]))
 			i++;
 		toks[n].p = text + start;
 		toks[n].len = i - start;

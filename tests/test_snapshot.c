@@ -246,6 +246,9 @@ check_search(const struct snapshot *s)
 	T_EQ_INT(total, 3);
 	T_EQ_STR(search(s, "tilt man", -1, 0, 20200101, 20, &total),
 	    "E1161/0");
+	/* Query words split on punctuation, as record words do. */
+	T_EQ_STR(search(s, "tilt,man-adult", -1, 0, 20200101, 20, &total),
+	    "E1161/0");
 	/* A word must start with the token, not merely contain it. */
 	T_EQ_STR(search(s, "heelchair", -1, 0, 20200101, 20, &total), "");
 	T_EQ_INT(total, 0);
