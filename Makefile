@@ -118,7 +118,7 @@ check: deps
 sample:
 	/usr/bin/python3 tools/gensample.py data/sample
 
-install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc
+install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hcpcsd
@@ -127,7 +127,10 @@ install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc
 	install -m 644 $(B)/libhcpcs.a $(DESTDIR)$(LIBDIR)/libhcpcs.a
 	install -m 755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhcpcs.so
-	install -m 644 $(B)/hcpcs.pc $(DESTDIR)$(LIBDIR)/pkgconfig/hcpcs.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    client/hcpcs.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/hcpcs.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/hcpcs.pc
 	install -m 644 client/hcpcs.h $(DESTDIR)$(INCDIR)/hcpcs.h
 	install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml
 	for m in docs/*.[1358]; do s=$${m##*.}; \
@@ -135,3 +138,10 @@ install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc
 
 clean:
 	rm -rf build build-san
+
+# The C client of the end-to-end test (tests/test_e2e.sh): libhcpcs only.
+$(B)/tests/e2e_client: tests/e2e_client.c $(TEST_OBJS) $(B)/libhcpcs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Iclient -o $@ $< $(TEST_OBJS) \
+	    $(B)/libhcpcs.a $$(pkg-config --libs msgpack)
+all: $(B)/tests/e2e_client
