@@ -435,7 +435,7 @@ cli_validate(struct cli *cl)
 	q.size = sizeof(q);
 	q.set = cl->set;
 	if (cl->json) {
-		if (hcpcs_appendf(cl->c, "validate", "ssq", cl->args[0],
+		if (hcpcs_appendf(cl->c, "validate", "ssv", cl->args[0],
 		    cl->args[1], &q) == -1 ||
 		    hcpcs_get_reply(cl->c, &val) == -1)
 			return cli_fail(cl);

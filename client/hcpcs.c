@@ -357,15 +357,20 @@ hcpcs_query_copy(struct hcpcs *c, const struct hcpcs_query *q,
 	return 0;
 }
 
-/* Keys an opts map will carry; search (all) adds limit and flag. */
+/*
+ * Which opts keys a format character sends: 'v' set only (validate),
+ * 'q' set and as_of, 'Q' also limit and include_terminated (search).
+ */
 static size_t
-hcpcs_query_nkeys(const struct hcpcs_query *q, int all)
+hcpcs_query_nkeys(const struct hcpcs_query *q, int which)
 {
 	size_t	n = 0;
 
 	n += q->set != NULL;
+	if (which == 'v')
+		return n;
 	n += q->as_of != NULL;
-	if (all) {
+	if (which == 'Q') {
 		n += q->limit != 0;
 		n += q->include_terminated != 0;
 	}
@@ -373,20 +378,20 @@ hcpcs_query_nkeys(const struct hcpcs_query *q, int all)
 }
 
 static int
-hcpcs_pack_query(msgpack_packer *pk, const struct hcpcs_query *q, int all)
+hcpcs_pack_query(msgpack_packer *pk, const struct hcpcs_query *q, int which)
 {
 	int	rc;
 
-	rc = msgpack_pack_map(pk, hcpcs_query_nkeys(q, all));
+	rc = msgpack_pack_map(pk, hcpcs_query_nkeys(q, which));
 	if (q->set != NULL)
 		rc |= hcpcs_pack_str(pk, "set") | hcpcs_pack_str(pk, q->set);
-	if (q->as_of != NULL)
+	if (which != 'v' && q->as_of != NULL)
 		rc |= hcpcs_pack_str(pk, "as_of") |
 		    hcpcs_pack_str(pk, q->as_of);
-	if (all && q->limit != 0)
+	if (which == 'Q' && q->limit != 0)
 		rc |= hcpcs_pack_str(pk, "limit") |
 		    msgpack_pack_int(pk, q->limit);
-	if (all && q->include_terminated != 0)
+	if (which == 'Q' && q->include_terminated != 0)
 		rc |= hcpcs_pack_str(pk, "include_terminated") |
 		    msgpack_pack_true(pk);
 	return rc;
@@ -420,10 +425,11 @@ hcpcs_fmt_count(struct hcpcs *c, const char *fmt, va_list ap,
 			break;
 		case 'q':
 		case 'Q':
+		case 'v':
 			if (hcpcs_query_copy(c, va_arg(ap,
 			    const struct hcpcs_query *), &q) == -1)
 				return -1;
-			if (hcpcs_query_nkeys(&q, *p == 'Q') == 0)
+			if (hcpcs_query_nkeys(&q, *p) == 0)
 				continue;
 			break;
 		default:
@@ -471,11 +477,12 @@ hcpcs_fmt_pack(struct hcpcs *c, msgpack_packer *pk, const char *fmt,
 			break;
 		case 'q':
 		case 'Q':
+		case 'v':
 			if (hcpcs_query_copy(c, va_arg(ap,
 			    const struct hcpcs_query *), &q) == -1)
 				return -1;
-			if (hcpcs_query_nkeys(&q, *p == 'Q') != 0)
-				rc |= hcpcs_pack_query(pk, &q, *p == 'Q');
+			if (hcpcs_query_nkeys(&q, *p) != 0)
+				rc |= hcpcs_pack_query(pk, &q, *p);
 			break;
 		}
 	}
@@ -1192,7 +1199,7 @@ hcpcs_validate(struct hcpcs *c, const char *code, const char *date,
 
 	if (out != NULL)
 		*out = NULL;
-	if (hcpcs_call(c, "validate", "ssq", code, date, q) == -1)
+	if (hcpcs_call(c, "validate", "ssv", code, date, q) == -1)
 		return -1;
 	m = c->last;
 	if (m->type != HCPCS_T_MAP || hcpcs_value_get(m, "valid") == NULL)

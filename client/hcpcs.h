@@ -240,9 +240,12 @@ HCPCS_API int	hcpcs_append(struct hcpcs *c, const char *method,
  *   b  int			boolean
  *   n  (no argument)		nil
  *   a  const char *const *, size_t	array of strings
- *   q  const struct hcpcs_query *	opts map; NULL or an empty query
- *				leaves the element out
- *   Q  const struct hcpcs_query *	like q, but only its set key
+ *   q  const struct hcpcs_query *	opts map of set and as_of (lookup,
+ *				lookup_many); NULL or nothing set leaves
+ *				the element out
+ *   Q  const struct hcpcs_query *	like q, plus limit and
+ *				include_terminated (search)
+ *   v  const struct hcpcs_query *	like q, set only (validate)
  * Example: hcpcs_appendf(c, "lookup", "sq", "A0021", &q).
  * Returns 0 or -1.
  */
@@ -293,8 +296,8 @@ HCPCS_API int	hcpcs_lookup_many(struct hcpcs *c, const char *const *codes,
 		    struct hcpcs_record ***out);
 
 /*
- * Is code valid on date ("YYYY-MM-DD")?  q may be NULL (only its set
- * is sent).  Returns 1 valid, 0 not valid (see (*out)->reason), -1 on
+ * Is code valid on date ("YYYY-MM-DD")?  q may be NULL; only its set
+ * is sent.  Returns 1 valid, 0 not valid (see (*out)->reason), -1 on
  * error.  out may be NULL; *out is owned by c, valid until the next
  * call on c.
  */
