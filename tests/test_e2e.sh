@@ -1,0 +1,312 @@
+#!/bin/sh
+# test_e2e.sh: start the real hcpcsd ($HCPCSD_BIN -f -c CONF) on a private
+# socket with the synthetic fixtures of tests/fixtures/e2e (a CMS ANWEB
+# file and a CSV file) and query every method three ways: from C through
+# libhcpcs ($B/tests/e2e_client), from the hcpcs CLI ($HCPCS_BIN: human
+# output, --json and exit codes) and from tests/pyclient.py, a Python
+# client written from docs/protocol.md alone.  When the real CMS 2020 file
+# is present, a second daemon serves it and its known values are checked.
+# Every daemon is killed by its PID on exit.
+
+B=${B:-build}
+HCPCSD_BIN=${HCPCSD_BIN:-$PWD/$B/hcpcsd}
+HCPCS_BIN=${HCPCS_BIN:-$PWD/$B/hcpcs}
+E2E_CLIENT=$PWD/$B/tests/e2e_client
+PY=/usr/bin/python3
+FIX=$PWD/tests/fixtures/e2e
+
+for f in "$HCPCSD_BIN" "$HCPCS_BIN" "$E2E_CLIENT"; do
+	[ -x "$f" ] || { echo "SKIP: $f not built"; exit 77; }
+done
+$PY -c 'import msgpack' 2>/dev/null ||
+	{ echo "SKIP: python3-msgpack missing"; exit 77; }
+
+tmp=$(mktemp -d /tmp/hcpcs-e2e.XXXXXX) || exit 2
+pids=""
+stop_all() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+		# Bounded wait for the daemon to exit.
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	pids=""
+}
+cleanup() {
+	stop_all
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM HUP
+
+checks=0 failed=0
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL: $*"
+}
+ok() {
+	checks=$((checks + 1))
+}
+
+# run WANT_RC cmd...: run cmd with stdout in $tmp/out, stderr in $tmp/err
+# and check its exit status.
+run() {
+	want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ok
+	if [ "$rc" -ne "$want" ]; then
+		fail "$* exited $rc, expected $want"
+		sed 's/^/    out: /' "$tmp/out" | head -n 20
+		sed 's/^/    err: /' "$tmp/err" | head -n 20
+	fi
+}
+
+# has FILE REGEX: FILE (out or err) has a line matching REGEX.
+has() {
+	ok
+	grep -q -e "$2" "$tmp/$1" || {
+		fail "$1 of last command lacks /$2/"
+		sed 's/^/    /' "$tmp/$1" | head -n 30
+	}
+}
+
+# json PYEXPR: evaluate PYEXPR with j = the JSON on stdout (the first line
+# when there are several, js = all lines).
+json() {
+	ok
+	$PY -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+js = [json.loads(l) for l in lines]
+j = js[0] if js else None
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/out" "$1" ||
+		{ fail "json check: $1"; head -c 2000 "$tmp/out"; echo; }
+}
+
+# start NAME CONF: run hcpcsd on CONF, wait until it answers ping.
+start() {
+	"$HCPCSD_BIN" -f -c "$2" 2>"$tmp/$1.log" &
+	pid=$!
+	pids="$pids $pid"
+	i=0
+	while [ $i -lt 100 ]; do
+		"$HCPCS_BIN" -s "$3" ping >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "hcpcsd did not start:"; cat "$tmp/$1.log"
+	exit 1
+}
+
+# The fixtures are copied so the reload test can break and mend them.
+cp "$FIX/anweb.txt" "$FIX/local.csv" "$tmp/" && chmod 644 "$tmp"/*.txt \
+    "$tmp"/*.csv || exit 2
+sock=$tmp/hcpcsd.sock
+cat >"$tmp/hcpcsd.yaml" <<EOF
+socket: $sock
+socket_mode: "0600"
+log_level: info
+max_batch: 100
+code_sets:
+  - name: cms
+    format: cms-anweb
+    path: anweb.txt
+  - name: local
+    format: delimited
+    path: local.csv
+    delimiter: ","
+    columns:
+      code: HCPC
+      short: "SHORT DESCRIPTION"
+      long: "LONG DESCRIPTION"
+      added: "ADD DT"
+      terminated: "TERM DT"
+      tos: [TOS1, TOS2]
+EOF
+start fixture "$tmp/hcpcsd.yaml" "$sock"
+
+# ---- 1. C, through libhcpcs ----
+run 0 "$E2E_CLIENT" "$sock" fixture
+has out ' 0 failed$'
+
+# ---- 2. Python, from the protocol document alone ----
+run 0 $PY tests/pyclient.py "$sock" fixture
+has out ' 0 failed$'
+
+# ---- 3. the CLI ----
+H="$HCPCS_BIN -s $sock"
+
+run 0 $H ping
+has out '^pong$'
+
+run 0 $H lookup g9901
+has out '^G9901  terminated  Synth care mgmt 20 min$'
+has out '^    Synthetic care management services for behavioral health'
+has out '^  terminated:   2017-12-31$'
+has out '^  effective:    2018-01-01$'
+has out '^  set:          cms$'
+has out '^  betos:        M5D$'
+has out '^  xref:         99493$'
+has out '^  pricing:      11$'
+
+run 0 $H lookup E9901 --set cms
+has out '^  tos:          R P$'
+has out '^  raw asc_date  170401$'
+
+run 0 $H lookup A9901 --set local
+has out '^A9901  active  Local ambulance mile$'
+
+run 0 $H lookup G9901 --as-of 2017-12-31
+has out '^G9901  active  '
+
+run 1 $H lookup A9902
+has out '^A9902  not found$'
+
+run 1 $H lookup A9901 A9902 ZX
+has out '^A9901  active  Synthetic ambulance mile$'
+has out '^ZX  active  Synthetic modifier$'
+
+run 2 $H lookup nope1
+has err 'invalid_code'
+
+run 2 $H lookup A9901 --set nope
+has err 'bad_request: unknown set "nope"'
+
+run 0 $H --json lookup X9901
+json 'j["code"] == "X9901" and j["long"] == "Local \"quoted\" widget, with a comma"'
+json 'j["tos"] == ["9", "1"] and j["set"] == "local" and j["status"] == "active"'
+
+run 1 $H lookup --json A9901 A9902
+json 'len(js) == 2 and js[0]["code"] == "A9901" and js[1] is None'
+
+run 0 $H validate G9901 2017-12-31
+has out '^G9901 on 2017-12-31: valid (ok, active, set cms)$'
+run 1 $H validate G9901 2018-01-01
+has out '^G9901 on 2018-01-01: invalid (terminated, terminated, set cms)$'
+run 1 $H validate K9901 2025-06-30
+has out 'invalid (not_yet_effective'
+run 1 $H validate A9902 2019-01-01
+has out 'invalid (not_found)'
+run 1 $H --json validate Y9902 2019-01-01 --set local
+json 'j == {"valid": False, "code": "Y9902", "set": "local", "status": "terminated", "reason": "terminated"}'
+run 2 $H validate A9901 2019-13-01
+has err 'bad_request'
+run 2 $H validate A9901
+
+run 0 $H search synthetic
+has out '^E9901  active      Synth wheelchair lightweight$'
+ok; if grep -q G9901 "$tmp/out"; then fail "search lists terminated G9901"; fi
+ok; [ "$(wc -l <"$tmp/out")" -eq 6 ] || fail "search: $(wc -l <"$tmp/out") lines"
+run 0 $H search synthetic --all --limit 3
+ok; [ "$(wc -l <"$tmp/out")" -eq 3 ] || fail "search --limit 3"
+run 0 $H search synthetic --all
+has out '^G9901  terminated  Synth care mgmt 20 min$'
+run 0 $H --json search wheel synth
+json 'len(j) == 1 and j[0]["code"] == "E9901" and j[0]["raw"] == {"asc_date": "170401"}'
+run 1 $H search zzyzx
+has out '^no match$'
+run 1 $H --json search zzyzx
+json 'j == []'
+run 2 $H search x --limit 0
+
+run 0 $H classify g9901
+has out '^G9901$'
+has out '^  system:       HCPCS$'
+has out '^  maintainer:   CMS$'
+run 0 $H --json classify 0001u
+json 'j["code"] == "0001U" and j["system"] == "CPT" and j["category"] == "PLA" and j["level"] == 1'
+run 2 $H classify nope1
+has err 'invalid_code'
+
+run 0 $H info
+has out '^hcpcsd 0.1.0, started '
+has out '^set cms (cms-anweb): 5 codes, 1 modifiers$'
+has out '^set local (delimited): 3 codes, 0 modifiers$'
+has out '^last reload: ok'
+run 0 $H --json info
+json 'j["version"] == "0.1.0" and [s["name"] for s in j["sets"]] == ["cms", "local"]'
+json 'j["sets"][1]["path"] == "'"$tmp"'/local.csv"'
+gen=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$tmp/out")
+
+run 0 $H reload
+has out "^reload ok, generation $((gen + 1))\$"
+run 0 $H --json reload
+json 'j == {"ok": True, "generation": '$((gen + 2))'}'
+
+# A reload that fails keeps the old data and reports why.
+mv "$tmp/local.csv" "$tmp/local.csv.away"
+run 1 $H reload
+has out '^reload failed: .*local'
+run 1 $H --json reload
+json 'j["ok"] is False and "local" in j["error"]'
+run 0 $H info
+has out '^last reload: failed at .*local'
+run 0 $H lookup X9901
+has out '^X9901  active  Local widget$'
+mv "$tmp/local.csv.away" "$tmp/local.csv"
+run 0 $H reload
+has out '^reload ok, generation '
+
+# Usage and connection errors.
+run 0 "$HCPCS_BIN" -h
+has out '^usage: hcpcs '
+run 2 "$HCPCS_BIN"
+has err '^usage: hcpcs '
+run 2 $H frobnicate
+has err 'unknown command'
+run 2 $H lookup
+run 2 $H ping --bogus
+has err 'unknown option'
+run 2 "$HCPCS_BIN" -s "$tmp/nothing.sock" ping
+has err "connect $tmp/nothing.sock: "
+HCPCSD_SOCKET=$sock run 0 "$HCPCS_BIN" ping
+has out '^pong$'
+
+# ---- 4. the real CMS 2020 file, when present ----
+data=${HCPCSD_SHARED_DATA:-}
+for d in ../shared/data/hcpcs ../../shared/data/hcpcs; do
+	[ -n "$data" ] || { [ -d "$d" ] && data=$(cd "$d" && pwd); }
+done
+real=$data/HCPC2020_ANWEB_w_disclaimer.txt
+if [ -n "$data" ] && [ -r "$real" ]; then
+	rsock=$tmp/real.sock
+	cat >"$tmp/real.yaml" <<EOF
+socket: $rsock
+code_sets:
+  - name: hcpcs2020
+    format: cms-anweb
+    path: $real
+EOF
+	start real "$tmp/real.yaml" "$rsock"
+	run 0 "$E2E_CLIENT" "$rsock" real
+	has out ' 0 failed$'
+	run 0 $PY tests/pyclient.py "$rsock" real
+	has out ' 0 failed$'
+	run 0 "$HCPCS_BIN" -s "$rsock" --json lookup G0503
+	json 'len(j["long"]) == 1251 and j["terminated"] == "2017-12-31" and j["status"] == "terminated"'
+	run 1 "$HCPCS_BIN" -s "$rsock" validate G0503 2018-01-01
+	has out '^G0503 on 2018-01-01: invalid (terminated, terminated, set hcpcs2020)$'
+else
+	echo "real-data part skipped: HCPC2020_ANWEB_w_disclaimer.txt not found"
+fi
+
+# The daemons must still be alive: nothing above crashed them.  Then stop
+# them; under SAN=1 a sanitizer report in a log fails the test.
+for p in $pids; do
+	ok; kill -0 "$p" 2>/dev/null || fail "hcpcsd $p died"
+done
+stop_all
+for log in "$tmp"/*.log; do
+	ok
+	if grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error' "$log"; then
+		fail "sanitizer report in ${log##*/}"
+		head -n 40 "$log"
+	fi
+done
+
+echo "$checks checks, $failed failed"
+[ "$failed" -eq 0 ]
