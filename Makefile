@@ -88,7 +88,7 @@ $(B)/tests/%: tests/%.c $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a
 
 # Debian packages the build and the tests need (installed when root).
 DEB_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev \
-	   python3 python3-msgpack procps
+	   python3 python3-msgpack procps man-db groff-base bsdextrautils
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
