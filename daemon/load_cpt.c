@@ -77,7 +77,6 @@ struct cpt_entry {
 	int		 open;
 };
 
-static int	cpt_utf8_valid(const char *, size_t);
 static int	cpt_is_blank(const struct cpt_line *);
 static int	cpt_file_read(struct cpt_file *, const char *,
 		    struct record_err *);
@@ -106,45 +105,6 @@ static int	cpt_mods(struct cpt_file *, struct record_set *,
 		    struct cpt_index *, struct record_err *);
 static void	cpt_count_kinds(struct record_set *);
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
-static int
-cpt_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n, k;
-	uint32_t		 c;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			n = 1;
-			c = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			n = 2;
-			c = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			n = 3;
-			c = p[i] & 0x07;
-		} else
-			return 0;
-		if (len - i - 1 < n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 static int
 cpt_is_blank(const struct cpt_line *l)
 {
@@ -166,7 +126,7 @@ cpt_file_read(struct cpt_file *f, const char *path, struct record_err *err)
 	f->path = path;
 	if ((f->buf = load_slurp(path, &f->len, err)) == NULL)
 		return -1;
-	f->cp1252 = !cpt_utf8_valid(f->buf, f->len);
+	f->cp1252 = !record_utf8_valid(f->buf, f->len);
 	for (n = 1, i = 0; i < f->len; i++)
 		if (f->buf[i] == '\n')
 			n++;

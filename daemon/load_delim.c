@@ -64,7 +64,6 @@ struct delim_index {
 	size_t		 n;
 };
 
-static int	delim_utf8_valid(const char *, size_t);
 static void	delim_advance(struct delim_parser *);
 static int	delim_push(struct delim_row *, char *, size_t, size_t,
 		    size_t, int);
@@ -85,45 +84,6 @@ static int	delim_record(struct delim_parser *, const struct delim_row *,
 		    const struct delim_map *, size_t, size_t,
 		    struct record_set *, struct delim_index *,
 		    struct record_err *);
-
-/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
-static int
-delim_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n, k;
-	uint32_t		 c;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			n = 1;
-			c = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			n = 2;
-			c = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			n = 3;
-			c = p[i] & 0x07;
-		} else
-			return 0;
-		if (len - i - 1 < n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
 
 /* Consume one byte, keeping line and (character) column. */
 static void
@@ -470,7 +430,7 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 		return -1;
 	if (dp.len >= 3 && memcmp(dp.buf, "\xef\xbb\xbf", 3) == 0)
 		dp.pos = 3;
-	dp.cp1252 = !delim_utf8_valid(dp.buf + dp.pos, dp.len - dp.pos);
+	dp.cp1252 = !record_utf8_valid(dp.buf + dp.pos, dp.len - dp.pos);
 
 	while ((rc = delim_row(&dp, &row, err)) == 1) {
 		if (delim_row_blank(&row)) {

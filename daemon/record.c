@@ -198,10 +198,10 @@ record_cp1252_dup(struct record_set *set, const char *s, size_t len)
 	return p;
 }
 
-/* Strict UTF-8 check: no overlongs, surrogates or code points > U+10FFFF. */
-static int
-utf8_valid(const unsigned char *s, size_t len)
+int
+record_utf8_valid(const char *str, size_t len)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t		i = 0, n, k;
 	unsigned	cp, min;
 
@@ -239,7 +239,7 @@ utf8_valid(const unsigned char *s, size_t len)
 static const char *
 text_dup(struct record_set *set, const char *s, size_t len, int cp1252)
 {
-	if (!cp1252 && utf8_valid((const unsigned char *)s, len))
+	if (!cp1252 && record_utf8_valid(s, len))
 		return record_strndup(set, s, len);
 	return record_cp1252_dup(set, s, len);
 }

@@ -150,6 +150,9 @@ char		*record_strndup(struct record_set *, const char *, size_t);
  */
 char		*record_cp1252_dup(struct record_set *, const char *, size_t);
 
+/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
+int		 record_utf8_valid(const char *, size_t);
+
 /*
  * Set one field from source text (not NUL-terminated): the value is
  * trimmed of blanks first; an empty value leaves the field unset (list

@@ -75,6 +75,11 @@ test_names_dates(void)
 	char	buf[11];
 	long	d;
 
+	T_OK(record_utf8_valid("caf\xc3\xa9 \xe2\x80\x99", 9));
+	T_OK(!record_utf8_valid("caf\xe9", 4));
+	T_OK(!record_utf8_valid("\xc0\xaf", 2));		/* overlong */
+	T_OK(!record_utf8_valid("\xed\xa0\x80", 3));	/* surrogate */
+	T_OK(!record_utf8_valid("\xe2\x80", 2));		/* truncated */
 	T_EQ_INT(record_field_lookup("asc_group"), RF_ASC_GROUP);
 	T_EQ_INT(record_field_lookup("nope"), -1);
 	T_EQ_STR(record_field_name(RF_ANESTHESIA_UNITS), "anesthesia_units");
