@@ -117,7 +117,10 @@ static struct {
 	int		 ok;
 	time_t		 at;		/* 0: never reloaded */
 	char		 error[512];
-} rpc_last_reload = { 1, 0, "" };
+	uint64_t	 count;		/* reloads finished, failed included */
+	uint64_t	 failed;
+	uint64_t	 duration_ms;	/* of the last one */
+} rpc_last_reload = { 1, 0, "", 0, 0, 0 };
 
 static struct {
 	uint64_t	 requests[RPC_NMETHODS];
@@ -799,7 +802,7 @@ rpc_pack_stats(msgpack_packer *pk)
 {
 	size_t	i;
 
-	msgpack_pack_map(pk, 8);
+	msgpack_pack_map(pk, 9);
 	rpc_pack_cstr(pk, "requests");
 	msgpack_pack_map(pk, RPC_NMETHODS + 1);
 	for (i = 0; i < RPC_NMETHODS; i++)
@@ -815,6 +818,11 @@ rpc_pack_stats(msgpack_packer *pk)
 	rpc_pack_u64(pk, "connections_rejected", rpc_cstats.conns_rejected);
 	rpc_pack_u64(pk, "bytes_in", rpc_cstats.bytes_in);
 	rpc_pack_u64(pk, "bytes_out", rpc_cstats.bytes_out);
+	rpc_pack_cstr(pk, "reloads");
+	msgpack_pack_map(pk, 3);
+	rpc_pack_u64(pk, "count", rpc_last_reload.count);
+	rpc_pack_u64(pk, "failed", rpc_last_reload.failed);
+	rpc_pack_u64(pk, "last_duration_ms", rpc_last_reload.duration_ms);
 }
 
 static int
@@ -1046,10 +1054,15 @@ rpc_init(time_t started_at, int (*reload)(char *, size_t))
 }
 
 void
-rpc_note_reload(int ok, time_t at, const char *err)
+rpc_note_reload(int ok, time_t at, const char *err, long duration_ms)
 {
 	rpc_last_reload.ok = ok;
 	rpc_last_reload.at = at;
+	rpc_last_reload.count++;
+	if (!ok)
+		rpc_last_reload.failed++;
+	rpc_last_reload.duration_ms = duration_ms > 0 ?
+	    (uint64_t)duration_ms : 0;
 	snprintf(rpc_last_reload.error, sizeof(rpc_last_reload.error), "%s",
 	    err != NULL ? err : "");
 }

@@ -60,8 +60,12 @@ void		 rpc_set_limits(const struct rpc_limits *);
 void		 rpc_init(time_t started_at,
 		    int (*reload)(char *err, size_t errlen));
 
-/* Record a reload's outcome for info.last_reload (err NULL when ok). */
-void		 rpc_note_reload(int ok, time_t at, const char *err);
+/*
+ * Record a reload's outcome for info.last_reload and info.stats.reloads
+ * (err NULL when ok; duration_ms: how long the load took).
+ */
+void		 rpc_note_reload(int ok, time_t at, const char *err,
+		    long duration_ms);
 
 /*
  * A batch: every request answered in one event-loop wakeup.  begin

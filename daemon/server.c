@@ -612,11 +612,11 @@ server_reload(char *err, size_t errlen)
 	conf_free(srv_conf);
 	srv_conf = nc;
 	server_apply_limits(srv_conf);
-	rpc_note_reload(1, time(NULL), NULL);
+	rpc_note_reload(1, time(NULL), NULL, 0);
 	return 0;
 fail:
 	log_warnx("reload failed, keeping the current data: %s", err);
-	rpc_note_reload(0, time(NULL), err);
+	rpc_note_reload(0, time(NULL), err, 0);
 	return -1;
 }
 
