@@ -51,7 +51,7 @@ TEST_OBJS   := $(B)/tests/t.o
 
 SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
 
-.PHONY: all run check test deps install clean sample
+.PHONY: all run check test deps install clean sample bench
 .SECONDARY:
 all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS)
 
@@ -85,6 +85,13 @@ $(B)/tests/%: tests/%.c $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Idaemon -Iclient -o $@ $< $(TEST_OBJS) \
 	    $(CORE_OBJS) $(B)/libhcpcs.a $(LDLIBS)
+
+# Throughput per method as a ratio to ping, same run (bench/run.sh).
+$(B)/bench: bench/bench.c $(B)/daemon/rpc.o $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) -Idaemon -o $@ $< $(CORE_OBJS) $(LDLIBS)
+
+bench: $(B)/hcpcsd $(B)/bench
+	B=$(B) sh bench/run.sh $(BENCH_ARGS)
 
 # Debian packages the build and the tests need (installed when root).
 DEB_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev \

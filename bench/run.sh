@@ -1,0 +1,29 @@
+#!/bin/sh
+# Start hcpcsd on the real 2020 CMS file (or the bundled sample when the
+# shared data is absent), run bench against it, stop it by its PID.
+set -u
+B=${B:-build}
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+real=${HCPCSD_SHARED_DATA:-../shared/data/hcpcs}/HCPC2020_ANWEB_w_disclaimer.txt
+if [ -f "$real" ]; then
+	data=$(cd "$(dirname "$real")" && pwd)/$(basename "$real")
+	echo "data: $data"
+	cat >"$tmp/conf.yaml" <<EOC
+socket: $tmp/s.sock
+code_sets:
+  - {name: hcpcs, format: cms-anweb, path: "$data"}
+EOC
+else
+	echo "data: data/sample (shared CMS files not found)"
+	sed "s|^socket:.*|socket: $tmp/s.sock|" conf/sample.yaml >"$tmp/conf.yaml"
+	sed -i "s|\.\./data/sample|$PWD/data/sample|g" "$tmp/conf.yaml"
+fi
+"$B/hcpcsd" -f -c "$tmp/conf.yaml" 2>"$tmp/log" &
+pid=$!
+i=0
+while [ ! -S "$tmp/s.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$tmp/s.sock" ] || { cat "$tmp/log"; exit 1; }
+"$B/bench" "$tmp/s.sock" "$@"
