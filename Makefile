@@ -53,7 +53,8 @@ SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
 
 .PHONY: all run check test deps install clean sample bench
 .SECONDARY:
-all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS)
+all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS) \
+     $(B)/bench
 
 $(B)/%.o: %.c $(wildcard daemon/*.h client/*.h tests/*.h)
 	@mkdir -p $(dir $@)
