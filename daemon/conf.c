@@ -35,6 +35,8 @@
 #define CONF_CLIENTS_MAX	65536ULL
 #define CONF_OUTPUT_MIN		65536ULL
 #define CONF_OUTPUT_MAX		(64ULL * 1024 * 1024 * 1024)
+#define CONF_MIN_RECORDS_MIN	1ULL
+#define CONF_MIN_RECORDS_MAX	100000000ULL
 
 /*
  * The default socket lives in static storage so that a struct conf
@@ -81,6 +83,9 @@ enum {
 	SK_MODIFIERS,
 	SK_DELIMITER,
 	SK_COLUMNS,
+	SK_RELEASES,
+	SK_SHA256,
+	SK_MIN_RECORDS,
 	SK_MAX
 };
 
@@ -93,6 +98,29 @@ static const char *const conf_set_keys[SK_MAX] = {
 	[SK_MODIFIERS] = "modifiers",
 	[SK_DELIMITER] = "delimiter",
 	[SK_COLUMNS] = "columns",
+	[SK_RELEASES] = "releases",
+	[SK_SHA256] = "sha256",
+	[SK_MIN_RECORDS] = "min_records",
+};
+
+/* The keys of one entry of releases. */
+enum {
+	RK_PATH,
+	RK_EFFECTIVE,
+	RK_SHA256,
+	RK_SHORT,
+	RK_MEDIUM,
+	RK_MODIFIERS,
+	RK_MAX
+};
+
+static const char *const conf_release_keys[RK_MAX] = {
+	[RK_PATH] = "path",
+	[RK_EFFECTIVE] = "effective",
+	[RK_SHA256] = "sha256",
+	[RK_SHORT] = "short",
+	[RK_MEDIUM] = "medium",
+	[RK_MODIFIERS] = "modifiers",
 };
 
 /* What one conf_load() call works with. */
@@ -121,6 +149,14 @@ static int	 conf_uint(struct conf_parser *, yaml_node_t *, const char *,
 static int	 conf_mode(struct conf_parser *, yaml_node_t *, mode_t *);
 static int	 conf_columns(struct conf_parser *, yaml_node_t *,
 		    struct conf_set *);
+static int	 conf_sha256(struct conf_parser *, yaml_node_t *, char *);
+static int	 conf_effective(struct conf_parser *, yaml_node_t *,
+		    struct conf_release *);
+static int	 conf_release(struct conf_parser *, yaml_node_t *,
+		    struct conf_set *, yaml_mark_t *);
+static int	 conf_releases(struct conf_parser *, yaml_node_t *,
+		    struct conf_set *);
+static int	 conf_single(struct conf_set *);
 static int	 conf_set(struct conf_parser *, yaml_node_t *,
 		    struct conf *, size_t);
 static int	 conf_top(struct conf_parser *, yaml_node_t *, struct conf *);
@@ -166,6 +202,13 @@ conf_free(struct conf *c)
 		free(s->short_path);
 		free(s->medium_path);
 		free(s->modifiers_path);
+		for (j = 0; j < s->nreleases; j++) {
+			free(s->releases[j].path);
+			free(s->releases[j].short_path);
+			free(s->releases[j].medium_path);
+			free(s->releases[j].modifiers_path);
+		}
+		free(s->releases);
 		for (j = 0; j < s->ncolumns; j++)
 			for (k = 0; k < s->columns[j].nheaders; k++)
 				free(s->columns[j].headers[k]);
@@ -473,6 +516,186 @@ conf_columns(struct conf_parser *p, yaml_node_t *map, struct conf_set *s)
 	return 0;
 }
 
+/* sha256: 64 hex digits, kept in lower case. */
+static int
+conf_sha256(struct conf_parser *p, yaml_node_t *n, char *out)
+{
+	const char	*v;
+	size_t		 i;
+
+	if ((v = conf_scalar(p, n, "sha256")) == NULL)
+		return -1;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') ||
+		    (v[i] >= 'a' && v[i] <= 'f') ||
+		    (v[i] >= 'A' && v[i] <= 'F')))
+			break;
+	if (i != 64 || v[i] != '\0')
+		return conf_error(p, &n->start_mark,
+		    "sha256: expected 64 hexadecimal digits, found \"%.80s\"",
+		    v);
+	for (i = 0; i < 64; i++)
+		out[i] = v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 'a' : v[i];
+	out[64] = '\0';
+	return 0;
+}
+
+/* effective: YYYY-MM-DD (a real day) or auto. */
+static int
+conf_effective(struct conf_parser *p, yaml_node_t *n, struct conf_release *r)
+{
+	const char	*v;
+
+	if ((v = conf_scalar(p, n, "effective")) == NULL)
+		return -1;
+	if (strcmp(v, "auto") == 0) {
+		r->effective = 0;
+		r->effective_auto = 1;
+		return 0;
+	}
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
+	    record_parse_date(v, 10, &r->effective) == -1 ||
+	    r->effective == 0)
+		return conf_error(p, &n->start_mark,
+		    "effective: expected a date YYYY-MM-DD or auto, found "
+		    "\"%.40s\"", v);
+	return 0;
+}
+
+/*
+ * One entry of releases, into s->releases[s->nreleases - 1].  marks
+ * holds where each earlier release's effective date was written, for
+ * the duplicate message.
+ */
+static int
+conf_release(struct conf_parser *p, yaml_node_t *map, struct conf_set *s,
+    yaml_mark_t *marks)
+{
+	static const int only_cpt[] = { RK_SHORT, RK_MEDIUM, RK_MODIFIERS };
+	struct conf_release *r = &s->releases[s->nreleases - 1];
+	yaml_node_t	*keys[RK_MAX], *vals[RK_MAX];
+	size_t		 i, idx = s->nreleases - 1;
+	char		 d[11];
+
+	if (map->type != YAML_MAPPING_NODE)
+		return conf_error(p, &map->start_mark,
+		    "releases: expected a release mapping (path, effective, "
+		    "...), found %s", conf_kind(map));
+	if (conf_keys(p, map, conf_release_keys, RK_MAX, "in release", keys,
+	    vals) == -1)
+		return -1;
+	for (i = 0; i <= RK_EFFECTIVE; i++)
+		if (keys[i] == NULL)
+			return conf_error(p, &map->start_mark,
+			    "release: missing required key \"%s\"%s",
+			    conf_release_keys[i], i == RK_EFFECTIVE ?
+			    " (a date YYYY-MM-DD or auto)" : "");
+	for (i = 0; i < sizeof(only_cpt) / sizeof(only_cpt[0]); i++)
+		if (keys[only_cpt[i]] != NULL &&
+		    s->format != CONF_FMT_AMA_CPT)
+			return conf_error(p, &keys[only_cpt[i]]->start_mark,
+			    "%s: not valid for format %s (only for ama-cpt)",
+			    conf_release_keys[only_cpt[i]],
+			    conf_format_name(s->format));
+	if (conf_path(p, vals[RK_PATH], "path", &r->path) == -1)
+		return -1;
+	if (conf_effective(p, vals[RK_EFFECTIVE], r) == -1)
+		return -1;
+	marks[idx] = vals[RK_EFFECTIVE]->start_mark;
+	if (!r->effective_auto)
+		for (i = 0; i < idx; i++)
+			if (s->releases[i].effective == r->effective) {
+				record_format_date(r->effective, d);
+				return conf_error(p,
+				    &vals[RK_EFFECTIVE]->start_mark,
+				    "effective: duplicate effective date %s "
+				    "in code set \"%s\" (first at line %zu)",
+				    d, s->name, marks[i].line + 1);
+			}
+	if (keys[RK_SHA256] != NULL &&
+	    conf_sha256(p, vals[RK_SHA256], r->sha256) == -1)
+		return -1;
+	if (keys[RK_SHORT] != NULL && conf_path(p, vals[RK_SHORT], "short",
+	    &r->short_path) == -1)
+		return -1;
+	if (keys[RK_MEDIUM] != NULL && conf_path(p, vals[RK_MEDIUM],
+	    "medium", &r->medium_path) == -1)
+		return -1;
+	if (keys[RK_MODIFIERS] != NULL && conf_path(p, vals[RK_MODIFIERS],
+	    "modifiers", &r->modifiers_path) == -1)
+		return -1;
+	return 0;
+}
+
+/* releases: [{path, effective, ...}, ...] */
+static int
+conf_releases(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
+{
+	yaml_mark_t	 marks[CONF_MAX_RELEASES];
+	yaml_node_item_t *item;
+	size_t		 nitems;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return conf_error(p, &n->start_mark,
+		    "releases: expected a list of releases, found %s",
+		    conf_kind(n));
+	nitems = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (nitems == 0)
+		return conf_error(p, &n->start_mark,
+		    "releases: expected at least one release, found an "
+		    "empty list");
+	if (nitems > CONF_MAX_RELEASES)
+		return conf_error(p, &conf_node(p,
+		    n->data.sequence.items.start[CONF_MAX_RELEASES])->start_mark,
+		    "releases: too many releases (expected at most %d)",
+		    CONF_MAX_RELEASES);
+	if ((s->releases = calloc(nitems, sizeof(*s->releases))) == NULL)
+		return conf_error(p, &n->start_mark, "out of memory");
+	for (item = n->data.sequence.items.start;
+	    item < n->data.sequence.items.top; item++) {
+		/* Counted first so conf_free() sees a half-built one. */
+		s->nreleases++;
+		if (conf_release(p, conf_node(p, *item), s, marks) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The set's own path fields and releases[] made to match: a path: set
+ * gets one since-ever release, a releases: set the first release's
+ * files as its own.
+ */
+static int
+conf_single(struct conf_set *s)
+{
+	struct conf_release *r;
+	char		**from[4], **to[4];
+	size_t		 i;
+
+	if (s->releases == NULL) {
+		if ((s->releases = calloc(1, sizeof(*s->releases))) == NULL)
+			return -1;
+		s->nreleases = 1;
+	}
+	r = &s->releases[0];
+	from[0] = &s->path;		to[0] = &r->path;
+	from[1] = &s->short_path;	to[1] = &r->short_path;
+	from[2] = &s->medium_path;	to[2] = &r->medium_path;
+	from[3] = &s->modifiers_path;	to[3] = &r->modifiers_path;
+	for (i = 0; i < 4; i++) {
+		/* Copy whichever side is set to the one that is not. */
+		if (*from[i] != NULL && *to[i] == NULL &&
+		    (*to[i] = strdup(*from[i])) == NULL)
+			return -1;
+		if (*to[i] != NULL && *from[i] == NULL &&
+		    (*from[i] = strdup(*to[i])) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 /* One entry of code_sets, into c->sets[idx]. */
 static int
 conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
@@ -492,7 +715,7 @@ conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 	if (conf_keys(p, map, conf_set_keys, SK_MAX, "in code set", keys,
 	    vals) == -1)
 		return -1;
-	for (i = 0; i <= SK_PATH; i++)
+	for (i = 0; i <= SK_FORMAT; i++)
 		if (keys[i] == NULL)
 			return conf_error(p, &map->start_mark,
 			    "code set: missing required key \"%s\"",
@@ -542,16 +765,52 @@ conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 		    "%s: missing required key \"columns\" for format "
 		    "delimited", what);
 
-	if (conf_path(p, vals[SK_PATH], "path", &s->path) == -1)
+	/* Either one file (path:) or dated releases, never both. */
+	if (keys[SK_PATH] != NULL && keys[SK_RELEASES] != NULL)
+		return conf_error(p, &keys[SK_RELEASES]->start_mark,
+		    "releases: not valid together with \"path\" (line %zu; "
+		    "give either path or releases)",
+		    keys[SK_PATH]->start_mark.line + 1);
+	if (keys[SK_PATH] == NULL && keys[SK_RELEASES] == NULL)
+		return conf_error(p, &map->start_mark,
+		    "%s: missing required key \"path\" or \"releases\"",
+		    what);
+	if (keys[SK_RELEASES] != NULL) {
+		static const int per_release[] = { SK_SHORT, SK_MEDIUM,
+		    SK_MODIFIERS, SK_SHA256 };
+
+		for (i = 0; i < sizeof(per_release) / sizeof(per_release[0]);
+		    i++)
+			if (keys[per_release[i]] != NULL)
+				return conf_error(p,
+				    &keys[per_release[i]]->start_mark,
+				    "%s: not valid together with \"releases\" "
+				    "(give it in each release)",
+				    conf_set_keys[per_release[i]]);
+		if (conf_releases(p, vals[SK_RELEASES], s) == -1)
+			return -1;
+	} else {
+		if (conf_path(p, vals[SK_PATH], "path", &s->path) == -1)
+			return -1;
+		if (keys[SK_SHORT] != NULL && conf_path(p, vals[SK_SHORT],
+		    "short", &s->short_path) == -1)
+			return -1;
+		if (keys[SK_MEDIUM] != NULL && conf_path(p, vals[SK_MEDIUM],
+		    "medium", &s->medium_path) == -1)
+			return -1;
+		if (keys[SK_MODIFIERS] != NULL && conf_path(p,
+		    vals[SK_MODIFIERS], "modifiers", &s->modifiers_path) == -1)
+			return -1;
+	}
+	if (conf_single(s) == -1)
+		return conf_error(p, &map->start_mark, "%s: out of memory",
+		    what);
+	if (keys[SK_SHA256] != NULL &&
+	    conf_sha256(p, vals[SK_SHA256], s->releases[0].sha256) == -1)
 		return -1;
-	if (keys[SK_SHORT] != NULL && conf_path(p, vals[SK_SHORT], "short",
-	    &s->short_path) == -1)
-		return -1;
-	if (keys[SK_MEDIUM] != NULL && conf_path(p, vals[SK_MEDIUM], "medium",
-	    &s->medium_path) == -1)
-		return -1;
-	if (keys[SK_MODIFIERS] != NULL && conf_path(p, vals[SK_MODIFIERS],
-	    "modifiers", &s->modifiers_path) == -1)
+	if (keys[SK_MIN_RECORDS] != NULL &&
+	    conf_uint(p, vals[SK_MIN_RECORDS], "min_records",
+	    CONF_MIN_RECORDS_MIN, CONF_MIN_RECORDS_MAX, &s->min_records) == -1)
 		return -1;
 
 	s->delimiter = ',';

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 #include "record.h"
@@ -14,6 +15,7 @@
 #define CONF_NAME_MAX		64
 #define CONF_MAX_SETS		64
 #define CONF_MAX_COLUMN_NAMES	RECORD_MAX_LABCERT	/* longest list */
+#define CONF_MAX_RELEASES	64	/* per code set */
 
 enum conf_format {
 	CONF_FMT_CMS_ANWEB,
@@ -28,9 +30,29 @@ struct conf_column {
 	size_t		 nheaders;
 };
 
+/*
+ * One release of a code set: its files and the date it takes effect.
+ * A set given with path: alone has one release effective since ever
+ * (effective 0, effective_auto 0).
+ */
+struct conf_release {
+	char		*path;		/* absolute */
+	char		*short_path;	/* ama-cpt, or NULL */
+	char		*medium_path;	/* ama-cpt, or NULL */
+	char		*modifiers_path; /* ama-cpt, or NULL */
+	uint32_t	 effective;	/* YYYYMMDD; 0: since ever or auto */
+	int		 effective_auto; /* effective: auto (from the file) */
+	char		 sha256[65];	/* expected, lower-case hex, or "" */
+};
+
 struct conf_set {
 	char		 name[CONF_NAME_MAX];	/* [a-z0-9_-]+, unique */
 	enum conf_format format;
+	/*
+	 * The files of releases[0] (the only release of a path: set, the
+	 * first listed of a releases: set), kept for messages and for
+	 * load_set(), which loads these.
+	 */
 	char		*path;		/* absolute (made so relative to conf) */
 	char		*short_path;	/* ama-cpt: SHORTU.txt, or NULL */
 	char		*medium_path;	/* ama-cpt: MEDU.txt, or NULL */
@@ -38,6 +60,10 @@ struct conf_set {
 	char		 delimiter;	/* delimited: ',' (default) or '\t' */
 	struct conf_column columns[RF_MAX];	/* delimited */
 	size_t		 ncolumns;
+	/* Config order; at least one.  Dates are unique (auto aside). */
+	struct conf_release *releases;
+	size_t		 nreleases;
+	size_t		 min_records;	/* per release; 0: no minimum */
 };
 
 struct conf {

@@ -299,7 +299,8 @@ test_errors(void)
 	    "    path: a.txt\n"
 	    "    pathh: b.txt\n",
 	    7, 5, "unknown key \"pathh\" in code set (expected one of: name, "
-	    "format, path, short, medium, modifiers, delimiter, columns)");
+	    "format, path, short, medium, modifiers, delimiter, columns, "
+	    "releases, sha256, min_records)");
 	ERR("socket: /tmp/s\n"
 	    "log_level: info\n"
 	    "socket_mode: \"0999\"\n",
@@ -352,7 +353,7 @@ test_errors(void)
 	ERR("code_sets:\n  - name: a\n    path: a\n", 2, 5,
 	    "code set: missing required key \"format\"");
 	ERR("code_sets:\n  - name: a\n    format: ama-cpt\n", 2, 5,
-	    "code set: missing required key \"path\"");
+	    "code set \"a\": missing required key \"path\" or \"releases\"");
 
 	/* Set names. */
 	ERR("code_sets:\n  - name: Bad Name\n    format: cms-anweb\n"
@@ -487,6 +488,150 @@ test_errors(void)
 	T_OK(c == NULL);
 }
 
+/*
+ * releases:, effective, sha256 and min_records; the path: form gets one
+ * since-ever release mirroring its files.
+ */
+static void
+test_releases(void)
+{
+	static const char sha[] =
+	    "C8E38E89B9B4D47DD81BEA6924B8E9005F3494A89234FE28B534A7C17C3C6F12";
+	struct conf	*c;
+	struct conf_set	*s;
+	char		 want[PATH_MAX + 64];
+	const char	*dir;
+
+	c = load_ok("code_sets:\n"
+	    "  - name: hcpcs\n"
+	    "    format: cms-anweb\n"
+	    "    min_records: 6000\n"
+	    "    releases:\n"
+	    "      - {path: b.txt, effective: 2020-01-01}\n"
+	    "      - path: /abs/a.txt\n"
+	    "        effective: \"2019-01-01\"\n"
+	    "        sha256: C8E38E89B9B4D47DD81BEA6924B8E9005F3494A89234FE28"
+	    "B534A7C17C3C6F12\n"
+	    "      - {path: c.txt, effective: auto}\n"
+	    "  - name: cpt\n"
+	    "    format: ama-cpt\n"
+	    "    releases:\n"
+	    "      - {path: L.txt, short: S.txt, medium: M.txt, "
+	    "modifiers: MOD.txt, effective: 2021-01-01}\n"
+	    "  - name: one\n"
+	    "    format: cms-anweb\n"
+	    "    path: one.txt\n"
+	    "    sha256: " "e7f6f58b91fa54d081be50230a1a34ae4671038539a2b42ed0"
+	    "55002d395c1063\n");
+	T_OK(c != NULL);
+	if (c == NULL || c->nsets != 3)
+		goto done;
+	dir = tdir;
+	s = &c->sets[0];
+	T_EQ_INT(s->nreleases, 3);
+	T_EQ_INT(s->min_records, 6000);
+	snprintf(want, sizeof(want), "%s/b.txt", dir);
+	T_EQ_STR(s->releases[0].path, want);
+	T_EQ_STR(s->path, want);	/* the first listed */
+	T_EQ_INT(s->releases[0].effective, 20200101);
+	T_EQ_INT(s->releases[0].effective_auto, 0);
+	T_EQ_STR(s->releases[0].sha256, "");
+	T_EQ_STR(s->releases[1].path, "/abs/a.txt");
+	T_EQ_INT(s->releases[1].effective, 20190101);
+	/* Kept in lower case. */
+	T_OK(strlen(s->releases[1].sha256) == 64 &&
+	    strncmp(s->releases[1].sha256, "c8e38e89b9b4d47d", 16) == 0);
+	T_OK(strcasecmp(s->releases[1].sha256, sha) == 0);
+	T_EQ_INT(s->releases[2].effective, 0);
+	T_EQ_INT(s->releases[2].effective_auto, 1);
+	s = &c->sets[1];
+	T_EQ_INT(s->nreleases, 1);
+	snprintf(want, sizeof(want), "%s/MOD.txt", dir);
+	T_EQ_STR(s->releases[0].modifiers_path, want);
+	T_EQ_STR(s->modifiers_path, want);
+	snprintf(want, sizeof(want), "%s/S.txt", dir);
+	T_EQ_STR(s->releases[0].short_path, want);
+	T_EQ_INT(s->releases[0].effective, 20210101);
+	T_EQ_INT(s->min_records, 0);
+	s = &c->sets[2];
+	T_EQ_INT(s->nreleases, 1);
+	snprintf(want, sizeof(want), "%s/one.txt", dir);
+	T_EQ_STR(s->releases[0].path, want);
+	T_EQ_INT(s->releases[0].effective, 0);
+	T_EQ_INT(s->releases[0].effective_auto, 0);
+	T_EQ_STR(s->releases[0].sha256,
+	    "e7f6f58b91fa54d081be50230a1a34ae4671038539a2b42ed055002d395c1063");
+done:
+	conf_free(c);
+
+	/* Every mistake, at its position. */
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: a\n"
+	    "    releases:\n      - {path: b, effective: 2020-01-01}\n",
+	    5, 5, "releases: not valid together with \"path\" (line 4");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases: []\n", 4, 15,
+	    "releases: expected at least one release, found an empty list");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases: x.txt\n", 4, 15,
+	    "releases: expected a list of releases, found a string");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - x.txt\n", 5, 9,
+	    "releases: expected a release mapping");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n"
+	    "      - {path: b, effective: 2020-01-01}\n"
+	    "      - {path: c, effective: 2020-01-01}\n", 6, 30,
+	    "effective: duplicate effective date 2020-01-01 in code set "
+	    "\"a\" (first at line 5)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b, effective: 2020-02-30}\n", 5, 30,
+	    "effective: expected a date YYYY-MM-DD or auto, found "
+	    "\"2020-02-30\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b, effective: 20200101}\n", 5, 30,
+	    "effective: expected a date YYYY-MM-DD or auto, found "
+	    "\"20200101\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b, effective: soon}\n", 5, 30,
+	    "effective: expected a date YYYY-MM-DD or auto");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b}\n", 5, 9,
+	    "release: missing required key \"effective\" (a date YYYY-MM-DD "
+	    "or auto)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {effective: auto}\n", 5, 9,
+	    "release: missing required key \"path\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b, effective: auto, name: x}\n",
+	    5, 36, "unknown key \"name\" in release (expected one of: path, "
+	    "effective, sha256, short, medium, modifiers)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b, effective: auto, short: s}\n",
+	    5, 36, "short: not valid for format cms-anweb (only for ama-cpt)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    releases:\n      - {path: b, effective: auto, sha256: abc}\n",
+	    5, 44, "sha256: expected 64 hexadecimal digits, found \"abc\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    sha256: g8e38e89b9b4d47dd81bea6924b8e9005f3494a89234fe28b534a7"
+	    "c17c3c6f12\n", 5, 13, "sha256: expected 64 hexadecimal digits");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
+	    "    sha256: c8e38e89b9b4d47dd81bea6924b8e9005f3494a89234fe28b534a7"
+	    "c17c3c6f12\n"
+	    "    releases:\n      - {path: b, effective: auto}\n", 4, 5,
+	    "sha256: not valid together with \"releases\" (give it in each "
+	    "release)");
+	ERR("code_sets:\n  - name: a\n    format: ama-cpt\n"
+	    "    modifiers: m\n"
+	    "    releases:\n      - {path: b, effective: auto}\n", 4, 5,
+	    "modifiers: not valid together with \"releases\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    min_records: 0\n", 5, 18,
+	    "min_records: 0 is out of range (expected 1 to 100000000)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    min_records: many\n", 5, 18,
+	    "min_records: expected an integer from 1 to 100000000");
+}
+
 /* The shipped example must load as it is. */
 static void
 test_example(void)
@@ -533,6 +678,7 @@ main(void)
 	test_values();
 	test_errors();
 	test_example();
+	test_releases();
 	for (i = 0; i < tfiles; i++) {
 		snprintf(path, sizeof(path), "%s/c%03d.yaml", tdir, i);
 		unlink(path);
