@@ -1101,6 +1101,7 @@ hcpcs_decode_record(struct hcpcs *c, const struct hcpcs_value *m)
 	rc |= hcpcs_get_strlist(c, m, "tos", &r->tos, &r->ntos);
 	r->anesthesia_units = (int)hcpcs_get_int(m, "anesthesia_units", -1);
 	r->status = hcpcs_get_str(m, "status");
+	r->release = hcpcs_get_str(m, "release");
 	if (rc != 0)
 		return NULL;
 	raw = hcpcs_value_get(m, "raw");
@@ -1211,6 +1212,7 @@ hcpcs_validate(struct hcpcs *c, const char *code, const char *date,
 	v->status = hcpcs_get_str(m, "status");
 	v->reason = hcpcs_get_str(m, "reason");
 	v->set = hcpcs_get_str(m, "set");
+	v->release = hcpcs_get_str(m, "release");
 	if (out != NULL)
 		*out = v;
 	return v->valid ? 1 : 0;
@@ -1253,6 +1255,89 @@ hcpcs_classify(struct hcpcs *c, const char *code,
 	return 0;
 }
 
+/* A map of name -> int as a scratch array of counters (others skipped). */
+static int
+hcpcs_get_counters(struct hcpcs *c, const struct hcpcs_value *m,
+    const char *key, struct hcpcs_counter **out, size_t *n)
+{
+	const struct hcpcs_value *v = hcpcs_value_get(m, key);
+	struct hcpcs_counter *arr;
+	size_t		 i;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || v->type != HCPCS_T_MAP || v->n == 0)
+		return 0;
+	if ((arr = hcpcs_scratch_alloc(c, v->n * sizeof(*arr))) == NULL)
+		return -1;
+	for (i = 0; i < v->n; i++) {
+		const struct hcpcs_value *k = &v->elems[2 * i];
+		const struct hcpcs_value *val = &v->elems[2 * i + 1];
+
+		if (k->type != HCPCS_T_STR || val->type != HCPCS_T_INT)
+			continue;
+		arr[*n].name = k->s;
+		arr[(*n)++].count = val->i;
+	}
+	*out = arr;
+	return 0;
+}
+
+/* info.stats; every counter the server left out stays -1. */
+static int
+hcpcs_decode_stats(struct hcpcs *c, const struct hcpcs_value *m,
+    struct hcpcs_stats *st)
+{
+	const struct hcpcs_value *rl;
+
+	st->notifications = hcpcs_get_int(m, "notifications", -1);
+	st->connections_current = hcpcs_get_int(m, "connections_current", -1);
+	st->connections_total = hcpcs_get_int(m, "connections_total", -1);
+	st->connections_rejected = hcpcs_get_int(m, "connections_rejected",
+	    -1);
+	st->bytes_in = hcpcs_get_int(m, "bytes_in", -1);
+	st->bytes_out = hcpcs_get_int(m, "bytes_out", -1);
+	rl = hcpcs_value_get(m, "reloads");
+	st->reloads = hcpcs_get_int(rl, "count", -1);
+	st->reloads_failed = hcpcs_get_int(rl, "failed", -1);
+	st->reload_last_ms = hcpcs_get_int(rl, "last_duration_ms", -1);
+	if (hcpcs_get_counters(c, m, "requests", &st->requests,
+	    &st->nrequests) == -1 ||
+	    hcpcs_get_counters(c, m, "errors", &st->errors, &st->nerrors) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+hcpcs_decode_releases(struct hcpcs *c, const struct hcpcs_value *s,
+    struct hcpcs_set_info *si)
+{
+	const struct hcpcs_value *rels = hcpcs_value_get(s, "releases");
+	struct hcpcs_release_info *ri;
+	size_t		 i;
+
+	if (rels == NULL || rels->type != HCPCS_T_ARRAY || rels->n == 0)
+		return 0;
+	if ((si->releases = hcpcs_scratch_alloc(c,
+	    rels->n * sizeof(*si->releases))) == NULL)
+		return -1;
+	si->nreleases = rels->n;
+	for (i = 0; i < rels->n; i++) {
+		const struct hcpcs_value *r = &rels->elems[i];
+
+		ri = &si->releases[i];
+		ri->path = hcpcs_get_str(r, "path");
+		ri->effective = hcpcs_get_str(r, "effective");
+		ri->effective_auto = hcpcs_get_bool(r, "effective_auto");
+		ri->in_force = hcpcs_get_bool(r, "in_force");
+		ri->records = hcpcs_get_int(r, "records", 0);
+		ri->modifiers = hcpcs_get_int(r, "modifiers", 0);
+		ri->sha256 = hcpcs_get_str(r, "sha256");
+		ri->loaded_at = hcpcs_get_str(r, "loaded_at");
+	}
+	return 0;
+}
+
 int
 hcpcs_info(struct hcpcs *c, struct hcpcs_info **out)
 {
@@ -1288,12 +1373,76 @@ hcpcs_info(struct hcpcs *c, struct hcpcs_info **out)
 		si->modifiers = hcpcs_get_int(s, "modifiers", 0);
 		si->loaded_at = hcpcs_get_str(s, "loaded_at");
 		si->sha256 = hcpcs_get_str(s, "sha256");
+		si->min_records = hcpcs_get_int(s, "min_records", 0);
+		if (hcpcs_decode_releases(c, s, si) == -1)
+			return -1;
 	}
 	lr = hcpcs_value_get(m, "last_reload");
 	inf->last_reload.ok = lr == NULL ? 1 : hcpcs_get_bool(lr, "ok");
 	inf->last_reload.at = hcpcs_get_str(lr, "at");
 	inf->last_reload.error = hcpcs_get_str(lr, "error");
+	if (hcpcs_decode_stats(c, hcpcs_value_get(m, "stats"),
+	    &inf->stats) == -1)
+		return -1;
 	*out = inf;
+	return 0;
+}
+
+/* A [str] result member as a scratch array; a non-array is malformed. */
+static int
+hcpcs_diff_codes(struct hcpcs *c, const struct hcpcs_value *m,
+    const char *key, const char ***out, size_t *n)
+{
+	const struct hcpcs_value *v = hcpcs_value_get(m, key);
+
+	if (v != NULL && v->type != HCPCS_T_ARRAY)
+		return hcpcs_bad_result(c, "diff");
+	return hcpcs_get_strlist(c, m, key, out, n);
+}
+
+int
+hcpcs_diff(struct hcpcs *c, const char *set, const char *from,
+    const char *to, struct hcpcs_diff **out)
+{
+	const struct hcpcs_value *m, *ch;
+	struct hcpcs_diff *d;
+	size_t		 i;
+
+	*out = NULL;
+	if (hcpcs_call(c, "diff", "sss", set, from, to) == -1)
+		return -1;
+	m = c->last;
+	if (m->type != HCPCS_T_MAP)
+		return hcpcs_bad_result(c, "diff");
+	if ((d = hcpcs_scratch_alloc(c, sizeof(*d))) == NULL)
+		return -1;
+	if (hcpcs_diff_codes(c, m, "added", &d->added, &d->nadded) == -1 ||
+	    hcpcs_diff_codes(c, m, "removed", &d->removed,
+	    &d->nremoved) == -1 ||
+	    hcpcs_diff_codes(c, m, "terminated", &d->terminated,
+	    &d->nterminated) == -1)
+		return -1;
+	ch = hcpcs_value_get(m, "changed");
+	if (ch != NULL && ch->type != HCPCS_T_ARRAY)
+		return hcpcs_bad_result(c, "diff");
+	if (ch != NULL && ch->n > 0) {
+		if ((d->changed = hcpcs_scratch_alloc(c,
+		    ch->n * sizeof(*d->changed))) == NULL)
+			return -1;
+		for (i = 0; i < ch->n; i++) {
+			const struct hcpcs_value *e = &ch->elems[i];
+			struct hcpcs_diff_change *dc = &d->changed[d->nchanged];
+
+			if (e->type != HCPCS_T_MAP ||
+			    (dc->code = hcpcs_get_str(e, "code")) == NULL)
+				return hcpcs_bad_result(c, "diff");
+			if (hcpcs_get_strlist(c, e, "fields", &dc->fields,
+			    &dc->nfields) == -1)
+				return -1;
+			d->nchanged++;
+		}
+	}
+	*out = d;
 	return 0;
 }
 

@@ -25,6 +25,10 @@
  * only; callers never allocate them, so members may be appended in a
  * minor release.  struct hcpcs_options and struct hcpcs_query are filled
  * by the caller and start with a size field for the same reason.
+ * Structs handed out as arrays of structs (struct hcpcs_set_info, ...)
+ * cannot grow without changing the stride, so growing one bumps
+ * HCPCS_VERSION_MINOR while the major version is 0 (0.2 did so for
+ * struct hcpcs_set_info).
  */
 #ifndef HCPCS_H
 #define HCPCS_H
@@ -37,7 +41,7 @@ extern "C" {
 #endif
 
 #define HCPCS_VERSION_MAJOR 0
-#define HCPCS_VERSION_MINOR 1
+#define HCPCS_VERSION_MINOR 2
 #define HCPCS_VERSION_PATCH 0
 
 #define HCPCS_API __attribute__((visibility("default")))
@@ -81,7 +85,9 @@ struct hcpcs_options {
 struct hcpcs_query {
 	size_t		 size;
 	const char	*set;		/* answer from this set only */
-	const char	*as_of;		/* "YYYY-MM-DD"; default: today UTC */
+	const char	*as_of;		/* "YYYY-MM-DD": picks each set's
+					   release in force and judges
+					   status; default: today UTC */
 	int		 limit;		/* search: 1..500, 0 = default 20 */
 	int		 include_terminated;	/* search: non-zero includes */
 };
@@ -148,15 +154,22 @@ struct hcpcs_record {
 	const char	**raw_values;
 	size_t		 nraw;
 	const char	*status;	/* "active" or "terminated" */
+	const char	*release;	/* effective date of the release the
+					   record came from; NULL for a
+					   release in force since ever */
 };
 
 struct hcpcs_validation {
 	int		 valid;
 	const char	*code;		/* normalised */
 	const char	*status;	/* NULL when not found */
-	const char	*reason;	/* "ok", "not_found",
-					   "not_yet_effective", "terminated" */
+	const char	*reason;	/* "ok", "not_found", "no_release",
+					   "not_yet_effective", "terminated";
+					   other values may appear */
 	const char	*set;		/* NULL when not found */
+	const char	*release;	/* the answering release's effective
+					   date; NULL when not found or
+					   since ever */
 };
 
 struct hcpcs_classification {
@@ -170,6 +183,22 @@ struct hcpcs_classification {
 	const char	*maintainer;
 };
 
+/* One loaded release of a code set (info). */
+struct hcpcs_release_info {
+	const char	*path;
+	const char	*effective;	/* "YYYY-MM-DD"; NULL: since ever */
+	int		 effective_auto;	/* date derived from the file */
+	int		 in_force;	/* in force today (server's clock) */
+	int64_t		 records;	/* procedure codes */
+	int64_t		 modifiers;
+	const char	*sha256;
+	const char	*loaded_at;	/* "YYYY-MM-DDTHH:MM:SSZ" */
+};
+
+/*
+ * One code set (info).  path, records, modifiers, loaded_at and sha256
+ * describe the release in force today (the oldest when none is).
+ */
 struct hcpcs_set_info {
 	const char	*name;
 	const char	*format;
@@ -178,6 +207,36 @@ struct hcpcs_set_info {
 	int64_t		 modifiers;
 	const char	*loaded_at;	/* "YYYY-MM-DDTHH:MM:SSZ" */
 	const char	*sha256;
+	struct hcpcs_release_info *releases;	/* in the server's
+						   order */
+	size_t		 nreleases;	/* 0 from a server before 0.2 */
+	int64_t		 min_records;	/* 0 when not configured */
+};
+
+/* A named counter (requests by method, errors by code). */
+struct hcpcs_counter {
+	const char	*name;
+	int64_t		 count;
+};
+
+/*
+ * The server's counters (info.stats), since it started.  A counter the
+ * server did not send is -1; the arrays are in the server's order.
+ */
+struct hcpcs_stats {
+	struct hcpcs_counter *requests;	/* by method, plus "unknown" */
+	size_t		 nrequests;
+	struct hcpcs_counter *errors;	/* by error code */
+	size_t		 nerrors;
+	int64_t		 notifications;
+	int64_t		 connections_current;
+	int64_t		 connections_total;
+	int64_t		 connections_rejected;
+	int64_t		 bytes_in;
+	int64_t		 bytes_out;
+	int64_t		 reloads;	/* reloads attempted */
+	int64_t		 reloads_failed;
+	int64_t		 reload_last_ms;	/* duration of the last one */
 };
 
 struct hcpcs_info {
@@ -191,6 +250,27 @@ struct hcpcs_info {
 		const char	*at;	/* NULL before any reload */
 		const char	*error;	/* NULL unless a reload failed */
 	}		 last_reload;
+	struct hcpcs_stats stats;
+};
+
+/* One code present in two releases with different fields (diff). */
+struct hcpcs_diff_change {
+	const char	*code;
+	const char	**fields;	/* record map key names: "long", ... */
+	size_t		 nfields;
+};
+
+/* What changed from one release of a set to another; codes sorted. */
+struct hcpcs_diff {
+	const char	**added;	/* in the newer release only */
+	size_t		 nadded;
+	const char	**removed;	/* in the older release only */
+	size_t		 nremoved;
+	const char	**terminated;	/* gained a termination date */
+	size_t		 nterminated;
+	struct hcpcs_diff_change *changed;	/* any field but action and
+						   effective differs */
+	size_t		 nchanged;
 };
 
 struct hcpcs_reload {
@@ -296,9 +376,11 @@ HCPCS_API int	hcpcs_lookup_many(struct hcpcs *c, const char *const *codes,
 		    struct hcpcs_record ***out);
 
 /*
- * Is code valid on date ("YYYY-MM-DD")?  q may be NULL; only its set
- * is sent.  Returns 1 valid, 0 not valid (see (*out)->reason), -1 on
- * error.  out may be NULL; *out is owned by c, valid until the next
+ * Is code valid on date ("YYYY-MM-DD")?  The date is also the as_of
+ * that picks each set's release in force.  q may be NULL; only its set
+ * is sent.  Returns 1 valid, 0 not valid (see (*out)->reason; it is
+ * "no_release" when no considered set has a release in force on that
+ * date), -1 on error.  out may be NULL; *out is owned by c, valid until the next
  * call on c.
  */
 HCPCS_API int	hcpcs_validate(struct hcpcs *c, const char *code,
@@ -317,8 +399,22 @@ HCPCS_API int	hcpcs_search(struct hcpcs *c, const char *text,
 HCPCS_API int	hcpcs_classify(struct hcpcs *c, const char *code,
 		    struct hcpcs_classification **out);
 
-/* Server and data-set state.  0 or -1; *out owned by c. */
+/*
+ * Server and data-set state: sets with their releases, last reload and
+ * counters.  0 or -1; *out and everything it points to is owned by c,
+ * valid until the next call on c.
+ */
 HCPCS_API int	hcpcs_info(struct hcpcs *c, struct hcpcs_info **out);
+
+/*
+ * Compare two loaded releases of set, named by their effective dates
+ * ("YYYY-MM-DD"; NULL names a release in force since ever).  from is
+ * normally the older one.  0 or -1 (an unknown set or release is a
+ * bad_request server error); *out and every array and string it points
+ * to is owned by c, valid until the next call on c.
+ */
+HCPCS_API int	hcpcs_diff(struct hcpcs *c, const char *set, const char *from,
+		    const char *to, struct hcpcs_diff **out);
 
 /*
  * Ask the server to reload its configuration and data (synchronous).

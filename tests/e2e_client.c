@@ -13,6 +13,12 @@
 #include "hcpcs.h"
 #include "t.h"
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+/* The daemon is built from the same tree: its version is the library's. */
+#define VERSION	STR(HCPCS_VERSION_MAJOR) "." STR(HCPCS_VERSION_MINOR) "." \
+	STR(HCPCS_VERSION_PATCH)
+
 static struct hcpcs *c;
 
 static struct hcpcs_query *
@@ -239,7 +245,7 @@ fixture_info_reload(void)
 	int64_t		 gen;
 
 	T_EQ_INT(hcpcs_info(c, &inf), 0);
-	T_EQ_STR(inf->version, "0.1.0");
+	T_EQ_STR(inf->version, VERSION);
 	T_OK(inf->started_at != NULL && strlen(inf->started_at) == 20);
 	T_OK(inf->generation >= 1);
 	T_EQ_INT(inf->nsets, 2);

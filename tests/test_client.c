@@ -775,6 +775,347 @@ test_typed(void)
 }
 
 static void
+pack_strs(msgpack_packer *pk, const char *const *v, size_t n)
+{
+	size_t	i;
+
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++)
+		ps(pk, v[i]);
+}
+
+static void
+pack_release(msgpack_packer *pk, const char *path, const char *eff,
+    int eauto, int in_force, int records, const char *sha)
+{
+	msgpack_pack_map(pk, 8);
+	ps(pk, "path");
+	ps(pk, path);
+	ps(pk, "effective");
+	if (eff != NULL)
+		ps(pk, eff);
+	else
+		msgpack_pack_nil(pk);
+	ps(pk, "effective_auto");
+	if (eauto)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	ps(pk, "in_force");
+	if (in_force)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	ps(pk, "records");
+	msgpack_pack_int(pk, records);
+	ps(pk, "modifiers");
+	msgpack_pack_int(pk, 360);
+	ps(pk, "sha256");
+	ps(pk, sha);
+	ps(pk, "loaded_at");
+	ps(pk, "2026-01-02T03:04:05Z");
+}
+
+/* lookup with release, validate no_release, info with releases, diff. */
+static void
+sc_releases(struct srv *s)
+{
+	static const char *const added[] = { "C1890", "DA", "G2001" };
+	static const char *const term[] = { "C9034", "G0501" };
+	static const char *const f1[] = { "long", "short" };
+	static const char *const f2[] = { "asc_date" };
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	/* lookup: a record map with release right after set */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 4);
+	ps(&pk, "code");
+	ps(&pk, "C9034");
+	ps(&pk, "set");
+	ps(&pk, "hcpcs");
+	ps(&pk, "release");
+	ps(&pk, "2019-01-01");
+	ps(&pk, "status");
+	ps(&pk, "active");
+	srv_end(s, &sb);
+	/* validate: no_release */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 4);
+	ps(&pk, "valid");
+	msgpack_pack_false(&pk);
+	ps(&pk, "code");
+	ps(&pk, "C9034");
+	ps(&pk, "status");
+	msgpack_pack_nil(&pk);
+	ps(&pk, "reason");
+	ps(&pk, "no_release");
+	srv_end(s, &sb);
+	/* validate: ok, with set and release */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 6);
+	ps(&pk, "valid");
+	msgpack_pack_true(&pk);
+	ps(&pk, "code");
+	ps(&pk, "C9034");
+	ps(&pk, "set");
+	ps(&pk, "hcpcs");
+	ps(&pk, "release");
+	ps(&pk, "2019-01-01");
+	ps(&pk, "status");
+	ps(&pk, "active");
+	ps(&pk, "reason");
+	ps(&pk, "ok");
+	srv_end(s, &sb);
+	/* info */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 6);
+	ps(&pk, "version");
+	ps(&pk, "0.2.0");
+	ps(&pk, "started_at");
+	ps(&pk, "2026-01-02T03:04:05Z");
+	ps(&pk, "generation");
+	msgpack_pack_int(&pk, 4);
+	ps(&pk, "sets");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 9);
+	ps(&pk, "name");
+	ps(&pk, "hcpcs");
+	ps(&pk, "format");
+	ps(&pk, "cms-anweb");
+	ps(&pk, "path");
+	ps(&pk, "/d/2020.txt");
+	ps(&pk, "records");
+	msgpack_pack_int(&pk, 6710);
+	ps(&pk, "modifiers");
+	msgpack_pack_int(&pk, 369);
+	ps(&pk, "loaded_at");
+	ps(&pk, "2026-01-02T03:04:05Z");
+	ps(&pk, "sha256");
+	ps(&pk, "e7f6");
+	ps(&pk, "min_records");
+	msgpack_pack_int(&pk, 6000);
+	ps(&pk, "releases");
+	msgpack_pack_array(&pk, 2);
+	pack_release(&pk, "/d/2019.txt", "2019-01-01", 0, 0, 6431, "aa01");
+	pack_release(&pk, "/d/2020.txt", "2020-01-01", 1, 1, 6710, "e7f6");
+	ps(&pk, "last_reload");
+	msgpack_pack_map(&pk, 3);
+	ps(&pk, "ok");
+	msgpack_pack_false(&pk);
+	ps(&pk, "at");
+	ps(&pk, "2026-01-02T04:00:00Z");
+	ps(&pk, "error");
+	ps(&pk, "hcpcs: /d/2021.txt: sha256 mismatch");
+	ps(&pk, "stats");
+	msgpack_pack_map(&pk, 9);
+	ps(&pk, "requests");
+	msgpack_pack_map(&pk, 3);
+	ps(&pk, "lookup");
+	msgpack_pack_int(&pk, 12);
+	ps(&pk, "diff");
+	msgpack_pack_int(&pk, 2);
+	ps(&pk, "unknown");
+	msgpack_pack_int(&pk, 1);
+	ps(&pk, "notifications");
+	msgpack_pack_int(&pk, 5);
+	ps(&pk, "errors");
+	msgpack_pack_map(&pk, 2);
+	ps(&pk, "bad_request");
+	msgpack_pack_int(&pk, 3);
+	ps(&pk, "invalid_code");
+	msgpack_pack_int(&pk, 0);
+	ps(&pk, "connections_current");
+	msgpack_pack_int(&pk, 2);
+	ps(&pk, "connections_total");
+	msgpack_pack_int(&pk, 17);
+	ps(&pk, "connections_rejected");
+	msgpack_pack_int(&pk, 0);
+	ps(&pk, "bytes_in");
+	msgpack_pack_uint64(&pk, 5000000000ULL);
+	ps(&pk, "bytes_out");
+	msgpack_pack_int(&pk, 9000);
+	ps(&pk, "reloads");
+	msgpack_pack_map(&pk, 3);
+	ps(&pk, "count");
+	msgpack_pack_int(&pk, 3);
+	ps(&pk, "failed");
+	msgpack_pack_int(&pk, 1);
+	ps(&pk, "last_duration_ms");
+	msgpack_pack_int(&pk, 842);
+	srv_end(s, &sb);
+	/* diff */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 4);
+	ps(&pk, "added");
+	pack_strs(&pk, added, 3);
+	ps(&pk, "removed");
+	msgpack_pack_array(&pk, 0);
+	ps(&pk, "terminated");
+	pack_strs(&pk, term, 2);
+	ps(&pk, "changed");
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_map(&pk, 2);
+	ps(&pk, "code");
+	ps(&pk, "A4216");
+	ps(&pk, "fields");
+	pack_strs(&pk, f1, 2);
+	msgpack_pack_map(&pk, 2);
+	ps(&pk, "code");
+	ps(&pk, "G0130");
+	ps(&pk, "fields");
+	pack_strs(&pk, f2, 1);
+	srv_end(s, &sb);
+	/* diff of an unknown release */
+	if (srv_next(s) == -1)
+		return;
+	srv_reply_error(s, s->msgid, "bad_request",
+	    "set \"hcpcs\" has no release 2018-01-01");
+	/* diff with a malformed result */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 1);
+	ps(&pk, "added");
+	ps(&pk, "C1890");
+	srv_end(s, &sb);
+	sc_silent(s);
+}
+
+static void
+test_releases(void)
+{
+	/* [0, 5, "diff", ["hcpcs", "2019-01-01", nil]] */
+	static const unsigned char want_diff[] = {
+		0x94, 0x00, 0x05, 0xa4, 'd', 'i', 'f', 'f',
+		0x93, 0xa5, 'h', 'c', 'p', 'c', 's',
+		0xaa, '2', '0', '1', '9', '-', '0', '1', '-', '0', '1',
+		0xc0,
+	};
+	/* [0, 2, "validate", ["C9034", "2018-06-01"]] */
+	static const unsigned char want_val[] = {
+		0x94, 0x00, 0x02, 0xa8, 'v', 'a', 'l', 'i', 'd', 'a', 't', 'e',
+		0x92, 0xa5, 'C', '9', '0', '3', '4',
+		0xaa, '2', '0', '1', '8', '-', '0', '6', '-', '0', '1',
+	};
+	struct hcpcs_validation *v;
+	struct hcpcs_record *r;
+	struct hcpcs_info *inf;
+	struct hcpcs_diff *d;
+	struct hcpcs	*c;
+	struct srv	 s;
+	size_t		 off, len;
+
+	srv_start(&s, sc_releases);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_lookup(c, "C9034", NULL, &r), 1);
+	T_EQ_STR(r->set, "hcpcs");
+	T_EQ_STR(r->release, "2019-01-01");
+	T_EQ_STR(r->status, "active");
+
+	off = s.nraw;
+	T_EQ_INT(hcpcs_validate(c, "C9034", "2018-06-01", NULL, &v), 0);
+	/* the server has read the request once it answered */
+	len = s.nraw - off;
+	T_OK(len == sizeof(want_val) &&
+	    memcmp(s.raw + off, want_val, sizeof(want_val)) == 0);
+	T_EQ_INT(v->valid, 0);
+	T_EQ_STR(v->reason, "no_release");
+	T_OK(v->status == NULL);
+	T_OK(v->set == NULL);
+	T_OK(v->release == NULL);
+	T_EQ_INT(hcpcs_validate(c, "C9034", "2019-06-01", NULL, &v), 1);
+	T_EQ_STR(v->set, "hcpcs");
+	T_EQ_STR(v->release, "2019-01-01");
+
+	T_EQ_INT(hcpcs_info(c, &inf), 0);
+	T_EQ_INT(inf->nsets, 1);
+	T_EQ_INT(inf->sets[0].min_records, 6000);
+	T_EQ_STR(inf->sets[0].path, "/d/2020.txt");
+	T_EQ_INT(inf->sets[0].nreleases, 2);
+	if (inf->sets[0].nreleases == 2) {
+		const struct hcpcs_release_info *r0 = &inf->sets[0].releases[0];
+		const struct hcpcs_release_info *r1 = &inf->sets[0].releases[1];
+
+		T_EQ_STR(r0->path, "/d/2019.txt");
+		T_EQ_STR(r0->effective, "2019-01-01");
+		T_EQ_INT(r0->effective_auto, 0);
+		T_EQ_INT(r0->in_force, 0);
+		T_EQ_INT(r0->records, 6431);
+		T_EQ_INT(r0->modifiers, 360);
+		T_EQ_STR(r0->sha256, "aa01");
+		T_EQ_STR(r0->loaded_at, "2026-01-02T03:04:05Z");
+		T_EQ_STR(r1->effective, "2020-01-01");
+		T_EQ_INT(r1->effective_auto, 1);
+		T_EQ_INT(r1->in_force, 1);
+		T_EQ_INT(r1->records, 6710);
+	}
+	T_EQ_INT(inf->last_reload.ok, 0);
+	T_EQ_STR(inf->last_reload.error, "hcpcs: /d/2021.txt: sha256 mismatch");
+	T_EQ_INT(inf->stats.nrequests, 3);
+	if (inf->stats.nrequests == 3) {
+		T_EQ_STR(inf->stats.requests[0].name, "lookup");
+		T_EQ_INT(inf->stats.requests[0].count, 12);
+		T_EQ_STR(inf->stats.requests[1].name, "diff");
+		T_EQ_INT(inf->stats.requests[1].count, 2);
+		T_EQ_STR(inf->stats.requests[2].name, "unknown");
+	}
+	T_EQ_INT(inf->stats.nerrors, 2);
+	if (inf->stats.nerrors == 2) {
+		T_EQ_STR(inf->stats.errors[0].name, "bad_request");
+		T_EQ_INT(inf->stats.errors[0].count, 3);
+	}
+	T_EQ_INT(inf->stats.notifications, 5);
+	T_EQ_INT(inf->stats.connections_current, 2);
+	T_EQ_INT(inf->stats.connections_total, 17);
+	T_EQ_INT(inf->stats.connections_rejected, 0);
+	T_EQ_INT(inf->stats.bytes_in, 5000000000LL);
+	T_EQ_INT(inf->stats.bytes_out, 9000);
+	T_EQ_INT(inf->stats.reloads, 3);
+	T_EQ_INT(inf->stats.reloads_failed, 1);
+	T_EQ_INT(inf->stats.reload_last_ms, 842);
+
+	off = s.nraw;
+	T_EQ_INT(hcpcs_diff(c, "hcpcs", "2019-01-01", NULL, &d), 0);
+	len = s.nraw - off;
+	T_OK(len == sizeof(want_diff) &&
+	    memcmp(s.raw + off, want_diff, sizeof(want_diff)) == 0);
+	T_OK(d != NULL);
+	if (d != NULL) {
+		T_EQ_INT(d->nadded, 3);
+		T_EQ_STR(d->added[0], "C1890");
+		T_EQ_STR(d->added[2], "G2001");
+		T_EQ_INT(d->nremoved, 0);
+		T_EQ_INT(d->nterminated, 2);
+		T_EQ_STR(d->terminated[1], "G0501");
+		T_EQ_INT(d->nchanged, 2);
+		T_EQ_STR(d->changed[0].code, "A4216");
+		T_EQ_INT(d->changed[0].nfields, 2);
+		T_EQ_STR(d->changed[0].fields[1], "short");
+		T_EQ_STR(d->changed[1].code, "G0130");
+		T_EQ_STR(d->changed[1].fields[0], "asc_date");
+	}
+	T_EQ_INT(hcpcs_diff(c, "hcpcs", "2018-01-01", "2020-01-01", &d), -1);
+	T_OK(d == NULL);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_SERVER);
+	T_EQ_STR(hcpcs_server_error_code(c), "bad_request");
+	T_EQ_INT(hcpcs_diff(c, "hcpcs", "2019-01-01", "2020-01-01", &d), -1);
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_PROTOCOL);
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
+static void
 test_connect(void)
 {
 	struct hcpcs_options o;
@@ -818,6 +1159,7 @@ main(void)
 	test_timeout();
 	test_protocol();
 	test_typed();
+	test_releases();
 	test_connect();
 	return t_done();
 }

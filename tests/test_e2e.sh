@@ -14,6 +14,9 @@ HCPCS_BIN=${HCPCS_BIN:-$PWD/$B/hcpcs}
 E2E_CLIENT=$PWD/$B/tests/e2e_client
 PY=/usr/bin/python3
 FIX=$PWD/tests/fixtures/e2e
+# The daemon's version is the library's (client/hcpcs.h).
+version=$(sed -n 's/^#define HCPCS_VERSION_\(MAJOR\|MINOR\|PATCH\)[^0-9]*\([0-9]*\).*/\2/p' \
+    client/hcpcs.h | paste -sd.)
 
 for f in "$HCPCSD_BIN" "$HCPCS_BIN" "$E2E_CLIENT"; do
 	[ -x "$f" ] || { echo "SKIP: $f not built"; exit 77; }
@@ -223,12 +226,12 @@ run 2 $H classify nope1
 has err 'invalid_code'
 
 run 0 $H info
-has out '^hcpcsd 0.1.0, started '
+has out "^hcpcsd $version, started "
 has out '^set cms (cms-anweb): 5 codes, 1 modifiers$'
 has out '^set local (delimited): 3 codes, 0 modifiers$'
 has out '^last reload: ok'
 run 0 $H --json info
-json 'j["version"] == "0.1.0" and [s["name"] for s in j["sets"]] == ["cms", "local"]'
+json 'j["version"] == "'"$version"'" and [s["name"] for s in j["sets"]] == ["cms", "local"]'
 json 'j["sets"][1]["path"] == "'"$tmp"'/local.csv"'
 gen=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$tmp/out")
 
