@@ -19,6 +19,7 @@
 #define CLI_ERR		2
 #define CLI_WRAP	76	/* long description column limit */
 #define CLI_MAX_ARGS	256	/* positional arguments */
+#define CLI_DIFF_COLS	10	/* codes per line in diff lists */
 
 struct cli {
 	const char	*socket;
@@ -41,6 +42,7 @@ cli_usage(FILE *f)
 	    "       hcpcs search text ... [--limit n] [--set name] "
 	    "[--as-of date] [--all]\n"
 	    "       hcpcs validate code date [--set name]\n"
+	    "       hcpcs diff set from to\n"
 	    "       hcpcs classify code\n"
 	    "       hcpcs info\n"
 	    "       hcpcs reload\n"
@@ -214,6 +216,7 @@ cli_print_record(const struct hcpcs_record *r)
 	if (r->long_desc != NULL)
 		cli_wrap(r->long_desc, "    ");
 	cli_kv("set:", r->set);
+	cli_kv("release:", r->release);
 	if (r->kind != NULL) {
 		snprintf(buf, sizeof(buf), "%s, level %d", r->kind, r->level);
 		cli_kv("kind:", buf);
@@ -451,10 +454,15 @@ cli_validate(struct cli *cl)
 	printf("%s on %s: %s (%s", v->code != NULL ? v->code : cl->args[0],
 	    cl->args[1], v->valid ? "valid" : "invalid",
 	    v->reason != NULL ? v->reason : "?");
+	if (v->reason != NULL && strcmp(v->reason, "no_release") == 0)
+		printf(": no release %s in force on that date",
+		    cl->set != NULL ? "of that set is" : "of any set is");
 	if (v->status != NULL)
 		printf(", %s", v->status);
 	if (v->set != NULL)
 		printf(", set %s", v->set);
+	if (v->release != NULL)
+		printf(", release %s", v->release);
 	printf(")\n");
 	return rc == 1 ? CLI_OK : CLI_NO;
 }
@@ -504,11 +512,78 @@ cli_json_simple(struct cli *cl, const char *method,
 	return rc;
 }
 
+static void
+cli_print_release(const struct hcpcs_release_info *r)
+{
+	printf("  release %s%s%s: %lld codes, %lld modifiers\n",
+	    r->effective != NULL ? r->effective : "since ever",
+	    r->effective_auto ? " (auto)" : "",
+	    r->in_force ? " [in force]" : "",
+	    (long long)r->records, (long long)r->modifiers);
+	printf("    %-11s %s\n", "path:", r->path != NULL ? r->path : "?");
+	if (r->loaded_at != NULL)
+		printf("    %-11s %s\n", "loaded_at:", r->loaded_at);
+	if (r->sha256 != NULL)
+		printf("    %-11s %s\n", "sha256:", r->sha256);
+}
+
+/* "what: total (name n, ...)", naming the non-zero counters. */
+static void
+cli_print_counters(const char *what, const struct hcpcs_counter *cs,
+    size_t n)
+{
+	int64_t	total = 0;
+	size_t	i;
+	int	first = 1;
+
+	for (i = 0; i < n; i++)
+		total += cs[i].count;
+	printf("%s: %lld", what, (long long)total);
+	for (i = 0; i < n; i++) {
+		if (cs[i].count == 0)
+			continue;
+		printf("%s%s %lld", first ? " (" : ", ", cs[i].name,
+		    (long long)cs[i].count);
+		first = 0;
+	}
+	printf("%s\n", first ? "" : ")");
+}
+
+static void
+cli_print_stats(const struct hcpcs_stats *st)
+{
+	if (st->nrequests > 0)
+		cli_print_counters("requests", st->requests, st->nrequests);
+	if (st->nerrors > 0)
+		cli_print_counters("errors", st->errors, st->nerrors);
+	if (st->connections_current >= 0 && st->connections_total >= 0) {
+		printf("connections: %lld current, %lld total",
+		    (long long)st->connections_current,
+		    (long long)st->connections_total);
+		if (st->connections_rejected > 0)
+			printf(", %lld rejected",
+			    (long long)st->connections_rejected);
+		putchar('\n');
+	}
+	if (st->bytes_in >= 0 && st->bytes_out >= 0)
+		printf("bytes: %lld in, %lld out\n", (long long)st->bytes_in,
+		    (long long)st->bytes_out);
+	if (st->reloads >= 0) {
+		printf("reloads: %lld", (long long)st->reloads);
+		if (st->reloads_failed >= 0)
+			printf(", %lld failed", (long long)st->reloads_failed);
+		if (st->reloads > 0 && st->reload_last_ms >= 0)
+			printf(", last took %lld ms",
+			    (long long)st->reload_last_ms);
+		putchar('\n');
+	}
+}
+
 static int
 cli_info(struct cli *cl)
 {
 	struct hcpcs_info *inf;
-	size_t		 i;
+	size_t		 i, k;
 
 	if (cl->nargs != 0) {
 		cli_usage(stderr);
@@ -529,9 +604,17 @@ cli_info(struct cli *cl)
 		    s->name != NULL ? s->name : "?",
 		    s->format != NULL ? s->format : "?",
 		    (long long)s->records, (long long)s->modifiers);
-		cli_kv("path:", s->path);
-		cli_kv("loaded_at:", s->loaded_at);
-		cli_kv("sha256:", s->sha256);
+		if (s->min_records > 0)
+			printf("  %-13s %lld\n", "min_records:",
+			    (long long)s->min_records);
+		/* A server before 0.2 lists no releases. */
+		if (s->nreleases == 0) {
+			cli_kv("path:", s->path);
+			cli_kv("loaded_at:", s->loaded_at);
+			cli_kv("sha256:", s->sha256);
+		}
+		for (k = 0; k < s->nreleases; k++)
+			cli_print_release(&s->releases[k]);
 	}
 	printf("last reload: %s", inf->last_reload.ok ? "ok" : "failed");
 	if (inf->last_reload.at != NULL)
@@ -539,6 +622,73 @@ cli_info(struct cli *cl)
 	if (inf->last_reload.error != NULL)
 		printf(": %s", inf->last_reload.error);
 	putchar('\n');
+	cli_print_stats(&inf->stats);
+	return CLI_OK;
+}
+
+/* "-" on the command line names a release in force since ever (nil). */
+static const char *
+cli_release_arg(const char *a)
+{
+	return strcmp(a, "-") == 0 ? NULL : a;
+}
+
+/* Codes, CLI_DIFF_COLS to a line, indented. */
+static void
+cli_print_codes(const char *what, const char **codes, size_t n)
+{
+	size_t	i;
+
+	if (n == 0)
+		return;
+	printf("%s (%zu):\n", what, n);
+	for (i = 0; i < n; i++)
+		printf("%s%s%s", i % CLI_DIFF_COLS == 0 ? "  " : " ", codes[i],
+		    i % CLI_DIFF_COLS == CLI_DIFF_COLS - 1 || i + 1 == n ?
+		    "\n" : "");
+}
+
+static int
+cli_diff(struct cli *cl)
+{
+	struct hcpcs_value *v;
+	struct hcpcs_diff *d;
+	const char	*from, *to;
+	size_t		 i, k;
+
+	if (cl->nargs != 3) {
+		cli_usage(stderr);
+		return CLI_ERR;
+	}
+	from = cli_release_arg(cl->args[1]);
+	to = cli_release_arg(cl->args[2]);
+	if (cl->json) {
+		if (hcpcs_appendf(cl->c, "diff", "sss", cl->args[0], from,
+		    to) == -1 || hcpcs_get_reply(cl->c, &v) == -1)
+			return cli_fail(cl);
+		cli_json(v);
+		putchar('\n');
+		hcpcs_value_free(v);
+		return CLI_OK;
+	}
+	if (hcpcs_diff(cl->c, cl->args[0], from, to, &d) == -1)
+		return cli_fail(cl);
+	printf("set %s: %s -> %s\n", cl->args[0],
+	    from != NULL ? from : "since ever", to != NULL ? to : "since ever");
+	printf("added %zu, removed %zu, terminated %zu, changed %zu\n",
+	    d->nadded, d->nremoved, d->nterminated, d->nchanged);
+	cli_print_codes("added", d->added, d->nadded);
+	cli_print_codes("removed", d->removed, d->nremoved);
+	cli_print_codes("terminated", d->terminated, d->nterminated);
+	if (d->nchanged > 0)
+		printf("changed (%zu):\n", d->nchanged);
+	for (i = 0; i < d->nchanged; i++) {
+		printf("  %-5s ", d->changed[i].code);
+		for (k = 0; k < d->changed[i].nfields; k++)
+			printf("%s%s", k > 0 ? ", " : " ",
+			    d->changed[i].fields[k]);
+		putchar('\n');
+	}
 	return CLI_OK;
 }
 
@@ -587,6 +737,7 @@ static const struct {
 	{ "lookup", cli_lookup },
 	{ "search", cli_search },
 	{ "validate", cli_validate },
+	{ "diff", cli_diff },
 	{ "classify", cli_classify },
 	{ "info", cli_info },
 	{ "reload", cli_reload },
