@@ -90,6 +90,7 @@ static int	rpc_m_lookup_many(struct rpc_req *);
 static int	rpc_m_validate(struct rpc_req *);
 static int	rpc_m_search(struct rpc_req *);
 static int	rpc_m_classify(struct rpc_req *);
+static int	rpc_m_diff(struct rpc_req *);
 static int	rpc_m_info(struct rpc_req *);
 static int	rpc_m_reload(struct rpc_req *);
 
@@ -100,6 +101,7 @@ static const struct rpc_method rpc_methods[] = {
 	{ "validate", rpc_m_validate },
 	{ "search", rpc_m_search },
 	{ "classify", rpc_m_classify },
+	{ "diff", rpc_m_diff },
 	{ "info", rpc_m_info },
 	{ "reload", rpc_m_reload },
 };
@@ -651,7 +653,8 @@ rpc_m_lookup(struct rpc_req *r)
 	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
 	    rpc_need_snap(r) == -1)
 		return -1;
-	rpc_pack_rec(r, snapshot_find(rpc_snap, o.set, cl.code), o.as_of);
+	rpc_pack_rec(r, snapshot_find(rpc_snap, o.set, cl.code, o.as_of),
+	    o.as_of);
 	return 0;
 }
 
@@ -689,7 +692,7 @@ rpc_m_lookup_many(struct rpc_req *r)
 			msgpack_pack_nil(&r->pk);
 		else
 			rpc_pack_rec(r, snapshot_find(rpc_snap, o.set,
-			    cl.code), o.as_of);
+			    cl.code, o.as_of), o.as_of);
 	}
 	return 0;
 }
@@ -702,14 +705,24 @@ rpc_m_validate(struct rpc_req *r)
 	struct rpc_opts	 o;
 	const char	*reason;
 	uint32_t	 date;
+	size_t		 i;
+	int		 inforce = 0;
+	char		 d[11];
 
 	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
 	    rpc_parse_date(r, "date", &date) == -1 ||
 	    rpc_parse_opts(r, RPC_OPT_SET, &o) == -1 ||
 	    rpc_need_snap(r) == -1)
 		return -1;
-	sr = snapshot_find(rpc_snap, o.set, cl.code);
-	if (sr == NULL)
+	/* The date is the as_of: it picks each set's release. */
+	for (i = 0; i < snapshot_nsets(rpc_snap); i++)
+		if ((o.set < 0 || (size_t)o.set == i) &&
+		    snapshot_in_force(rpc_snap, i, date) >= 0)
+			inforce = 1;
+	sr = snapshot_find(rpc_snap, o.set, cl.code, date);
+	if (!inforce)
+		reason = "no_release";
+	else if (sr == NULL)
 		reason = "not_found";
 	else if (sr->rec->added != 0 && date < sr->rec->added)
 		reason = "not_yet_effective";
@@ -717,7 +730,8 @@ rpc_m_validate(struct rpc_req *r)
 		reason = "terminated";
 	else
 		reason = "ok";
-	msgpack_pack_map(&r->pk, sr != NULL ? 5 : 4);
+	msgpack_pack_map(&r->pk, 4 + (sr != NULL) +
+	    (sr != NULL && sr->release != 0));
 	rpc_pack_cstr(&r->pk, "valid");
 	if (strcmp(reason, "ok") == 0)
 		msgpack_pack_true(&r->pk);
@@ -726,6 +740,10 @@ rpc_m_validate(struct rpc_req *r)
 	rpc_pack_kv(&r->pk, "code", cl.code);
 	if (sr != NULL)
 		rpc_pack_kv(&r->pk, "set", sr->set);
+	if (sr != NULL && sr->release != 0) {
+		record_format_date(sr->release, d);
+		rpc_pack_kv(&r->pk, "release", d);
+	}
 	rpc_pack_kv(&r->pk, "status",
 	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
 	rpc_pack_kv(&r->pk, "reason", reason);
@@ -825,12 +843,136 @@ rpc_pack_stats(msgpack_packer *pk)
 	rpc_pack_u64(pk, "last_duration_ms", rpc_last_reload.duration_ms);
 }
 
+/* What one snapshot_diff walk packs: counts, or one kind's entries. */
+struct rpc_diff {
+	msgpack_packer	*pk;
+	int		 kind;		/* -1: count only */
+	size_t		 n[SNAPSHOT_DIFF_MAX];
+};
+
+static void
+rpc_diff_cb(void *arg, enum snapshot_diff_kind kind, const char *code,
+    uint32_t fields)
+{
+	struct rpc_diff	*d = arg;
+	uint32_t	 f, nf = 0;
+
+	if (d->kind < 0) {
+		d->n[kind]++;
+		return;
+	}
+	if ((int)kind != d->kind)
+		return;
+	if (kind != SNAPSHOT_DIFF_CHANGED) {
+		rpc_pack_cstr(d->pk, code);
+		return;
+	}
+	for (f = 0; f < RF_MAX; f++)
+		if (fields & (1u << f))
+			nf++;
+	msgpack_pack_map(d->pk, 2);
+	rpc_pack_kv(d->pk, "code", code);
+	rpc_pack_cstr(d->pk, "fields");
+	msgpack_pack_array(d->pk, nf);
+	for (f = 0; f < RF_MAX; f++)
+		if (fields & (1u << f))
+			rpc_pack_cstr(d->pk, record_field_name(
+			    (enum record_field)f));
+}
+
+/* A diff param: a release's effective date, or nil for since ever. */
+static int
+rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
+{
+	uint32_t	 date = 0;
+	char		 d[11];
+
+	if (rpc_peek_nil(&r->params))
+		r->params.p++;
+	else if (rpc_parse_date(r, what, &date) == -1)
+		return -1;
+	if ((*out = snapshot_release_index(rpc_snap, (size_t)set, date)) < 0) {
+		record_format_date(date, d);
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "set \"%s\" has no "
+		    "release effective %s", snapshot_set(rpc_snap,
+		    (size_t)set)->name, date != 0 ? d : "since ever (nil)");
+	}
+	return 0;
+}
+
+static int
+rpc_m_diff(struct rpc_req *r)
+{
+	static const char *const names[SNAPSHOT_DIFF_MAX] = {
+		"added", "removed", "terminated", "changed"
+	};
+	struct rpc_diff	 d;
+	const char	*s;
+	size_t		 slen;
+	int		 set, from, to, k;
+
+	if (rpc_nparams(r, 3, 3) == -1 ||
+	    rpc_param_str(r, "set", &s, &slen) == -1 ||
+	    rpc_need_snap(r) == -1)
+		return -1;
+	if ((set = snapshot_set_index(rpc_snap, s, slen)) < 0)
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set \"%.*s\"",
+		    (int)(slen > 64 ? 64 : slen), s);
+	if (rpc_diff_release(r, set, "from_effective", &from) == -1 ||
+	    rpc_diff_release(r, set, "to_effective", &to) == -1)
+		return -1;
+	memset(&d, 0, sizeof(d));
+	d.pk = &r->pk;
+	d.kind = -1;
+	snapshot_diff(rpc_snap, (size_t)set, (size_t)from, (size_t)to,
+	    rpc_diff_cb, &d);
+	msgpack_pack_map(&r->pk, SNAPSHOT_DIFF_MAX);
+	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++) {
+		rpc_pack_cstr(&r->pk, names[k]);
+		msgpack_pack_array(&r->pk, d.n[k]);
+		d.kind = k;
+		snapshot_diff(rpc_snap, (size_t)set, (size_t)from, (size_t)to,
+		    rpc_diff_cb, &d);
+	}
+	return 0;
+}
+
+/* One entry of an info set's releases. */
+static void
+rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
+    int in_force)
+{
+	char		 d[11];
+
+	msgpack_pack_map(pk, 8);
+	rpc_pack_kv(pk, "path", ri->path);
+	record_format_date(ri->effective, d);
+	rpc_pack_kv(pk, "effective", ri->effective != 0 ? d : NULL);
+	rpc_pack_cstr(pk, "effective_auto");
+	if (ri->effective_auto)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_cstr(pk, "in_force");
+	if (in_force)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_u64(pk, "records", ri->records);
+	rpc_pack_u64(pk, "modifiers", ri->modifiers);
+	rpc_pack_kv(pk, "sha256", ri->sha256);
+	rpc_pack_cstr(pk, "loaded_at");
+	rpc_pack_time(pk, ri->loaded_at);
+}
+
 static int
 rpc_m_info(struct rpc_req *r)
 {
 	const struct snapshot_set_info *si;
+	const struct snapshot_release_info *ri;
 	msgpack_packer	*pk = &r->pk;
-	size_t		 i, n;
+	size_t		 i, j, n;
+	int		 cur;
 
 	if (rpc_nparams(r, 0, 0) == -1)
 		return -1;
@@ -845,15 +987,25 @@ rpc_m_info(struct rpc_req *r)
 	msgpack_pack_array(pk, n);
 	for (i = 0; i < n; i++) {
 		si = snapshot_set(rpc_snap, i);
-		msgpack_pack_map(pk, 7);
+		/* The set-level keys: the release in force today. */
+		cur = snapshot_in_force(rpc_snap, i, rpc_today);
+		ri = &si->releases[cur >= 0 ? cur : 0];
+		msgpack_pack_map(pk, 8 + (si->min_records > 0));
 		rpc_pack_kv(pk, "name", si->name);
 		rpc_pack_kv(pk, "format", si->format);
-		rpc_pack_kv(pk, "path", si->path);
-		rpc_pack_u64(pk, "records", si->records);
-		rpc_pack_u64(pk, "modifiers", si->modifiers);
+		rpc_pack_kv(pk, "path", ri->path);
+		rpc_pack_u64(pk, "records", ri->records);
+		rpc_pack_u64(pk, "modifiers", ri->modifiers);
 		rpc_pack_cstr(pk, "loaded_at");
-		rpc_pack_time(pk, si->loaded_at);
-		rpc_pack_kv(pk, "sha256", si->sha256);
+		rpc_pack_time(pk, ri->loaded_at);
+		rpc_pack_kv(pk, "sha256", ri->sha256);
+		if (si->min_records > 0)
+			rpc_pack_u64(pk, "min_records", si->min_records);
+		rpc_pack_cstr(pk, "releases");
+		msgpack_pack_array(pk, si->nreleases);
+		for (j = 0; j < si->nreleases; j++)
+			rpc_pack_release(pk, &si->releases[j],
+			    cur >= 0 && (size_t)cur == j);
 	}
 	rpc_pack_cstr(pk, "last_reload");
 	msgpack_pack_map(pk, 3);

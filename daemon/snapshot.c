@@ -2,11 +2,15 @@
  * snapshot.c: build, publish and query immutable snapshots.
  *
  * A snapshot owns, and its last release frees:
- *  - rsets: the loaded record sets, in config order;
+ *  - rsets: the loaded record sets, one per release, sets in config
+ *    order and each set's releases oldest first (rels describes them,
+ *    rel_set says whose they are);
  *  - sets: per-set info, its strings copied into strs;
  *  - recs: one snapshot_rec per loaded record, sorted by (code, set
- *    order, file order).  A record's id is its index in recs, so exact
- *    lookup is a binary search and a code prefix is a range of ids;
+ *    order, release, file order).  A record's id is its index in recs,
+ *    so exact lookup is a binary search and a code prefix is a range of
+ *    ids.  Every release is indexed; queries keep the records of the
+ *    release in force on their as_of date;
  *  - enc: every record's pre-encoded map, back to back;
  *  - the word index: words holds each record's distinct lower-cased
  *    descriptor words, NUL-terminated; rwords[rwstart[id] ..
@@ -17,6 +21,7 @@
  * Nothing changes after build: any number of threads may query one
  * snapshot at once, and the query functions allocate nothing.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,8 +52,11 @@ struct snapshot {
 	atomic_ulong	 refs;
 	uint64_t	 generation;
 	struct snapshot_set_info *sets;
-	struct record_set *rsets;
 	size_t		 nsets;
+	struct snapshot_release_info *rels;
+	struct record_set *rsets;	/* parallel to rels */
+	unsigned	*rel_set;	/* parallel to rels: the set */
+	size_t		 nrels;
 	char		*strs;		/* set names, formats, paths */
 	struct snapshot_rec *recs;
 	size_t		 nrecs;
@@ -112,7 +120,19 @@ static const unsigned char snapshot_kv_terminated[] = {
 static void	snapshot_free(struct snapshot *);
 static int	snapshot_grow(struct snapshot_buf *, size_t, size_t);
 static int	snapshot_rec_cmp(const void *, const void *);
-static int	snapshot_copy_info(struct snapshot *, struct snapshot_src *);
+static uint32_t	snapshot_today(void);
+static int	snapshot_load_release(const struct conf_set *,
+		    const struct conf_release *, struct snapshot_src *,
+		    char *, size_t);
+static int	snapshot_src_cmp(const void *, const void *, void *);
+static int	snapshot_copy_info(struct snapshot *, struct snapshot_src *,
+		    const size_t *, char *, size_t);
+static int	snapshot_field_eq(const struct record *,
+		    const struct record *, enum record_field);
+static int	snapshot_str_eq(const char *, const char *);
+static int	snapshot_list_eq(const char *const *, const char *const *,
+		    size_t);
+static const char *snapshot_raw(const struct record *, enum record_field);
 static int	snapshot_index_recs(struct snapshot *);
 static void	enc_key(struct snapshot_enc *, const char *);
 static void	enc_strval(struct snapshot_enc *, const char *);
@@ -148,41 +168,123 @@ static void	ids_sort(uint32_t *, size_t);
  * Build.
  */
 
+/* Today's date (UTC) as YYYYMMDD. */
+static uint32_t
+snapshot_today(void)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+
+	if (gmtime_r(&now, &tm) == NULL)
+		return 0;
+	return (uint32_t)(tm.tm_year + 1900) * 10000 +
+	    (uint32_t)(tm.tm_mon + 1) * 100 + (uint32_t)tm.tm_mday;
+}
+
+/*
+ * Load one release into src, checking what the config asks of it.
+ * err gets "set \"name\": what" on failure; src->rs is then the
+ * caller's to free.
+ */
+static int
+snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
+    struct snapshot_src *src, char *err, size_t errlen)
+{
+	struct conf_set	 one;
+	struct record_err re;
+	const struct record *r;
+	uint32_t	 latest = 0, m;
+	size_t		 i;
+
+	src->name = cs->name;
+	src->format = conf_format_name(cs->format);
+	src->path = cr->path;
+	src->effective = cr->effective;
+	src->effective_auto = cr->effective_auto;
+	src->min_records = cs->min_records;
+	re.msg[0] = '\0';
+	/* The sha256 first: a file that is not the one meant is not read. */
+	if (sha256_file(cr->path, src->sha256, &re) == -1) {
+		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
+		return -1;
+	}
+	if (cr->sha256[0] != '\0' && strcmp(cr->sha256, src->sha256) != 0) {
+		snprintf(err, errlen, "set \"%s\": %s: sha256 mismatch "
+		    "(expected %s, file has %s)", cs->name, cr->path,
+		    cr->sha256, src->sha256);
+		return -1;
+	}
+	/* The loaders read the set's own file fields: this release's. */
+	one = *cs;
+	one.path = cr->path;
+	one.short_path = cr->short_path;
+	one.medium_path = cr->medium_path;
+	one.modifiers_path = cr->modifiers_path;
+	if (load_set(&one, &src->rs, &re) == -1) {
+		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
+		return -1;
+	}
+	src->loaded_at = time(NULL);
+	if (cs->min_records > 0 && src->rs.nrecs < cs->min_records) {
+		snprintf(err, errlen, "set \"%s\": %s: %zu records, fewer than "
+		    "min_records %zu", cs->name, cr->path, src->rs.nrecs,
+		    cs->min_records);
+		return -1;
+	}
+	if (cr->effective_auto) {
+		for (i = 0; i < src->rs.nrecs; i++) {
+			r = &src->rs.recs[i];
+			if (r->effective > latest)
+				latest = r->effective;
+		}
+		if (latest == 0) {
+			snprintf(err, errlen, "set \"%s\": %s: effective: auto, "
+			    "but the file has no action effective date",
+			    cs->name, cr->path);
+			return -1;
+		}
+		/* The first day of that date's quarter. */
+		m = latest / 100 % 100;
+		src->effective = latest / 10000 * 10000 +
+		    ((m - 1) / 3 * 3 + 1) * 100 + 1;
+	}
+	return 0;
+}
+
 struct snapshot *
 snapshot_build(const struct conf *conf, char *err, size_t errlen)
 {
 	struct snapshot_src *src;
 	struct snapshot	*s;
-	struct record_err re;
 	const struct conf_set *cs;
-	size_t		 i, nloaded = 0;
+	struct conf_release one;
+	size_t		 i, j, n = 0, nloaded = 0;
 
-	src = calloc(conf->nsets > 0 ? conf->nsets : 1, sizeof(*src));
+	/* A set built by hand with no releases: its path, since ever. */
+	for (i = 0; i < conf->nsets; i++)
+		n += conf->sets[i].nreleases > 0 ? conf->sets[i].nreleases : 1;
+	src = calloc(n > 0 ? n : 1, sizeof(*src));
 	if (src == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < conf->nsets; i++) {
 		cs = &conf->sets[i];
-		src[i].name = cs->name;
-		src[i].format = conf_format_name(cs->format);
-		src[i].path = cs->path;
-		record_set_init(&src[i].rs);
-		nloaded = i + 1;
-		re.msg[0] = '\0';
-		if (load_set(cs, &src[i].rs, &re) == -1) {
-			snprintf(err, errlen, "set \"%s\": %s", cs->name,
-			    re.msg);
-			goto fail;
+		memset(&one, 0, sizeof(one));
+		one.path = cs->path;
+		one.short_path = cs->short_path;
+		one.medium_path = cs->medium_path;
+		one.modifiers_path = cs->modifiers_path;
+		for (j = 0; j < (cs->nreleases > 0 ? cs->nreleases : 1); j++) {
+			record_set_init(&src[nloaded].rs);
+			nloaded++;
+			if (snapshot_load_release(cs, cs->nreleases > 0 ?
+			    &cs->releases[j] : &one, &src[nloaded - 1], err,
+			    errlen) == -1)
+				goto fail;
 		}
-		if (sha256_file(cs->path, src[i].sha256, &re) == -1) {
-			snprintf(err, errlen, "set \"%s\": %s", cs->name,
-			    re.msg);
-			goto fail;
-		}
-		src[i].loaded_at = time(NULL);
 	}
-	s = snapshot_build_sets(src, conf->nsets, err, errlen);
+	s = snapshot_build_sets(src, n, err, errlen);
 	free(src);
 	return s;
 
@@ -193,36 +295,80 @@ fail:
 	return NULL;
 }
 
+/* qsort_r: src indices by (set group, effective); arg is the groups. */
+static int
+snapshot_src_cmp(const void *a, const void *b, void *arg)
+{
+	const size_t	*grp = ((const size_t *const *)arg)[0];
+	const struct snapshot_src *src =
+	    ((const struct snapshot_src *const *)arg)[1];
+	size_t		 x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (grp[x] != grp[y])
+		return grp[x] < grp[y] ? -1 : 1;
+	if (src[x].effective != src[y].effective)
+		return src[x].effective < src[y].effective ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 struct snapshot *
 snapshot_build_sets(struct snapshot_src *src, size_t n, char *err,
     size_t errlen)
 {
 	struct snapshot	*s;
-	size_t		 i;
+	size_t		*order = NULL, *grp = NULL, i, nsets = 0;
+	const void	*arg[2];
 
+	if (errlen > 0)
+		err[0] = '\0';
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		goto oom;
 	atomic_init(&s->refs, 1);
-	if ((s->rsets = calloc(n > 0 ? n : 1, sizeof(*s->rsets))) == NULL)
+	if ((order = calloc(n > 0 ? n : 1, sizeof(*order))) == NULL ||
+	    (grp = calloc(n > 0 ? n : 1, sizeof(*grp))) == NULL ||
+	    (s->rsets = calloc(n > 0 ? n : 1, sizeof(*s->rsets))) == NULL ||
+	    (s->rel_set = calloc(n > 0 ? n : 1, sizeof(*s->rel_set))) ==
+	    NULL)
 		goto oom;
+	/* Consecutive sources with one name are one set's releases. */
 	for (i = 0; i < n; i++) {
-		s->rsets[i] = src[i].rs;
-		record_set_init(&src[i].rs);
+		if (i == 0 || strcmp(src[i].name, src[i - 1].name) != 0)
+			nsets++;
+		grp[i] = nsets - 1;
+		order[i] = i;
 	}
-	s->nsets = n;
-	if (snapshot_copy_info(s, src) == -1 ||
-	    snapshot_index_recs(s) == -1 ||
+	arg[0] = grp;
+	arg[1] = src;
+	qsort_r(order, n, sizeof(*order), snapshot_src_cmp, arg);
+	for (i = 0; i < n; i++) {
+		s->rsets[i] = src[order[i]].rs;
+		record_set_init(&src[order[i]].rs);
+		s->rel_set[i] = (unsigned)grp[order[i]];
+	}
+	s->nrels = n;
+	s->nsets = nsets;
+	if (snapshot_copy_info(s, src, order, err, errlen) == -1) {
+		if (errlen == 0 || err[0] == '\0')
+			goto oom;
+		goto fail;
+	}
+	if (snapshot_index_recs(s) == -1 ||
 	    snapshot_encode(s) == -1 ||
 	    snapshot_index_words(s) == -1)
 		goto oom;
+	free(order);
+	free(grp);
 	return s;
 
 oom:
-	snprintf(err, errlen, "out of memory indexing %zu sets", n);
-	if (s == NULL || s->rsets == NULL) {
+	snprintf(err, errlen, "out of memory indexing %zu releases", n);
+fail:
+	if (s == NULL || s->nrels == 0) {
 		for (i = 0; i < n; i++)
 			record_set_free(&src[i].rs);
 	}
+	free(order);
+	free(grp);
 	snapshot_free(s);
 	return NULL;
 }
@@ -235,9 +381,11 @@ snapshot_free(struct snapshot *s)
 	if (s == NULL)
 		return;
 	if (s->rsets != NULL)
-		for (i = 0; i < s->nsets; i++)
+		for (i = 0; i < s->nrels; i++)
 			record_set_free(&s->rsets[i]);
 	free(s->rsets);
+	free(s->rel_set);
+	free(s->rels);
 	free(s->sets);
 	free(s->strs);
 	free(s->recs);
@@ -267,47 +415,87 @@ snapshot_grow(struct snapshot_buf *b, size_t need, size_t size)
 	return 0;
 }
 
-/* Set info, with the strings copied into one buffer. */
+/*
+ * Set and release info, with the strings copied into one buffer.
+ * order[k] is the source of release k.  Fails (err set, unless out of
+ * memory) when two releases of a set share a date.
+ */
 static int
-snapshot_copy_info(struct snapshot *s, struct snapshot_src *src)
+snapshot_copy_info(struct snapshot *s, struct snapshot_src *src,
+    const size_t *order, char *err, size_t errlen)
 {
 	struct snapshot_set_info *si;
+	struct snapshot_release_info *ri;
+	const struct snapshot_release_info *cri;
+	const struct snapshot_src *sc;
 	const struct record *r;
-	size_t		 i, j, total = 1, len;
-	char		*p;
+	size_t		 i, j, k, total = 1, len;
+	uint32_t	 today = snapshot_today();
+	char		*p, d[11];
+	int		 cur;
 
 	if ((s->sets = calloc(s->nsets > 0 ? s->nsets : 1,
-	    sizeof(*s->sets))) == NULL)
+	    sizeof(*s->sets))) == NULL ||
+	    (s->rels = calloc(s->nrels > 0 ? s->nrels : 1,
+	    sizeof(*s->rels))) == NULL)
 		return -1;
-	for (i = 0; i < s->nsets; i++)
+	for (i = 0; i < s->nrels; i++)
 		total += strlen(src[i].name) + strlen(src[i].format) +
 		    strlen(src[i].path) + 3;
 	if ((s->strs = malloc(total)) == NULL)
 		return -1;
 	p = s->strs;
+	for (k = 0; k < s->nrels; k++) {
+		sc = &src[order[k]];
+		si = &s->sets[s->rel_set[k]];
+		ri = &s->rels[k];
+		if (si->name == NULL) {
+			/* The set's first (oldest) release. */
+			len = strlen(sc->name) + 1;
+			si->name = memcpy(p, sc->name, len);
+			p += len;
+			len = strlen(sc->format) + 1;
+			si->format = memcpy(p, sc->format, len);
+			p += len;
+			si->releases = ri;
+			si->min_records = sc->min_records;
+		} else if (ri[-1].effective == sc->effective) {
+			record_format_date(sc->effective, d);
+			snprintf(err, errlen, "set \"%s\": %s and %s are both "
+			    "effective %s", si->name, ri[-1].path, sc->path,
+			    sc->effective != 0 ? d : "since ever");
+			return -1;
+		}
+		si->nreleases++;
+		len = strlen(sc->path) + 1;
+		ri->path = memcpy(p, sc->path, len);
+		p += len;
+		ri->effective = sc->effective;
+		ri->effective_auto = sc->effective_auto;
+		ri->loaded_at = sc->loaded_at;
+		memcpy(ri->sha256, sc->sha256, sizeof(ri->sha256));
+		ri->sha256[sizeof(ri->sha256) - 1] = '\0';
+		ri->stats = s->rsets[k].stats;
+		/* Counted, so hand-built sets need no stats. */
+		for (j = 0; j < s->rsets[k].nrecs; j++) {
+			r = &s->rsets[k].recs[j];
+			if (r->kind == RECORD_MODIFIER)
+				ri->modifiers++;
+			else
+				ri->records++;
+		}
+	}
+	/* The set-level fields: the release in force now, else the oldest. */
 	for (i = 0; i < s->nsets; i++) {
 		si = &s->sets[i];
-		len = strlen(src[i].name) + 1;
-		si->name = memcpy(p, src[i].name, len);
-		p += len;
-		len = strlen(src[i].format) + 1;
-		si->format = memcpy(p, src[i].format, len);
-		p += len;
-		len = strlen(src[i].path) + 1;
-		si->path = memcpy(p, src[i].path, len);
-		p += len;
-		si->loaded_at = src[i].loaded_at;
-		memcpy(si->sha256, src[i].sha256, sizeof(si->sha256));
-		si->sha256[sizeof(si->sha256) - 1] = '\0';
-		si->stats = s->rsets[i].stats;
-		/* Counted, so hand-built sets need no stats. */
-		for (j = 0; j < s->rsets[i].nrecs; j++) {
-			r = &s->rsets[i].recs[j];
-			if (r->kind == RECORD_MODIFIER)
-				si->modifiers++;
-			else
-				si->records++;
-		}
+		cur = snapshot_in_force(s, i, today);
+		cri = &si->releases[cur >= 0 ? cur : 0];
+		si->path = cri->path;
+		si->records = cri->records;
+		si->modifiers = cri->modifiers;
+		si->loaded_at = cri->loaded_at;
+		memcpy(si->sha256, cri->sha256, sizeof(si->sha256));
+		si->stats = cri->stats;
 	}
 	return 0;
 }
@@ -322,30 +510,40 @@ snapshot_rec_cmp(const void *a, const void *b)
 		return c;
 	if (x->set_index != y->set_index)
 		return x->set_index < y->set_index ? -1 : 1;
-	/* Same set: file order (records sit in one array). */
+	if (x->release_index != y->release_index)
+		return x->release_index < y->release_index ? -1 : 1;
+	/* Same release: file order (records sit in one array). */
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
 }
 
-/* recs in (code, set order, file order), with each record's level. */
+/*
+ * recs in (code, set order, release, file order), with each record's
+ * level.
+ */
 static int
 snapshot_index_recs(struct snapshot *s)
 {
 	struct snapshot_rec *sr;
 	struct classify	 cl;
+	const struct snapshot_set_info *si;
 	size_t		 i, j, n = 0;
 
-	for (i = 0; i < s->nsets; i++)
+	for (i = 0; i < s->nrels; i++)
 		n += s->rsets[i].nrecs;
 	if (n >= UINT32_MAX)
 		return -1;
 	if ((s->recs = calloc(n > 0 ? n : 1, sizeof(*s->recs))) == NULL)
 		return -1;
 	sr = s->recs;
-	for (i = 0; i < s->nsets; i++) {
+	for (i = 0; i < s->nrels; i++) {
+		si = &s->sets[s->rel_set[i]];
 		for (j = 0; j < s->rsets[i].nrecs; j++, sr++) {
 			sr->rec = &s->rsets[i].recs[j];
-			sr->set = s->sets[i].name;
-			sr->set_index = (unsigned)i;
+			sr->set = si->name;
+			sr->set_index = s->rel_set[i];
+			sr->release_index = (unsigned)(&s->rels[i] -
+			    si->releases);
+			sr->release = s->rels[i].effective;
 			if (classify_code(sr->rec->code, strlen(sr->rec->code),
 			    &cl) == 0 && cl.level > 0)
 				sr->level = cl.level;
@@ -449,6 +647,7 @@ enc_fields(struct snapshot_enc *e, const struct snapshot_rec *sr)
 
 	enc_str(e, "code", r->code);
 	enc_str(e, "set", sr->set);
+	enc_date(e, "release", sr->release);
 	enc_str(e, "kind", r->kind == RECORD_MODIFIER ? "modifier" :
 	    "procedure");
 	if (sr->level > 0)
@@ -765,10 +964,44 @@ snapshot_set_index(const struct snapshot *s, const char *name, size_t len)
 	return -1;
 }
 
+int
+snapshot_in_force(const struct snapshot *s, size_t set, uint32_t as_of)
+{
+	const struct snapshot_set_info *si;
+	size_t		 i;
+
+	if (set >= s->nsets)
+		return -1;
+	si = &s->sets[set];
+	for (i = si->nreleases; i-- > 0;)
+		if (si->releases[i].effective <= as_of)
+			return (int)i;
+	return -1;
+}
+
+int
+snapshot_release_index(const struct snapshot *s, size_t set,
+    uint32_t effective)
+{
+	const struct snapshot_set_info *si;
+	size_t		 i;
+
+	if (set >= s->nsets)
+		return -1;
+	si = &s->sets[set];
+	for (i = 0; i < si->nreleases; i++)
+		if (si->releases[i].effective == effective)
+			return (int)i;
+	return -1;
+}
+
 const struct snapshot_rec *
-snapshot_find(const struct snapshot *s, int set, const char *code)
+snapshot_find(const struct snapshot *s, int set, const char *code,
+    uint32_t as_of)
 {
 	size_t		 lo = 0, hi = s->nrecs, mid;
+	unsigned	 cur_set = UINT_MAX;
+	int		 cur = -1;
 
 	/* Lower bound: the first record of code, in set order. */
 	while (lo < hi) {
@@ -779,9 +1012,17 @@ snapshot_find(const struct snapshot *s, int set, const char *code)
 			hi = mid;
 	}
 	for (; lo < s->nrecs && strcmp(s->recs[lo].rec->code, code) == 0;
-	    lo++)
-		if (set < 0 || s->recs[lo].set_index == (unsigned)set)
+	    lo++) {
+		if (set >= 0 && s->recs[lo].set_index != (unsigned)set)
+			continue;
+		/* Records of one set are adjacent: one look-up per set. */
+		if (s->recs[lo].set_index != cur_set) {
+			cur_set = s->recs[lo].set_index;
+			cur = snapshot_in_force(s, cur_set, as_of);
+		}
+		if (cur >= 0 && s->recs[lo].release_index == (unsigned)cur)
 			return &s->recs[lo];
+	}
 	return NULL;
 }
 
@@ -933,6 +1174,9 @@ rec_matches(const struct snapshot *s, const struct snapshot_search *q,
 
 	if (q->set >= 0 && sr->set_index != (unsigned)q->set)
 		return 0;
+	if (snapshot_in_force(s, sr->set_index, q->as_of) !=
+	    (int)sr->release_index)
+		return 0;
 	if (!q->include_terminated && r->terminated != 0 &&
 	    r->terminated < q->as_of)
 		return 0;
@@ -1082,4 +1326,176 @@ done:
 	if (total != NULL)
 		*total = count;
 	return nout;
+}
+
+/*
+ * Diff.
+ */
+
+static int
+snapshot_str_eq(const char *a, const char *b)
+{
+	if (a == NULL)
+		a = "";
+	if (b == NULL)
+		b = "";
+	return strcmp(a, b) == 0;
+}
+
+/* Lists compare by their values in order, blanks left out. */
+static int
+snapshot_list_eq(const char *const *a, const char *const *b, size_t n)
+{
+	size_t		 i = 0, j = 0;
+
+	for (;;) {
+		while (i < n && a[i] == NULL)
+			i++;
+		while (j < n && b[j] == NULL)
+			j++;
+		if (i == n || j == n)
+			return i == n && j == n;
+		if (strcmp(a[i], b[j]) != 0)
+			return 0;
+		i++;
+		j++;
+	}
+}
+
+/* A field's unparsable text kept in raw, or NULL. */
+static const char *
+snapshot_raw(const struct record *r, enum record_field f)
+{
+	const char	*name = record_field_name(f);
+	unsigned	 i;
+
+	for (i = 0; i < r->nraw && i < RECORD_MAX_RAW; i++)
+		if (r->raw[i].field != NULL && name != NULL &&
+		    strcmp(r->raw[i].field, name) == 0)
+			return r->raw[i].value;
+	return NULL;
+}
+
+static int
+snapshot_field_eq(const struct record *a, const struct record *b,
+    enum record_field f)
+{
+	if (!snapshot_str_eq(snapshot_raw(a, f), snapshot_raw(b, f)))
+		return 0;
+	switch (f) {
+	case RF_CODE:
+		return strcmp(a->code, b->code) == 0;
+	case RF_SHORT:
+		return snapshot_str_eq(a->short_desc, b->short_desc);
+	case RF_MEDIUM:
+		return snapshot_str_eq(a->medium_desc, b->medium_desc);
+	case RF_LONG:
+		return snapshot_str_eq(a->long_desc, b->long_desc);
+	case RF_ADDED:
+		return a->added == b->added;
+	case RF_EFFECTIVE:
+		return a->effective == b->effective;
+	case RF_TERMINATED:
+		return a->terminated == b->terminated;
+	case RF_ACTION:
+		return snapshot_str_eq(a->action, b->action);
+	case RF_COVERAGE:
+		return snapshot_str_eq(a->coverage, b->coverage);
+	case RF_PRICING:
+		return snapshot_list_eq(a->pricing, b->pricing,
+		    RECORD_MAX_PRICING);
+	case RF_MULT_PRICING:
+		return snapshot_str_eq(a->mult_pricing, b->mult_pricing);
+	case RF_CIM:
+		return snapshot_list_eq(a->cim, b->cim, RECORD_MAX_CIM);
+	case RF_MCM:
+		return snapshot_list_eq(a->mcm, b->mcm, RECORD_MAX_MCM);
+	case RF_STATUTE:
+		return snapshot_str_eq(a->statute, b->statute);
+	case RF_LABCERT:
+		return snapshot_list_eq(a->labcert, b->labcert,
+		    RECORD_MAX_LABCERT);
+	case RF_XREF:
+		return snapshot_list_eq(a->xref, b->xref, RECORD_MAX_XREF);
+	case RF_ASC_GROUP:
+		return snapshot_str_eq(a->asc_group, b->asc_group);
+	case RF_ASC_DATE:
+		return a->asc_date == b->asc_date;
+	case RF_OPPS:
+		return snapshot_str_eq(a->opps, b->opps);
+	case RF_OPPS_PI:
+		return snapshot_str_eq(a->opps_pi, b->opps_pi);
+	case RF_OPPS_DATE:
+		return a->opps_date == b->opps_date;
+	case RF_PROC_NOTE:
+		return snapshot_str_eq(a->proc_note, b->proc_note);
+	case RF_BETOS:
+		return snapshot_str_eq(a->betos, b->betos);
+	case RF_TOS:
+		return snapshot_list_eq(a->tos, b->tos, RECORD_MAX_TOS);
+	case RF_ANESTHESIA_UNITS:
+		return a->anesthesia_units == b->anesthesia_units;
+	case RF_MAX:
+		break;
+	}
+	return 1;
+}
+
+/*
+ * One walk over recs: they are in (code, set, release) order, so each
+ * code's records of the two releases sit together and the walk is a
+ * merge of the two releases' code-sorted records.  Within a release the
+ * first record of a code counts (a later duplicate is the loader's to
+ * report).
+ */
+void
+snapshot_diff(const struct snapshot *s, size_t set, size_t from, size_t to,
+    snapshot_diff_fn *fn, void *arg)
+{
+	const struct record *a, *b;
+	const struct snapshot_rec *sr;
+	size_t		 i, j;
+	uint32_t	 fields;
+	int		 f;
+
+	if (set >= s->nsets || from >= s->sets[set].nreleases ||
+	    to >= s->sets[set].nreleases)
+		return;
+	for (i = 0; i < s->nrecs; i = j) {
+		a = b = NULL;
+		for (j = i; j < s->nrecs &&
+		    strcmp(s->recs[j].rec->code, s->recs[i].rec->code) == 0;
+		    j++) {
+			sr = &s->recs[j];
+			if (sr->set_index != set)
+				continue;
+			if (sr->release_index == from && a == NULL)
+				a = sr->rec;
+			if (sr->release_index == to && b == NULL)
+				b = sr->rec;
+		}
+		if (a == NULL && b == NULL)
+			continue;
+		if (a == NULL) {
+			fn(arg, SNAPSHOT_DIFF_ADDED, b->code, 0);
+			continue;
+		}
+		if (b == NULL) {
+			fn(arg, SNAPSHOT_DIFF_REMOVED, a->code, 0);
+			continue;
+		}
+		if (a->terminated == 0 && b->terminated != 0)
+			fn(arg, SNAPSHOT_DIFF_TERMINATED, a->code, 0);
+		fields = 0;
+		for (f = 0; f < RF_MAX; f++) {
+			/* Action codes and their dates describe the update. */
+			if (f == RF_CODE || f == RF_ACTION ||
+			    f == RF_EFFECTIVE)
+				continue;
+			if (!snapshot_field_eq(a, b, (enum record_field)f))
+				fields |= 1u << f;
+		}
+		if (fields != 0)
+			fn(arg, SNAPSHOT_DIFF_CHANGED, a->code, fields);
+	}
 }

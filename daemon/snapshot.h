@@ -25,6 +25,8 @@ struct snapshot_rec {
 	const struct record *rec;
 	const char	*set;		/* the set's name */
 	unsigned	 set_index;	/* its position in config order */
+	unsigned	 release_index;	/* in the set's releases, oldest 0 */
+	uint32_t	 release;	/* its effective date; 0: since ever */
 	int		 level;		/* 1, 2, 3 (from classify), 0 unknown */
 	/*
 	 * MessagePack map: header counting every key including "status",
@@ -35,6 +37,23 @@ struct snapshot_rec {
 	size_t		 enclen;
 };
 
+/* One release of a set: one file (or ama-cpt file group) loaded. */
+struct snapshot_release_info {
+	const char	*path;
+	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
+	int		 effective_auto; /* derived from the file */
+	size_t		 records;	/* procedure codes */
+	size_t		 modifiers;	/* modifier codes */
+	time_t		 loaded_at;
+	char		 sha256[65];	/* of the main file, hex */
+	struct record_stats stats;
+};
+
+/*
+ * A set.  path .. stats describe the release in force when the
+ * snapshot was built (or the oldest when none was); the releases array
+ * has them all, oldest first.
+ */
 struct snapshot_set_info {
 	const char	*name;
 	const char	*format;	/* "cms-anweb", ... */
@@ -44,19 +63,31 @@ struct snapshot_set_info {
 	time_t		 loaded_at;
 	char		 sha256[65];	/* of the main file, hex */
 	struct record_stats stats;
+	const struct snapshot_release_info *releases;	/* oldest first */
+	size_t		 nreleases;	/* at least 1 */
+	size_t		 min_records;	/* from the config; 0: none */
 };
 
 /*
- * Load every set in conf and index them.  On failure returns NULL with
- * err naming the set and the loader's file:line: what.  Logs nothing:
- * the caller decides (startup exits, reload keeps the old snapshot).
+ * Load every release of every set in conf and index them.  A release
+ * is refused, and so the whole build, when its file does not match the
+ * configured sha256, when it has fewer than the set's min_records
+ * records (procedures and modifiers), when effective: auto finds no
+ * action effective date in it, or when two releases of a set end up
+ * with one date.  On failure returns NULL with err naming the set, the
+ * file and what ("set \"hcpcs\": /x.txt: sha256 mismatch (expected
+ * ..., file has ...)", or the loader's file:line: what).  Logs
+ * nothing: the caller decides (startup exits, reload keeps the old
+ * snapshot).
  */
 struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
 
 /*
- * One loaded set handed to snapshot_build_sets: the part of
+ * One loaded release handed to snapshot_build_sets: the part of
  * snapshot_build that does not read files, so tests can index record
- * sets they built by hand.
+ * sets they built by hand.  Consecutive entries with the same name are
+ * the releases of one set, in any order; a zeroed effective is a
+ * release in force since ever.
  */
 struct snapshot_src {
 	const char	*name;
@@ -65,13 +96,17 @@ struct snapshot_src {
 	struct record_set rs;		/* taken over by snapshot_build_sets */
 	time_t		 loaded_at;
 	char		 sha256[65];
+	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
+	int		 effective_auto; /* only reported by info */
+	size_t		 min_records;	/* only reported; the first counts */
 };
 
 /*
- * Index n loaded sets (config order).  Takes over every src[i].rs, on
- * success and on failure alike (they are then emptied); copies the
- * strings.  Returns a snapshot holding one reference (generation 0
- * until published), or NULL with err set when out of memory.
+ * Index n loaded releases (sets in config order).  Takes over every
+ * src[i].rs, on success and on failure alike (they are then emptied);
+ * copies the strings.  Returns a snapshot holding one reference
+ * (generation 0 until published), or NULL with err set when out of
+ * memory or when two releases of one set have the same effective date.
  */
 struct snapshot	*snapshot_build_sets(struct snapshot_src *, size_t n,
 		    char *err, size_t errlen);
@@ -104,11 +139,25 @@ int		 snapshot_set_index(const struct snapshot *, const char *,
 		    size_t);
 
 /*
- * Find a normalised code.  set < 0: the first set in config order that
- * holds it.  NULL when not loaded.  Allocates nothing.
+ * The release of set in force on as_of (YYYYMMDD): the index in its
+ * releases of the newest one effective on or before that day, or -1
+ * when none is (as_of before all of them).
+ */
+int		 snapshot_in_force(const struct snapshot *, size_t set,
+		    uint32_t as_of);
+
+/* The index of set's release effective on that date (0: since ever), or -1. */
+int		 snapshot_release_index(const struct snapshot *, size_t set,
+		    uint32_t effective);
+
+/*
+ * Find a normalised code in the releases in force on as_of.  set < 0:
+ * the first set in config order whose release in force holds it.  NULL
+ * when not loaded there (or no release is in force).  Allocates
+ * nothing.
  */
 const struct snapshot_rec *snapshot_find(const struct snapshot *, int set,
-		    const char *code);
+		    const char *code, uint32_t as_of);
 
 /* "active", or "terminated" when the record's TERM DT is before as_of. */
 const char	*snapshot_status(const struct record *, uint32_t as_of);
@@ -125,7 +174,7 @@ struct snapshot_search {
 	size_t		 textlen;
 	int		 set;		/* -1: all sets */
 	int		 include_terminated;
-	uint32_t	 as_of;		/* status is judged on this date */
+	uint32_t	 as_of;		/* picks releases, judges status */
 	size_t		 limit;
 };
 
@@ -148,5 +197,29 @@ struct snapshot_search {
 size_t		 snapshot_search(const struct snapshot *,
 		    const struct snapshot_search *,
 		    const struct snapshot_rec **out, size_t *total);
+
+/*
+ * Diff two releases of one set, from the records themselves (never
+ * the files' action codes): for each code, in code order, fn is called
+ * with ADDED (in to, not in from), REMOVED (in from, not in to),
+ * TERMINATED (in both, and only to has a termination date) and CHANGED
+ * (in both, some field differs; fields has bit 1u << RF_x set for each
+ * such field).  Every record field is compared except action and
+ * effective.  A code both TERMINATED and CHANGED gets both calls, in
+ * that order.  Allocates nothing.
+ */
+enum snapshot_diff_kind {
+	SNAPSHOT_DIFF_ADDED,
+	SNAPSHOT_DIFF_REMOVED,
+	SNAPSHOT_DIFF_TERMINATED,
+	SNAPSHOT_DIFF_CHANGED,
+	SNAPSHOT_DIFF_MAX
+};
+
+typedef void	 snapshot_diff_fn(void *arg, enum snapshot_diff_kind,
+		    const char *code, uint32_t fields);
+
+void		 snapshot_diff(const struct snapshot *, size_t set,
+		    size_t from, size_t to, snapshot_diff_fn *, void *arg);
 
 #endif /* HCPCSD_SNAPSHOT_H */

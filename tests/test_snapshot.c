@@ -177,7 +177,7 @@ check_find(const struct snapshot *s)
 {
 	const struct snapshot_rec *sr;
 
-	sr = snapshot_find(s, -1, "J1100");
+	sr = snapshot_find(s, -1, "J1100", 20200101);
 	T_OK(sr != NULL);
 	if (sr != NULL) {
 		T_EQ_STR(sr->set, "hcpcs");
@@ -185,21 +185,21 @@ check_find(const struct snapshot *s)
 		T_EQ_STR(sr->rec->short_desc, "Dexamethasone sodium phos");
 		T_EQ_INT(sr->level, 2);
 	}
-	sr = snapshot_find(s, 1, "J1100");
+	sr = snapshot_find(s, 1, "J1100", 20200101);
 	T_OK(sr != NULL);
 	if (sr != NULL) {
 		T_EQ_STR(sr->set, "local");
 		T_EQ_STR(sr->rec->short_desc, "Local dexamethasone");
 	}
-	sr = snapshot_find(s, -1, "Z9999");
+	sr = snapshot_find(s, -1, "Z9999", 20200101);
 	T_OK(sr != NULL && sr->set_index == 1 && sr->level == 3);
-	T_OK(snapshot_find(s, 0, "Z9999") == NULL);
-	T_OK(snapshot_find(s, 1, "K0010") == NULL);
-	T_OK(snapshot_find(s, -1, "J1101") == NULL);
-	T_OK(snapshot_find(s, -1, "A0000") == NULL);
-	T_OK(snapshot_find(s, -1, "ZZZZZ") == NULL);
-	T_OK(snapshot_find(s, 5, "J1100") == NULL);
-	sr = snapshot_find(s, -1, "GA");
+	T_OK(snapshot_find(s, 0, "Z9999", 20200101) == NULL);
+	T_OK(snapshot_find(s, 1, "K0010", 20200101) == NULL);
+	T_OK(snapshot_find(s, -1, "J1101", 20200101) == NULL);
+	T_OK(snapshot_find(s, -1, "A0000", 20200101) == NULL);
+	T_OK(snapshot_find(s, -1, "ZZZZZ", 20200101) == NULL);
+	T_OK(snapshot_find(s, 5, "J1100", 20200101) == NULL);
+	sr = snapshot_find(s, -1, "GA", 20200101);
 	T_OK(sr != NULL && sr->rec->kind == RECORD_MODIFIER);
 }
 
@@ -397,14 +397,14 @@ check_encoding(const struct snapshot *s)
 	const unsigned char *kv;
 	size_t		 kvlen;
 
-	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "G0503")->rec,
+	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "G0503", 20200101)->rec,
 	    20180101), "terminated");
-	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "G0503")->rec,
+	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "G0503", 20200101)->rec,
 	    20171231), "active");
-	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "K0010")->rec,
+	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "K0010", 20200101)->rec,
 	    20991231), "active");
 
-	sr = snapshot_find(s, -1, "G0503");
+	sr = snapshot_find(s, -1, "G0503", 20200101);
 	T_EQ_INT(sr->enc[0], 0xde);		/* map16: 20 keys */
 	T_EQ_INT(sr->enc[1], 0);
 	T_EQ_INT(sr->enc[2], 20);
@@ -455,7 +455,7 @@ check_encoding(const struct snapshot *s)
 	msgpack_unpacked_destroy(&u);
 
 	/* Small maps use a fixmap header. */
-	sr = snapshot_find(s, -1, "GA");
+	sr = snapshot_find(s, -1, "GA", 20200101);
 	T_EQ_INT(sr->enc[0], 0x80 | 7);
 	check_map(sr, 20200101, ga_keys, NELEM(ga_keys), &u);
 	v = map_get(&u.data, "kind");
@@ -464,7 +464,7 @@ check_encoding(const struct snapshot *s)
 	T_OK(v != NULL && obj_is(v, "active"));
 	msgpack_unpacked_destroy(&u);
 
-	sr = snapshot_find(s, 1, "Z9999");
+	sr = snapshot_find(s, 1, "Z9999", 20200101);
 	check_map(sr, 20200101, z_keys, NELEM(z_keys), &u);
 	v = map_get(&u.data, "set");
 	T_OK(v != NULL && obj_is(v, "local"));
@@ -567,7 +567,7 @@ reader_main(void *arg)
 		if ((s = snapshot_acquire()) == NULL)
 			continue;
 		rd->seen++;
-		sr = snapshot_find(s, -1, "J1100");
+		sr = snapshot_find(s, -1, "J1100", 20200101);
 		if (sr == NULL || strcmp(sr->set, "hcpcs") != 0)
 			rd->bad++;
 		snapshot_release(s);
@@ -594,7 +594,7 @@ check_publish(void)
 	snapshot_publish(b);
 	T_EQ_INT(snapshot_generation(b), 2);
 	/* a stays usable while this reference is held. */
-	T_OK(snapshot_find(cur, -1, "K0010") != NULL);
+	T_OK(snapshot_find(cur, -1, "K0010", 20200101) != NULL);
 	T_EQ_INT(snapshot_generation(cur), 1);
 	snapshot_release(cur);
 	cur2 = snapshot_acquire();
@@ -700,11 +700,11 @@ check_real(void)
 	T_EQ_STR(si->sha256, "e7f6f58b91fa54d081be50230a1a34ae"
 	    "4671038539a2b42ed055002d395c1063");
 	T_OK(si->loaded_at > 0);
-	sr = snapshot_find(s, -1, "G0503");
+	sr = snapshot_find(s, -1, "G0503", 20200101);
 	T_OK(sr != NULL && sr->rec->long_desc != NULL &&
 	    strlen(sr->rec->long_desc) == 1251);
 	T_OK(sr != NULL && sr->rec->terminated == 20171231);
-	T_OK(snapshot_find(s, -1, "DA") != NULL);
+	T_OK(snapshot_find(s, -1, "DA", 20200101) != NULL);
 
 	/* Search agrees with a brute-force scan of a separate load. */
 	memset(&q, 0, sizeof(q));
