@@ -9,6 +9,11 @@ SBINDIR	 = $(PREFIX)/sbin
 LIBDIR	 = $(PREFIX)/lib
 INCDIR	 = $(PREFIX)/include
 MANDIR	 = $(PREFIX)/share/man
+DOCDIR	 = $(PREFIX)/share/doc/hcpcsd
+# systemd units and the sysusers.d file; both directories are in systemd's
+# search path for PREFIX=/usr and PREFIX=/usr/local.
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define HCPCS_VERSION_MAJOR[^0-9]*\([0-9]*\).*/\1/p' client/hcpcs.h)
 VERSION_MINOR := $(shell sed -n 's/^\#define HCPCS_VERSION_MINOR[^0-9]*\([0-9]*\).*/\1/p' client/hcpcs.h)
@@ -96,7 +101,8 @@ bench: $(B)/hcpcsd $(B)/bench
 
 # Debian packages the build and the tests need (installed when root).
 DEB_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev \
-	   python3 python3-msgpack procps man-db groff-base bsdextrautils
+	   python3 python3-msgpack procps man-db groff-base bsdextrautils systemd \
+	   strace
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -126,23 +132,36 @@ check: deps
 sample:
 	/usr/bin/python3 tools/gensample.py data/sample
 
+# Units name the installed paths, so they are written at install time.
+UNIT_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hcpcsd
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hcpcsd \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(B)/hcpcsd $(DESTDIR)$(SBINDIR)/hcpcsd
 	install -m 755 $(B)/hcpcs $(DESTDIR)$(BINDIR)/hcpcs
 	install -m 644 $(B)/libhcpcs.a $(DESTDIR)$(LIBDIR)/libhcpcs.a
-	install -m 755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	install -m 755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/libhcpcs.so.$(VERSION)
+	ln -sf libhcpcs.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhcpcs.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    client/hcpcs.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/hcpcs.pc
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/hcpcs.pc
 	install -m 644 client/hcpcs.h $(DESTDIR)$(INCDIR)/hcpcs.h
-	install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml
+	@# An admin's configuration is never overwritten.
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml ]; then \
+	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml"; else \
+	    install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml; fi
 	for m in docs/*.[1358]; do s=$${m##*.}; \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for u in hcpcsd.service hcpcsd.socket; do \
+	    $(UNIT_SED) systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 644 systemd/hcpcsd.sysusers $(DESTDIR)$(SYSUSERSDIR)/hcpcsd.conf
+	install -m 644 docs/admin.md docs/protocol.md $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf build build-san
