@@ -1,39 +1,103 @@
 #!/bin/sh
 # make install into a staged DESTDIR puts every file where a distribution
-# would, and the installed pkg-config file and library build a client.
+# would: the units name the installed binary and configuration, the shared
+# library has its soname links, the installed pkg-config file builds a
+# client, and a second install keeps the admin's configuration.
 set -u
 B=${B:-build}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-make -s install B="$B" PREFIX=/usr SYSCONFDIR=/etc DESTDIR="$stage" \
-    >"$stage.log" 2>&1 || { cat "$stage.log"; rm -f "$stage.log"; exit 1; }
-rm -f "$stage.log"
+inst() {	# DESTDIR PREFIX SYSCONFDIR [make variables]
+	d=$1 p=$2 e=$3; shift 3
+	make -s install B="$B" PREFIX="$p" SYSCONFDIR="$e" DESTDIR="$d" "$@" \
+	    >"$stage.log" 2>&1 || { cat "$stage.log"; rm -f "$stage.log"; exit 1; }
+	rm -f "$stage.log"
+}
+inst "$stage" /usr /etc
 pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 for f in usr/sbin/hcpcsd usr/bin/hcpcs usr/lib/libhcpcs.a usr/lib/libhcpcs.so \
     usr/lib/pkgconfig/hcpcs.pc usr/include/hcpcs.h etc/hcpcsd/hcpcsd.yaml \
     usr/share/man/man8/hcpcsd.8 usr/share/man/man5/hcpcsd.yaml.5 \
-    usr/share/man/man1/hcpcs.1 usr/share/man/man3/libhcpcs.3; do
-	if [ -e "$stage/$f" ]; then pass=$((pass + 1))
-	else echo "FAIL: $f not installed"; fail=$((fail + 1)); fi
+    usr/share/man/man1/hcpcs.1 usr/share/man/man3/libhcpcs.3 \
+    usr/lib/systemd/system/hcpcsd.service usr/lib/systemd/system/hcpcsd.socket \
+    usr/lib/sysusers.d/hcpcsd.conf usr/share/doc/hcpcsd/admin.md; do
+	if [ -e "$stage/$f" ]; then ok; else ko "$f not installed"; fi
 done
-if grep -q '^prefix=/usr$' "$stage/usr/lib/pkgconfig/hcpcs.pc"; then
-	pass=$((pass + 1))
-else
-	echo "FAIL: hcpcs.pc prefix"; cat "$stage/usr/lib/pkgconfig/hcpcs.pc"
-	fail=$((fail + 1))
-fi
-# A client built against the staged header and library links and runs.
+if grep -q '^prefix=/usr$' "$stage/usr/lib/pkgconfig/hcpcs.pc"; then ok
+else ko "hcpcs.pc prefix"; cat "$stage/usr/lib/pkgconfig/hcpcs.pc"; fi
+
+# The units name the installed paths; nothing is left unsubstituted.
+svc=$stage/usr/lib/systemd/system/hcpcsd.service
+if grep -qx 'ExecStart=/usr/sbin/hcpcsd -f -c /etc/hcpcsd/hcpcsd.yaml' "$svc"
+then ok; else ko "ExecStart: $(grep ExecStart= "$svc")"; fi
+if grep -q '@[A-Z]*@' "$stage"/usr/lib/systemd/system/*; then
+	ko "unsubstituted: $(grep '@[A-Z]*@' "$stage"/usr/lib/systemd/system/*)"
+else ok; fi
+if grep -qx 'ListenStream=/run/hcpcsd/hcpcsd.sock' \
+    "$stage/usr/lib/systemd/system/hcpcsd.socket"; then ok
+else ko "hcpcsd.socket ListenStream"; fi
+if grep -q '^u hcpcsd ' "$stage/usr/lib/sysusers.d/hcpcsd.conf"; then ok
+else ko "sysusers.d/hcpcsd.conf declares no user hcpcsd"; fi
+for f in usr/lib/systemd/system/hcpcsd.service etc/hcpcsd/hcpcsd.yaml \
+    usr/lib/sysusers.d/hcpcsd.conf; do
+	m=$(stat -c %a "$stage/$f")
+	if [ "$m" = 644 ]; then ok; else ko "$f mode $m, want 644"; fi
+done
+
+# libhcpcs.so -> libhcpcs.so.MAJOR -> libhcpcs.so.MAJOR.MINOR.PATCH, the
+# soname the library itself records.
+lib=$stage/usr/lib
+so=$(readlink "$lib/libhcpcs.so")
+real=$(readlink "$so" 2>/dev/null || readlink "$lib/$so")
+soname=$(objdump -p "$lib/libhcpcs.so" 2>/dev/null | awk '$1 == "SONAME" { print $2 }')
+case "$so:$real" in
+libhcpcs.so.[0-9]*:libhcpcs.so.[0-9]*.[0-9]*.[0-9]*)
+	if [ -f "$lib/$real" ] && [ ! -L "$lib/$real" ] &&
+	    { [ -z "$soname" ] || [ "$soname" = "$so" ]; }; then ok
+	else ko "library links: $so -> $real, soname $soname"; fi ;;
+*)	ko "library links: libhcpcs.so -> $so -> $real" ;;
+esac
+
+# A client built with the staged pkg-config file links and runs.
 cat >"$stage/c.c" <<'C'
 #include <stdio.h>
 #include <hcpcs.h>
 int main(void) { printf("%d\n", HCPCS_VERSION_MAJOR >= 0); return 0; }
 C
-if cc -I"$stage/usr/include" -o "$stage/c" "$stage/c.c" \
-    -L"$stage/usr/lib" -lhcpcs $(pkg-config --libs msgpack) &&
-    [ "$(LD_LIBRARY_PATH=$stage/usr/lib "$stage/c")" = 1 ]; then
-	pass=$((pass + 1))
-else
-	echo "FAIL: client against staged install"; fail=$((fail + 1))
-fi
+export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
+flags=$(pkg-config --cflags --libs hcpcs)
+case " $flags " in
+*" -I$stage/usr/include -L$lib -lhcpcs "*) ok ;;
+*)	ko "pkg-config --cflags --libs hcpcs: $flags" ;;
+esac
+if cc -o "$stage/c" "$stage/c.c" $flags &&
+    [ "$(LD_LIBRARY_PATH=$lib "$stage/c")" = 1 ]; then ok
+else ko "client against staged install (pkg-config)"; fi
+if cc -static -o "$stage/cs" "$stage/c.c" \
+    $(pkg-config --cflags --libs --static hcpcs) 2>/dev/null ||
+    cc -o "$stage/cs" "$stage/c.c" -I"$stage/usr/include" "$lib/libhcpcs.a" \
+    $(pkg-config --libs --static hcpcs | sed 's/-lhcpcs//'); then
+	if [ "$("$stage/cs")" = 1 ]; then ok; else ko "static client output"; fi
+else ko "static client against staged install"; fi
+unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+
+# Reinstalling keeps an edited configuration.
+echo "# edited by the admin" >>"$stage/etc/hcpcsd/hcpcsd.yaml"
+inst "$stage" /usr /etc
+if tail -n 1 "$stage/etc/hcpcsd/hcpcsd.yaml" | grep -q 'edited by the admin'
+then ok; else ko "reinstall overwrote etc/hcpcsd/hcpcsd.yaml"; fi
+
+# Another PREFIX and SYSCONFDIR, and UNITDIR chosen apart.
+alt=$stage/alt
+inst "$alt" /opt/hcpcsd /etc/opt/hcpcsd UNITDIR=/etc/systemd/system
+if grep -qx 'ExecStart=/opt/hcpcsd/sbin/hcpcsd -f -c /etc/opt/hcpcsd/hcpcsd/hcpcsd.yaml' \
+    "$alt/etc/systemd/system/hcpcsd.service" 2>/dev/null &&
+    [ -x "$alt/opt/hcpcsd/sbin/hcpcsd" ] &&
+    [ -f "$alt/etc/opt/hcpcsd/hcpcsd/hcpcsd.yaml" ] &&
+    [ -f "$alt/opt/hcpcsd/lib/sysusers.d/hcpcsd.conf" ]; then ok
+else ko "install with PREFIX=/opt/hcpcsd"; find "$alt" -type f | sed 's/^/    /'; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
