@@ -2,9 +2,12 @@
  * e2e_client.c: the C side of tests/test_e2e.sh.  Drives a running
  * hcpcsd through libhcpcs and checks every method's answers against the
  * synthetic fixture (tests/fixtures/e2e) or, in "real" mode, against the
- * CMS 2020 ANWEB file.
+ * CMS 2020 ANWEB file.  "releases" mode checks a set of two releases
+ * (tests/fixtures/e2e/rel_2024q1.txt effective 2024-01-01 and
+ * rel_2024q2.txt effective auto, i.e. 2024-04-01); "real2" mode the CMS
+ * 2019 and 2020 files as releases effective 2019-01-01 and 2020-01-01.
  *
- * usage: e2e_client socket fixture|real
+ * usage: e2e_client socket fixture|real|releases|real2
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,13 +346,234 @@ real_checks(void)
 	}
 }
 
+/* Is code in the n-element sorted list? */
+static int
+has_code(const char **list, size_t n, const char *code)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], code) == 0)
+			return 1;
+	return 0;
+}
+
+/* Are the n strings sorted strictly ascending? */
+static int
+sorted(const char **list, size_t n)
+{
+	size_t	i;
+
+	for (i = 1; i < n; i++)
+		if (strcmp(list[i - 1], list[i]) >= 0)
+			return 0;
+	return 1;
+}
+
+static void
+releases_lookup(void)
+{
+	static const char *const codes[] = { "R9902", "R9904", "R9905" };
+	struct hcpcs_validation *v;
+	struct hcpcs_record *r, **recs;
+
+	/* Before every release: nothing is in force. */
+	T_EQ_INT(hcpcs_lookup(c, "R9901", query(NULL, "2023-12-31", 0, 0),
+	    &r), 0);
+	T_EQ_INT(hcpcs_validate(c, "R9901", "2023-12-31", NULL, &v), 0);
+	T_EQ_INT(v->valid, 0);
+	T_EQ_STR(v->reason, "no_release");
+	T_OK(v->status == NULL);
+	T_OK(v->release == NULL);
+	T_EQ_INT(hcpcs_validate(c, "R9901", "2023-12-31",
+	    query("hcpcs", NULL, 0, 0), &v), 0);
+	T_EQ_STR(v->reason, "no_release");
+
+	/* Q1 is in force from 2024-01-01 to 2024-03-31. */
+	T_EQ_INT(hcpcs_lookup(c, "R9902", query(NULL, "2024-02-01", 0, 0),
+	    &r), 1);
+	T_EQ_STR(r->set, "hcpcs");
+	T_EQ_STR(r->release, "2024-01-01");
+	T_EQ_STR(r->status, "active");
+	T_OK(r->terminated == NULL);
+	T_EQ_INT(hcpcs_lookup(c, "R9903", query(NULL, "2024-03-31", 0, 0),
+	    &r), 1);
+	T_EQ_STR(r->long_desc, "Release test gamma lens, first wording");
+	T_EQ_STR(r->release, "2024-01-01");
+	T_EQ_INT(hcpcs_validate(c, "R9902", "2024-03-31", NULL, &v), 1);
+	T_EQ_STR(v->release, "2024-01-01");
+	T_EQ_STR(v->set, "hcpcs");
+	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-02-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "not_found");
+	T_EQ_INT(hcpcs_lookup_many(c, codes, 3, query(NULL, "2024-02-01", 0,
+	    0), &recs), 2);
+	T_OK(recs[0] != NULL && strcmp(recs[0]->release, "2024-01-01") == 0);
+	T_OK(recs[1] == NULL);
+	T_OK(recs[2] != NULL && strcmp(recs[2]->code, "R9905") == 0);
+
+	/* Q2 from 2024-04-01: R9902 terminated, R9904 new, R9905 gone. */
+	T_EQ_INT(hcpcs_lookup(c, "R9902", query(NULL, "2024-04-01", 0, 0),
+	    &r), 1);
+	T_EQ_STR(r->release, "2024-04-01");
+	T_EQ_STR(r->terminated, "2024-03-31");
+	T_EQ_STR(r->status, "terminated");
+	T_EQ_INT(hcpcs_validate(c, "R9902", "2024-05-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "terminated");
+	T_EQ_STR(v->release, "2024-04-01");
+	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-05-01", NULL, &v), 1);
+	T_EQ_STR(v->release, "2024-04-01");
+	T_EQ_INT(hcpcs_lookup_many(c, codes, 3, query(NULL, "2024-05-01", 0,
+	    0), &recs), 2);
+	T_OK(recs[0] != NULL && strcmp(recs[0]->status, "terminated") == 0);
+	T_OK(recs[1] != NULL && strcmp(recs[1]->release, "2024-04-01") == 0);
+	T_OK(recs[2] == NULL);
+	/* Today is long after Q2. */
+	T_EQ_INT(hcpcs_lookup(c, "R9903", NULL, &r), 1);
+	T_EQ_STR(r->long_desc, "Release test gamma lens, second wording");
+	T_EQ_STR(r->release, "2024-04-01");
+
+	/* search picks the release too. */
+	T_EQ_INT(hcpcs_search(c, "release test", query(NULL, "2024-02-01", 0,
+	    0), &recs), 5);
+	T_EQ_STR(recs[4]->code, "R9905");
+	T_EQ_INT(hcpcs_search(c, "release test", query(NULL, "2024-05-01", 0,
+	    0), &recs), 4);
+	T_EQ_STR(recs[3]->code, "R9904");
+	T_EQ_INT(hcpcs_search(c, "release test", query(NULL, "2024-05-01", 0,
+	    1), &recs), 5);
+}
+
+static void
+releases_diff(void)
+{
+	struct hcpcs_diff *d;
+
+	T_EQ_INT(hcpcs_diff(c, "hcpcs", "2024-01-01", "2024-04-01", &d), 0);
+	if (d == NULL)
+		return;
+	T_EQ_INT(d->nadded, 1);
+	T_OK(d->nadded == 1 && strcmp(d->added[0], "R9904") == 0);
+	T_EQ_INT(d->nremoved, 1);
+	T_OK(d->nremoved == 1 && strcmp(d->removed[0], "R9905") == 0);
+	T_EQ_INT(d->nterminated, 1);
+	T_OK(d->nterminated == 1 && strcmp(d->terminated[0], "R9902") == 0);
+	/* R9901 changed only its action code and date: not a change. */
+	T_EQ_INT(d->nchanged, 2);
+	if (d->nchanged == 2) {
+		T_EQ_STR(d->changed[0].code, "R9902");
+		T_EQ_INT(d->changed[0].nfields, 1);
+		T_EQ_STR(d->changed[0].fields[0], "terminated");
+		T_EQ_STR(d->changed[1].code, "R9903");
+		T_EQ_INT(d->changed[1].nfields, 1);
+		T_EQ_STR(d->changed[1].fields[0], "long");
+	}
+	T_EQ_INT(hcpcs_diff(c, "hcpcs", "2024-01-01", "2023-01-01", &d), -1);
+	server_error("bad_request");
+	T_EQ_INT(hcpcs_diff(c, "nope", "2024-01-01", "2024-04-01", &d), -1);
+	server_error("bad_request");
+}
+
+static void
+releases_info(void)
+{
+	const struct hcpcs_release_info *r;
+	struct hcpcs_info *inf;
+
+	T_EQ_INT(hcpcs_info(c, &inf), 0);
+	T_EQ_INT(inf->nsets, 1);
+	if (inf->nsets != 1)
+		return;
+	T_EQ_STR(inf->sets[0].name, "hcpcs");
+	T_EQ_INT(inf->sets[0].min_records, 3);
+	/* The set-level fields describe the release in force today. */
+	T_EQ_INT(inf->sets[0].records, 4);
+	T_OK(inf->sets[0].path != NULL &&
+	    strstr(inf->sets[0].path, "rel_2024q2.txt") != NULL);
+	T_EQ_INT(inf->sets[0].nreleases, 2);
+	if (inf->sets[0].nreleases != 2)
+		return;
+	/* The server's order is the configuration's. */
+	r = &inf->sets[0].releases[0];
+	T_OK(r->path != NULL && strstr(r->path, "rel_2024q1.txt") != NULL);
+	T_EQ_STR(r->effective, "2024-01-01");
+	T_EQ_INT(r->effective_auto, 0);
+	T_EQ_INT(r->in_force, 0);
+	T_EQ_INT(r->records, 4);
+	T_EQ_INT(r->modifiers, 1);
+	T_OK(r->sha256 != NULL && strlen(r->sha256) == 64);
+	T_OK(r->loaded_at != NULL && strlen(r->loaded_at) == 20);
+	r = &inf->sets[0].releases[1];
+	T_EQ_STR(r->effective, "2024-04-01");
+	T_EQ_INT(r->effective_auto, 1);
+	T_EQ_INT(r->in_force, 1);
+	T_EQ_INT(r->records, 4);
+	T_EQ_INT(r->modifiers, 1);
+	T_OK(r->sha256 != NULL && inf->sets[0].releases[0].sha256 != NULL &&
+	    strcmp(r->sha256, inf->sets[0].releases[0].sha256) != 0);
+	/* This connection has made requests; counters are there. */
+	T_OK(inf->stats.nrequests > 0);
+	T_OK(inf->stats.connections_current >= 1);
+	T_OK(inf->stats.connections_total >= 1);
+	T_OK(inf->stats.bytes_in > 0);
+	T_OK(inf->stats.bytes_out > 0);
+	T_OK(inf->stats.reloads >= 0);
+}
+
+/* The CMS 2019 and 2020 files as releases (SOURCE.md's numbers). */
+static void
+real2_checks(void)
+{
+	struct hcpcs_validation *v;
+	struct hcpcs_record *r;
+	struct hcpcs_diff *d;
+	size_t		 i, k, nlong = 0, nshort = 0;
+
+	T_EQ_INT(hcpcs_diff(c, "hcpcs", "2019-01-01", "2020-01-01", &d), 0);
+	if (d != NULL) {
+		T_EQ_INT(d->nadded, 279);
+		T_EQ_INT(d->nremoved, 0);
+		T_EQ_INT(d->nterminated, 89);
+		T_EQ_INT(d->nchanged, 177);
+		T_OK(sorted(d->added, d->nadded));
+		T_OK(sorted(d->terminated, d->nterminated));
+		T_OK(has_code(d->added, d->nadded, "DA"));
+		T_OK(has_code(d->added, d->nadded, "C1890"));
+		T_OK(has_code(d->terminated, d->nterminated, "C9034"));
+		T_OK(has_code(d->terminated, d->nterminated, "G0365"));
+		for (i = 0; i < d->nchanged; i++)
+			for (k = 0; k < d->changed[i].nfields; k++) {
+				nlong += strcmp(d->changed[i].fields[k],
+				    "long") == 0;
+				nshort += strcmp(d->changed[i].fields[k],
+				    "short") == 0;
+			}
+		T_EQ_INT(nlong, 70);
+		T_EQ_INT(nshort, 51);
+	}
+	/* G0365: terminated 2019-12-31 by the 2020 file. */
+	T_EQ_INT(hcpcs_validate(c, "G0365", "2019-06-01", NULL, &v), 1);
+	T_EQ_STR(v->release, "2019-01-01");
+	T_EQ_INT(hcpcs_validate(c, "G0365", "2020-02-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "terminated");
+	T_EQ_STR(v->release, "2020-01-01");
+	/* DA: new in the 2020 file. */
+	T_EQ_INT(hcpcs_lookup(c, "DA", query(NULL, "2019-06-01", 0, 0), &r),
+	    0);
+	T_EQ_INT(hcpcs_validate(c, "DA", "2019-06-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "not_found");
+	T_EQ_INT(hcpcs_validate(c, "DA", "2020-02-01", NULL, &v), 1);
+	T_EQ_INT(hcpcs_validate(c, "G0365", "2018-12-31", NULL, &v), 0);
+	T_EQ_STR(v->reason, "no_release");
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct hcpcs_options o;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: e2e_client socket fixture|real\n");
+		fprintf(stderr, "usage: e2e_client socket "
+		    "fixture|real|releases|real2\n");
 		return 2;
 	}
 	memset(&o, 0, sizeof(o));
@@ -362,7 +586,13 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[2], "real") == 0)
 		real_checks();
-	else {
+	else if (strcmp(argv[2], "real2") == 0)
+		real2_checks();
+	else if (strcmp(argv[2], "releases") == 0) {
+		releases_lookup();
+		releases_diff();
+		releases_info();
+	} else {
 		fixture_lookup();
 		fixture_lookup_many();
 		fixture_validate();

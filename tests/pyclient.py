@@ -5,6 +5,10 @@ tests/test_e2e.sh:
 
     pyclient.py SOCKET fixture   checks against tests/fixtures/e2e
     pyclient.py SOCKET real      checks against the CMS 2020 ANWEB file
+    pyclient.py SOCKET releases  checks a set of two releases,
+                                 tests/fixtures/e2e/rel_2024q{1,2}.txt
+    pyclient.py SOCKET real2     checks the CMS 2019 and 2020 files as
+                                 releases effective 2019-01-01, 2020-01-01
 
 Exits 0 when every check passes, 1 otherwise (each failure is printed)."""
 
@@ -250,11 +254,100 @@ def real(path):
     eq((s["records"], s["modifiers"]), (6710, 369), "2020 counts")
 
 
+def releases(path):
+    c = Client(path)
+    q1, q2 = "2024-01-01", "2024-04-01"
+    eq(c.call("lookup", "R9901", {"as_of": "2023-12-31"}), None,
+       "nothing in force before the first release")
+    eq(c.call("validate", "R9901", "2023-12-31"),
+       {"valid": False, "code": "R9901", "status": None,
+        "reason": "no_release"}, "validate no_release")
+    r = c.call("lookup", "R9902", {"as_of": "2024-03-31"})
+    eq((r["release"], r["status"], "terminated" in r),
+       (q1, "active", False), "R9902 in Q1")
+    keys = list(r)
+    eq(keys[keys.index("set") + 1], "release", "release follows set")
+    r = c.call("lookup", "R9902", {"as_of": "2024-04-01"})
+    eq((r["release"], r["status"], r["terminated"]),
+       (q2, "terminated", "2024-03-31"), "R9902 in Q2")
+    r = c.call("validate", "R9904", "2024-04-01")
+    eq((r["valid"], r["set"], r["release"]), (True, "hcpcs", q2),
+       "R9904 valid in Q2")
+    eq(c.call("validate", "R9904", "2024-03-31")["reason"], "not_found",
+       "R9904 not in Q1")
+    r = c.call("lookup_many", ["R9903", "R9905"], {"as_of": "2024-02-01"})
+    eq([x and x["long"] for x in r],
+       ["Release test gamma lens, first wording",
+        "Release test epsilon pad, dropped from the second release"],
+       "lookup_many in Q1")
+    r = c.call("lookup_many", ["R9903", "R9905"])
+    eq((r[0]["long"], r[1]), ("Release test gamma lens, second wording",
+                              None), "lookup_many today (Q2)")
+    eq([x["code"] for x in c.call("search", "release test",
+                                  {"as_of": "2024-02-01"})],
+       ["QX", "R9901", "R9902", "R9903", "R9905"], "search in Q1")
+    eq([x["code"] for x in c.call("search", "release test",
+                                  {"as_of": "2024-05-01"})],
+       ["QX", "R9901", "R9903", "R9904"], "search in Q2")
+
+    d = c.call("diff", "hcpcs", q1, q2)
+    eq(d, {"added": ["R9904"], "removed": ["R9905"],
+           "terminated": ["R9902"],
+           "changed": [{"code": "R9902", "fields": ["terminated"]},
+                       {"code": "R9903", "fields": ["long"]}]}, "diff")
+    eq(error_code(c.call, "diff", "hcpcs", q1, "2023-01-01"),
+       "bad_request", "diff of an unknown release")
+    eq(error_code(c.call, "diff", "nope", q1, q2), "bad_request",
+       "diff of an unknown set")
+
+    s = c.call("info")["sets"][0]
+    eq((s["name"], s["records"], s["min_records"]), ("hcpcs", 4, 3),
+       "info set")
+    rels = s["releases"]
+    eq([(r["effective"], r["effective_auto"], r["in_force"], r["records"],
+         r["modifiers"]) for r in rels],
+       [(q1, False, False, 4, 1), (q2, True, True, 4, 1)], "info releases")
+    check(rels[0]["path"].endswith("rel_2024q1.txt"), "release path")
+    check(len(rels[1]["sha256"]) == 64 and
+          rels[0]["sha256"] != rels[1]["sha256"], "release sha256")
+    check(all(r["loaded_at"].endswith("Z") for r in rels), "loaded_at")
+    st = c.call("info")["stats"]
+    check(st["requests"]["diff"] >= 3, "stats count diff requests")
+    check(st["errors"]["bad_request"] >= 2, "stats count errors")
+    eq(sorted(st["reloads"]), ["count", "failed", "last_duration_ms"],
+       "stats reloads keys")
+
+
+def real2(path):
+    c = Client(path)
+    d = c.call("diff", "hcpcs", "2019-01-01", "2020-01-01")
+    eq((len(d["added"]), len(d["removed"]), len(d["terminated"]),
+        len(d["changed"])), (279, 0, 89, 177), "2019->2020 diff counts")
+    fields = {}
+    for ch in d["changed"]:
+        for f in ch["fields"]:
+            fields[f] = fields.get(f, 0) + 1
+    eq((fields.get("long"), fields.get("short")), (70, 51),
+       "2019->2020 description changes")
+    eq(d["added"], sorted(d["added"]), "added is sorted")
+    eq(c.call("validate", "G0365", "2019-06-01")["reason"], "ok",
+       "G0365 valid in 2019")
+    eq(c.call("validate", "G0365", "2020-02-01")["reason"], "terminated",
+       "G0365 terminated in 2020")
+    eq(c.call("lookup", "DA", {"as_of": "2019-06-01"}), None,
+       "DA not in 2019")
+    eq(c.call("lookup", "DA", {"as_of": "2020-02-01"})["release"],
+       "2020-01-01", "DA in 2020")
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in ("fixture", "real"):
-        print("usage: pyclient.py socket fixture|real", file=sys.stderr)
+    modes = {"fixture": fixture, "real": real, "releases": releases,
+             "real2": real2}
+    if len(sys.argv) != 3 or sys.argv[2] not in modes:
+        print("usage: pyclient.py socket fixture|real|releases|real2",
+              file=sys.stderr)
         return 2
-    (fixture if sys.argv[2] == "fixture" else real)(sys.argv[1])
+    modes[sys.argv[2]](sys.argv[1])
     print("pyclient: %d checks, %d failed" % (checks, failures))
     return 1 if failures else 0
 

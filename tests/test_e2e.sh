@@ -4,9 +4,13 @@
 # file and a CSV file) and query every method three ways: from C through
 # libhcpcs ($B/tests/e2e_client), from the hcpcs CLI ($HCPCS_BIN: human
 # output, --json and exit codes) and from tests/pyclient.py, a Python
-# client written from docs/protocol.md alone.  When the real CMS 2020 file
-# is present, a second daemon serves it and its known values are checked.
-# Every daemon is killed by its PID on exit.
+# client written from docs/protocol.md alone.  A second daemon serves a set
+# of two releases (tests/fixtures/e2e/rel_2024q1.txt effective 2024-01-01,
+# rel_2024q2.txt effective auto = 2024-04-01) for as_of, no_release, diff
+# and info releases.  When the real CMS files are present, more daemons
+# serve the 2020 file alone and the 2019 and 2020 files as two releases,
+# whose diff must give SOURCE.md's numbers.  Every daemon is killed by its
+# PID on exit.
 
 B=${B:-build}
 HCPCSD_BIN=${HCPCSD_BIN:-$PWD/$B/hcpcsd}
@@ -269,7 +273,104 @@ has err "connect $tmp/nothing.sock: "
 HCPCSD_SOCKET=$sock run 0 "$HCPCS_BIN" ping
 has out '^pong$'
 
-# ---- 4. the real CMS 2020 file, when present ----
+# ---- 4. a set of two releases ----
+cp "$FIX/rel_2024q1.txt" "$FIX/rel_2024q2.txt" "$tmp/" &&
+    chmod 644 "$tmp"/rel_*.txt || exit 2
+relsock=$tmp/rel.sock
+cat >"$tmp/rel.yaml" <<EOF
+socket: $relsock
+code_sets:
+  - name: hcpcs
+    format: cms-anweb
+    min_records: 3
+    releases:
+      - {path: rel_2024q1.txt, effective: 2024-01-01}
+      - {path: rel_2024q2.txt, effective: auto}
+EOF
+start releases "$tmp/rel.yaml" "$relsock"
+run 0 "$E2E_CLIENT" "$relsock" releases
+has out ' 0 failed$'
+run 0 $PY tests/pyclient.py "$relsock" releases
+has out ' 0 failed$'
+
+R="$HCPCS_BIN -s $relsock"
+run 0 $R lookup R9902 --as-of 2024-03-31
+has out '^R9902  active  Release test beta pump$'
+has out '^  set:          hcpcs$'
+has out '^  release:      2024-01-01$'
+run 0 $R lookup R9902
+has out '^R9902  terminated  Release test beta pump$'
+has out '^  release:      2024-04-01$'
+has out '^  terminated:   2024-03-31$'
+run 1 $R lookup R9904 --as-of 2024-03-31
+has out '^R9904  not found$'
+run 0 $R lookup R9904 --as-of 2024-04-01
+has out '^  release:      2024-04-01$'
+run 1 $R lookup R9901 --as-of 2023-12-31
+has out '^R9901  not found$'
+run 0 $R --json lookup R9903 --as-of 2024-02-01
+json 'j["release"] == "2024-01-01" and j["long"] == "Release test gamma lens, first wording"'
+
+run 1 $R validate R9901 2023-12-31
+has out '^R9901 on 2023-12-31: invalid (no_release: no release of any set is in force on that date)$'
+run 1 $R validate R9901 2023-12-31 --set hcpcs
+has out '^R9901 on 2023-12-31: invalid (no_release: no release of that set is in force on that date)$'
+run 1 $R --json validate R9901 2023-12-31
+json 'j["valid"] is False and j["reason"] == "no_release" and j["status"] is None'
+run 0 $R validate R9902 2024-03-31
+has out '^R9902 on 2024-03-31: valid (ok, active, set hcpcs, release 2024-01-01)$'
+run 1 $R validate R9902 2024-04-01
+has out '^R9902 on 2024-04-01: invalid (terminated, terminated, set hcpcs, release 2024-04-01)$'
+
+run 0 $R search release test --as-of 2024-02-01
+has out '^R9905  active      Release test epsilon pad$'
+ok; [ "$(wc -l <"$tmp/out")" -eq 5 ] || fail "search as of Q1: $(wc -l <"$tmp/out") lines"
+run 0 $R search release test --as-of 2024-05-01
+has out '^R9904  active      Release test delta brace$'
+ok; if grep -q -e R9902 -e R9905 "$tmp/out"; then fail "search as of Q2 lists R9902/R9905"; fi
+run 0 $R search release test --as-of 2024-05-01 --all
+has out '^R9902  terminated  Release test beta pump$'
+
+run 0 $R diff hcpcs 2024-01-01 2024-04-01
+ok
+cat >"$tmp/want" <<EOF
+set hcpcs: 2024-01-01 -> 2024-04-01
+added 1, removed 1, terminated 1, changed 2
+added (1):
+  R9904
+removed (1):
+  R9905
+terminated (1):
+  R9902
+changed (2):
+  R9902  terminated
+  R9903  long
+EOF
+cmp -s "$tmp/want" "$tmp/out" || { fail "diff output"; diff "$tmp/want" "$tmp/out"; }
+run 0 $R --json diff hcpcs 2024-01-01 2024-04-01
+json 'j == {"added": ["R9904"], "removed": ["R9905"], "terminated": ["R9902"], "changed": [{"code": "R9902", "fields": ["terminated"]}, {"code": "R9903", "fields": ["long"]}]}'
+run 2 $R diff hcpcs 2024-01-01 2023-01-01
+has err 'bad_request'
+run 2 $R diff hcpcs 2024-01-01
+
+run 0 $R info
+has out '^set hcpcs (cms-anweb): 4 codes, 1 modifiers$'
+has out '^  min_records:  3$'
+has out '^  release 2024-01-01: 4 codes, 1 modifiers$'
+has out '^  release 2024-04-01 (auto) \[in force\]: 4 codes, 1 modifiers$'
+has out "^    path:       $tmp/rel_2024q1.txt\$"
+has out '^    sha256:     [0-9a-f]\{64\}$'
+has out '^requests: [1-9][0-9]* (.*diff [1-9]'
+has out '^errors: [1-9][0-9]* (.*bad_request [1-9]'
+has out '^connections: [1-9][0-9]* current, [1-9][0-9]* total'
+has out '^bytes: [1-9][0-9]* in, [1-9][0-9]* out$'
+has out '^reloads: [0-9]*, 0 failed'
+nrel=$(sed -n 's/^reloads: \([0-9]*\),.*/\1/p' "$tmp/out")
+run 0 $R reload
+run 0 $R info
+has out "^reloads: $((nrel + 1)), 0 failed, last took [0-9]* ms\$"
+
+# ---- 5. the real CMS files, when present ----
 data=${HCPCSD_SHARED_DATA:-}
 for d in ../shared/data/hcpcs ../../shared/data/hcpcs; do
 	[ -n "$data" ] || { [ -d "$d" ] && data=$(cd "$d" && pwd); }
@@ -295,6 +396,43 @@ EOF
 	has out '^G0503 on 2018-01-01: invalid (terminated, terminated, set hcpcs2020)$'
 else
 	echo "real-data part skipped: HCPC2020_ANWEB_w_disclaimer.txt not found"
+fi
+real19=$data/HCPC2019_CONTR_ANWEB.txt
+if [ -n "$data" ] && [ -r "$real" ] && [ -r "$real19" ]; then
+	r2sock=$tmp/real2.sock
+	cat >"$tmp/real2.yaml" <<EOF
+socket: $r2sock
+code_sets:
+  - name: hcpcs
+    format: cms-anweb
+    releases:
+      - {path: $real19, effective: 2019-01-01}
+      - {path: $real, effective: 2020-01-01}
+EOF
+	start real2 "$tmp/real2.yaml" "$r2sock"
+	run 0 "$E2E_CLIENT" "$r2sock" real2
+	has out ' 0 failed$'
+	run 0 $PY tests/pyclient.py "$r2sock" real2
+	has out ' 0 failed$'
+	H2="$HCPCS_BIN -s $r2sock"
+	run 0 $H2 diff hcpcs 2019-01-01 2020-01-01
+	has out '^added 279, removed 0, terminated 89, changed 177$'
+	has out ' C1890\( \|$\)'
+	has out '^  G0365  .*terminated'
+	run 0 $H2 validate G0365 2019-06-01
+	has out '^G0365 on 2019-06-01: valid (ok, active, set hcpcs, release 2019-01-01)$'
+	run 1 $H2 validate G0365 2020-02-01
+	has out '^G0365 on 2020-02-01: invalid (terminated, terminated, set hcpcs, release 2020-01-01)$'
+	run 1 $H2 lookup DA --as-of 2019-06-01
+	has out '^DA  not found$'
+	run 0 $H2 lookup DA --as-of 2020-02-01
+	has out '^  release:      2020-01-01$'
+	run 0 $H2 info
+	has out '^  release 2019-01-01: '
+	has out '^  release 2020-01-01 \[in force\]: 6710 codes, 369 modifiers$'
+else
+	echo "real-data releases part skipped: HCPC2019_CONTR_ANWEB.txt or" \
+	    "HCPC2020_ANWEB_w_disclaimer.txt not found"
 fi
 
 # The daemons must still be alive: nothing above crashed them.  Then stop
