@@ -458,7 +458,6 @@ snapshot_copy_info(struct snapshot *s, struct snapshot_src *src,
 			si->format = memcpy(p, sc->format, len);
 			p += len;
 			si->releases = ri;
-			si->min_records = sc->min_records;
 		} else if (ri[-1].effective == sc->effective) {
 			record_format_date(sc->effective, d);
 			snprintf(err, errlen, "set \"%s\": %s and %s are both "
@@ -467,6 +466,8 @@ snapshot_copy_info(struct snapshot *s, struct snapshot_src *src,
 			return -1;
 		}
 		si->nreleases++;
+		if (sc->min_records > si->min_records)
+			si->min_records = sc->min_records;
 		len = strlen(sc->path) + 1;
 		ri->path = memcpy(p, sc->path, len);
 		p += len;

@@ -12,7 +12,9 @@
 #include <msgpack.h>
 
 #include "conf.h"
+#include "record.h"
 #include "rpc.h"
+#include "sha256.h"
 #include "snapshot.h"
 #include "t.h"
 
@@ -710,6 +712,287 @@ test_with_data(void)
 	rpc_out_free(&o);
 }
 
+/*
+ * Releases: the fixture in two editions, effective 2019-01-01 and auto
+ * (its latest action date is E0200's 2020-01-01).  2019: A0021, E0100, G0001
+ * (terminated 2012); 2020: A0021 (long text changed), E0100
+ * terminated 2019-12-31, E0200 new.
+ */
+static int
+write_release(const char *name, int y2020)
+{
+	char	 path[128];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	if (!y2020) {
+		fx_line(fp, "A0021", "Ambulance service, outside state per "
+		    "mile", "Outside state ambulance serv", "20190101", "");
+		fx_line(fp, "E0100", "Cane, adjustable or fixed, with tip",
+		    "Cane adjust/fixed with tip", "20190101", "");
+		fx_line(fp, "G0001", "Routine venipuncture", "Drawing blood",
+		    "19980101", "20121231");
+	} else {
+		fx_line(fp, "A0021", "Ambulance service, outside state, per "
+		    "mile", "Outside state ambulance serv", "20190101", "");
+		fx_line(fp, "E0100", "Cane, adjustable or fixed, with tip",
+		    "Cane adjust/fixed with tip", "20190101", "20191231");
+		fx_line(fp, "E0200", "Heat lamp, without stand",
+		    "Heat lamp without stand", "20200101", "");
+	}
+	return fclose(fp);
+}
+
+/* Load a config text (written to tmpdir) and build it. */
+static struct snapshot *
+build_conf(const char *text, char *err, size_t errlen)
+{
+	struct conf	*c;
+	struct snapshot	*s;
+	char		 path[128];
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "%s/rel.yaml", tmpdir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return NULL;
+	fputs(text, fp);
+	fclose(fp);
+	if ((c = conf_load(path, err, errlen)) == NULL)
+		return NULL;
+	s = snapshot_build(c, err, errlen);
+	conf_free(c);
+	return s;
+}
+
+static void
+test_releases(void)
+{
+	static const char head[] = "code_sets:\n  - name: hcpcs\n"
+	    "    format: cms-anweb\n";
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	struct record_err re;
+	struct snapshot	*s;
+	const msgpack_object *v, *w;
+	char		 text[1024], err[1024], hash[65], want[1024];
+
+	if (write_release("r2019.txt", 0) == -1 ||
+	    write_release("r2020.txt", 1) == -1) {
+		t_fail(__FILE__, __LINE__, "cannot write the releases");
+		return;
+	}
+	snprintf(text, sizeof(text), "%s/r2019.txt", tmpdir);
+	T_EQ_INT(sha256_file(text, hash, &re), 0);
+
+	/* A wrong sha256 fails the build, naming set, file and hashes. */
+	snprintf(text, sizeof(text), "%s    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01, sha256: %064d}\n",
+	    head, 0);
+	s = build_conf(text, err, sizeof(err));
+	T_OK(s == NULL);
+	snapshot_release(s);
+	snprintf(want, sizeof(want), "set \"hcpcs\": %s/r2019.txt: sha256 "
+	    "mismatch (expected %064d, file has %s)", tmpdir, 0, hash);
+	T_EQ_STR(err, want);
+	/* min_records: 4 refuses a 3-record file. */
+	snprintf(text, sizeof(text), "%s    min_records: 4\n    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01}\n", head);
+	s = build_conf(text, err, sizeof(err));
+	T_OK(s == NULL);
+	snapshot_release(s);
+	snprintf(want, sizeof(want), "set \"hcpcs\": %s/r2019.txt: 3 records, "
+	    "fewer than min_records 4", tmpdir);
+	T_EQ_STR(err, want);
+
+	/* The good one: sha256 accepted, auto derives 2020-01-01. */
+	snprintf(text, sizeof(text), "%s    min_records: 3\n    releases:\n"
+	    "      - {path: r2020.txt, effective: auto}\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01, sha256: %s}\n",
+	    head, hash);
+	s = build_conf(text, err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "build: %s\n", err);
+		return;
+	}
+	snapshot_publish(s);
+
+	/* lookup as_of */
+	/* [ "E0100", {"as_of": "2019-06-01"} ] */
+	T_EQ_INT(call(41, "lookup", "92a54530313030"
+	    "81a561735f6f66aa323031392d30362d3031", &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+	T_EQ_STR(str_of(map_get(&r.res, "release")), "2019-01-01");
+	T_EQ_STR(str_of(map_get(&r.res, "terminated")), "(absent)");
+	resp_free(&r);
+	/* as_of 2020-02-01 */
+	T_EQ_INT(call(42, "lookup", "92a54530313030"
+	    "81a561735f6f66aa323032302d30322d3031", &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
+	T_EQ_STR(str_of(map_get(&r.res, "release")), "2020-01-01");
+	T_EQ_STR(str_of(map_get(&r.res, "terminated")), "2019-12-31");
+	resp_free(&r);
+	/* E0200: not found in 2019, found in 2020 */
+	T_EQ_INT(call(43, "lookup", "92a54530323030"
+	    "81a561735f6f66aa323031392d30362d3031", &o, &r), RPC_DONE);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_EQ_INT(r.res.type, MSGPACK_OBJECT_NIL);
+	resp_free(&r);
+	T_EQ_INT(call(44, "lookup", "92a54530323030"
+	    "81a561735f6f66aa323032302d30322d3031", &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "short")), "Heat lamp without stand");
+	resp_free(&r);
+
+	/* validate on 2018-06-01: no_release */
+	T_EQ_INT(call(45, "validate", "92a54530313030aa323031382d30362d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "no_release");
+	T_OK(map_get(&r.res, "valid") != NULL &&
+	    !map_get(&r.res, "valid")->via.boolean);
+	T_EQ_STR(str_of(map_get(&r.res, "status")), "(nil)");
+	T_OK(map_get(&r.res, "set") == NULL);
+	resp_free(&r);
+	/* 2019-06-01: ok from the 2019 release; 2020-02-01: terminated */
+	T_EQ_INT(call(46, "validate", "92a54530313030aa323031392d30362d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "ok");
+	T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
+	T_EQ_STR(str_of(map_get(&r.res, "release")), "2019-01-01");
+	resp_free(&r);
+	T_EQ_INT(call(47, "validate", "92a54530313030aa323032302d30322d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.res, "reason")), "terminated");
+	T_EQ_STR(str_of(map_get(&r.res, "release")), "2020-01-01");
+	resp_free(&r);
+
+	/* diff ["hcpcs", "2019-01-01", "2020-01-01"] */
+	T_EQ_INT(call(48, "diff", "93a5686370637" "3aa323031392d30312d3031"
+	    "aa323032302d30312d3031", &o, &r), RPC_DONE);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	v = map_get(&r.res, "added");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1 &&
+	    strcmp(str_of(&v->via.array.ptr[0]), "E0200") == 0);
+	v = map_get(&r.res, "removed");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1 &&
+	    strcmp(str_of(&v->via.array.ptr[0]), "G0001") == 0);
+	v = map_get(&r.res, "terminated");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1 &&
+	    strcmp(str_of(&v->via.array.ptr[0]), "E0100") == 0);
+	v = map_get(&r.res, "changed");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 2);
+	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 2) {
+		T_EQ_STR(str_of(map_get(&v->via.array.ptr[0], "code")),
+		    "A0021");
+		w = map_get(&v->via.array.ptr[0], "fields");
+		T_OK(w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
+		    w->via.array.size == 1 &&
+		    strcmp(str_of(&w->via.array.ptr[0]), "long") == 0);
+		T_EQ_STR(str_of(map_get(&v->via.array.ptr[1], "code")),
+		    "E0100");
+		w = map_get(&v->via.array.ptr[1], "fields");
+		T_OK(w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
+		    w->via.array.size == 1 &&
+		    strcmp(str_of(&w->via.array.ptr[0]), "terminated") == 0);
+	}
+	/* The exact bytes docs/protocol.md shows. */
+	{
+		static const unsigned char want_bytes[] = {
+		    0x94, 0x01, 0x30, 0xc0, 0x84,
+		    0xa5, 'a', 'd', 'd', 'e', 'd', 0x91,
+		    0xa5, 'E', '0', '2', '0', '0',
+		    0xa7, 'r', 'e', 'm', 'o', 'v', 'e', 'd', 0x91,
+		    0xa5, 'G', '0', '0', '0', '1',
+		    0xaa, 't', 'e', 'r', 'm', 'i', 'n', 'a', 't', 'e', 'd',
+		    0x91, 0xa5, 'E', '0', '1', '0', '0',
+		    0xa7, 'c', 'h', 'a', 'n', 'g', 'e', 'd', 0x92,
+		    0x82, 0xa4, 'c', 'o', 'd', 'e', 0xa5, 'A', '0', '0', '2',
+		    '1', 0xa6, 'f', 'i', 'e', 'l', 'd', 's', 0x91,
+		    0xa4, 'l', 'o', 'n', 'g',
+		    0x82, 0xa4, 'c', 'o', 'd', 'e', 0xa5, 'E', '0', '1', '0',
+		    '0', 0xa6, 'f', 'i', 'e', 'l', 'd', 's', 0x91,
+		    0xaa, 't', 'e', 'r', 'm', 'i', 'n', 'a', 't', 'e', 'd' };
+
+		T_EQ_INT(o.len, sizeof(want_bytes));
+		T_OK(o.len == sizeof(want_bytes) &&
+		    memcmp(o.data, want_bytes, o.len) == 0);
+	}
+	resp_free(&r);
+	/* unknown release, unknown set, nil for a set without since-ever */
+	T_EQ_INT(call(49, "diff", "93a5686370637" "3aa323031382d30312d3031"
+	    "aa323032302d30312d3031", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	    "set \"hcpcs\" has no release effective 2018-01-01");
+	resp_free(&r);
+	T_EQ_INT(call(50, "diff", "93a26e6fc0c0", &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.err, "message")), "unknown set \"no\"");
+	resp_free(&r);
+	T_EQ_INT(call(51, "diff", "93a5686370637" "3c0aa323032302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	    "set \"hcpcs\" has no release effective since ever (nil)");
+	resp_free(&r);
+	T_EQ_INT(call(52, "diff", "92a56863706373c0", &o, &r), RPC_DONE);
+	T_EQ_STR(err_code(&r), "bad_request");
+	resp_free(&r);
+
+	/* info: releases, min_records, reloads */
+	T_EQ_INT(call(53, "info", "90", &o, &r), RPC_DONE);
+	v = map_get(&r.res, "sets");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1);
+	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1) {
+		v = &v->via.array.ptr[0];
+		T_EQ_INT(map_get(v, "min_records")->via.u64, 3);
+		snprintf(want, sizeof(want), "%s/r2020.txt", tmpdir);
+		T_EQ_STR(str_of(map_get(v, "path")), want);
+		w = map_get(v, "releases");
+		T_OK(w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
+		    w->via.array.size == 2);
+		if (w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
+		    w->via.array.size == 2) {
+			v = &w->via.array.ptr[0];
+			T_EQ_STR(str_of(map_get(v, "effective")),
+			    "2019-01-01");
+			T_OK(!map_get(v, "effective_auto")->via.boolean);
+			T_OK(!map_get(v, "in_force")->via.boolean);
+			T_EQ_STR(str_of(map_get(v, "sha256")), hash);
+			T_EQ_INT(map_get(v, "records")->via.u64, 3);
+			T_EQ_INT(map_get(v, "modifiers")->via.u64, 0);
+			T_OK(map_get(v, "loaded_at")->type ==
+			    MSGPACK_OBJECT_STR);
+			v = &w->via.array.ptr[1];
+			T_EQ_STR(str_of(map_get(v, "effective")),
+			    "2020-01-01");
+			T_OK(map_get(v, "effective_auto")->via.boolean);
+			T_OK(map_get(v, "in_force")->via.boolean);
+		}
+	}
+	v = map_get(map_get(&r.res, "stats"), "reloads");
+	T_OK(v != NULL && map_get(v, "count") != NULL &&
+	    map_get(v, "failed") != NULL &&
+	    map_get(v, "last_duration_ms") != NULL);
+	resp_free(&r);
+	rpc_note_reload(0, 1700000000, "x: broken", 12);
+	rpc_note_reload(1, 1700000001, NULL, 34);
+	T_EQ_INT(call(54, "info", "90", &o, &r), RPC_DONE);
+	v = map_get(map_get(&r.res, "stats"), "reloads");
+	T_OK(v != NULL && map_get(v, "count")->via.u64 == 2 &&
+	    map_get(v, "failed")->via.u64 == 1 &&
+	    map_get(v, "last_duration_ms")->via.u64 == 34);
+	resp_free(&r);
+	rpc_out_free(&o);
+	snapshot_publish(NULL);
+}
+
 int
 main(void)
 {
@@ -726,10 +1009,17 @@ main(void)
 	test_ping_and_errors();
 	test_framing();
 	test_with_data();
+	test_releases();
 	{
 		char	path[128];
 
 		snprintf(path, sizeof(path), "%s/fx.txt", tmpdir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/r2019.txt", tmpdir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/r2020.txt", tmpdir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/rel.yaml", tmpdir);
 		unlink(path);
 		rmdir(tmpdir);
 	}

@@ -756,6 +756,208 @@ check_real(void)
 	snapshot_release(s);
 }
 
+/*
+ * Releases by hand: "hcpcs" 2020 (listed first), 2019 and a future
+ * 2999 release, then "local" since ever.
+ *   X0001: in 2019 and 2020, long text changed, tos added in 2020;
+ *   X0002: new in 2020;  X0003: gains TERM DT 20191231 in 2020;
+ *   X0004: only in 2019 (removed);  X0005: same in both but its action
+ *   and effective date, which diff ignores.
+ */
+struct diffcount {
+	size_t		 n[SNAPSHOT_DIFF_MAX];
+	char		 codes[SNAPSHOT_DIFF_MAX][64];
+	uint32_t	 x0001_fields;
+};
+
+static void
+diff_cb(void *arg, enum snapshot_diff_kind k, const char *code,
+    uint32_t fields)
+{
+	struct diffcount *d = arg;
+	size_t		 len = strlen(d->codes[k]);
+
+	d->n[k]++;
+	snprintf(d->codes[k] + len, sizeof(d->codes[k]) - len, "%s%s",
+	    len > 0 ? " " : "", code);
+	if (strcmp(code, "X0001") == 0)
+		d->x0001_fields = fields;
+}
+
+static void
+check_releases(void)
+{
+	struct snapshot_src src[4];
+	struct snapshot	*s;
+	struct record	*r;
+	const struct snapshot_rec *sr, *out[8];
+	const struct snapshot_set_info *si;
+	struct snapshot_search q;
+	struct diffcount d;
+	static const char *const keys_rel[] = { "code", "set", "release",
+	    "kind", "level", "short", "long", "tos", "status" };
+	static const char *const keys_local[] = { "code", "set", "kind",
+	    "level", "short", "status" };
+	char		 err[256];
+	msgpack_unpacked u;
+	size_t		 n;
+
+	memset(src, 0, sizeof(src));
+	src[0].name = src[1].name = src[2].name = "hcpcs";
+	src[0].format = src[1].format = src[2].format = "cms-anweb";
+	src[0].path = "/d/2020.txt";
+	src[0].effective = 20200101;
+	src[0].effective_auto = 1;
+	src[0].min_records = 3;
+	src[1].path = "/d/2019.txt";
+	src[1].effective = 20190101;
+	src[2].path = "/d/2999.txt";
+	src[2].effective = 29990101;
+	src[3].name = "local";
+	src[3].format = "delimited";
+	src[3].path = "/d/local.csv";
+	for (n = 0; n < NELEM(src); n++)
+		record_set_init(&src[n].rs);
+	r = add(&src[1].rs, "X0001", RECORD_PROCEDURE, "Widget", "Widget old");
+	add(&src[1].rs, "X0003", RECORD_PROCEDURE, "Gadget", "Gadget");
+	add(&src[1].rs, "X0004", RECORD_PROCEDURE, "Gizmo", "Gizmo");
+	r = add(&src[1].rs, "X0005", RECORD_PROCEDURE, "Doohickey", NULL);
+	r->action = dup(&src[1].rs, "N");
+	r->effective = 20180101;
+	r = add(&src[0].rs, "X0005", RECORD_PROCEDURE, "Doohickey", NULL);
+	r->action = dup(&src[0].rs, "C");
+	r->effective = 20200101;
+	r = add(&src[0].rs, "X0001", RECORD_PROCEDURE, "Widget", "Widget new");
+	r->tos[0] = dup(&src[0].rs, "1");
+	add(&src[0].rs, "X0002", RECORD_PROCEDURE, "Sprocket", "Sprocket");
+	r = add(&src[0].rs, "X0003", RECORD_PROCEDURE, "Gadget", "Gadget");
+	r->terminated = 20191231;
+	add(&src[2].rs, "X0009", RECORD_PROCEDURE, "Future", "Future");
+	add(&src[3].rs, "X0002", RECORD_PROCEDURE, "Local sprocket", NULL);
+
+	s = snapshot_build_sets(src, NELEM(src), err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "snapshot_build_sets: %s\n", err);
+		return;
+	}
+	T_EQ_INT(snapshot_nsets(s), 2);
+	si = snapshot_set(s, 0);
+	T_EQ_INT(si->nreleases, 3);
+	T_EQ_INT(si->releases[0].effective, 20190101);
+	T_EQ_STR(si->releases[0].path, "/d/2019.txt");
+	T_EQ_INT(si->releases[1].effective, 20200101);
+	T_EQ_INT(si->releases[1].effective_auto, 1);
+	T_EQ_INT(si->releases[1].records, 4);
+	T_EQ_INT(si->releases[2].effective, 29990101);
+	T_EQ_INT(si->min_records, 3);
+	/* The set-level fields: the release in force now (2020). */
+	T_EQ_STR(si->path, "/d/2020.txt");
+	T_EQ_INT(si->records, 4);
+	si = snapshot_set(s, 1);
+	T_EQ_INT(si->nreleases, 1);
+	T_EQ_INT(si->releases[0].effective, 0);
+
+	T_EQ_INT(snapshot_in_force(s, 0, 20181231), -1);
+	T_EQ_INT(snapshot_in_force(s, 0, 20190101), 0);
+	T_EQ_INT(snapshot_in_force(s, 0, 20191231), 0);
+	T_EQ_INT(snapshot_in_force(s, 0, 20200101), 1);
+	T_EQ_INT(snapshot_in_force(s, 0, 29981231), 1);
+	T_EQ_INT(snapshot_in_force(s, 0, 29990101), 2);
+	T_EQ_INT(snapshot_in_force(s, 1, 10000101), 0);
+	T_EQ_INT(snapshot_in_force(s, 2, 20200101), -1);
+	T_EQ_INT(snapshot_release_index(s, 0, 20200101), 1);
+	T_EQ_INT(snapshot_release_index(s, 0, 20200102), -1);
+	T_EQ_INT(snapshot_release_index(s, 1, 0), 0);
+
+	/* find: the release in force decides */
+	sr = snapshot_find(s, -1, "X0001", 20190601);
+	T_OK(sr != NULL && strcmp(sr->rec->long_desc, "Widget old") == 0 &&
+	    sr->release == 20190101 && sr->release_index == 0);
+	sr = snapshot_find(s, -1, "X0001", 20200601);
+	T_OK(sr != NULL && strcmp(sr->rec->long_desc, "Widget new") == 0 &&
+	    sr->release == 20200101);
+	T_OK(snapshot_find(s, -1, "X0001", 20181231) == NULL);
+	T_OK(snapshot_find(s, -1, "X0004", 20190601) != NULL);
+	T_OK(snapshot_find(s, -1, "X0004", 20200601) == NULL);
+	/* X0002: local (since ever) answers in 2019, hcpcs first in 2020 */
+	sr = snapshot_find(s, -1, "X0002", 20190601);
+	T_OK(sr != NULL && strcmp(sr->set, "local") == 0 && sr->release == 0);
+	sr = snapshot_find(s, -1, "X0002", 20200601);
+	T_OK(sr != NULL && strcmp(sr->set, "hcpcs") == 0);
+	T_OK(snapshot_find(s, 0, "X0002", 20190601) == NULL);
+	T_OK(snapshot_find(s, -1, "X0009", 20200601) == NULL);
+	T_OK(snapshot_find(s, -1, "X0009", 29990101) != NULL);
+
+	/* search: only the release in force, status judged on as_of */
+	memset(&q, 0, sizeof(q));
+	q.text = "widget";
+	q.textlen = 6;
+	q.set = -1;
+	q.as_of = 20190601;
+	q.limit = NELEM(out);
+	n = snapshot_search(s, &q, out, NULL);
+	T_EQ_INT(n, 1);
+	T_OK(n == 1 && out[0]->release == 20190101);
+	q.as_of = 20200601;
+	n = snapshot_search(s, &q, out, NULL);
+	T_OK(n == 1 && out[0]->release == 20200101);
+	q.as_of = 20180101;
+	T_EQ_INT(snapshot_search(s, &q, out, NULL), 0);
+	q.text = "gadget";
+	q.textlen = 6;
+	q.as_of = 20200601;
+	T_EQ_INT(snapshot_search(s, &q, out, NULL), 0);	/* terminated */
+	q.as_of = 20190601;
+	T_EQ_INT(snapshot_search(s, &q, out, NULL), 1);
+
+	/* the encoded map: "release" right after "set", absent for local */
+	sr = snapshot_find(s, -1, "X0001", 20200601);
+	if (sr != NULL) {
+		check_map(sr, 20200601, keys_rel, NELEM(keys_rel), &u);
+		T_OK(obj_is(map_get(&u.data, "release"), "2020-01-01"));
+		msgpack_unpacked_destroy(&u);
+	}
+	sr = snapshot_find(s, -1, "X0002", 20190601);
+	if (sr != NULL) {
+		check_map(sr, 20190601, keys_local, NELEM(keys_local), &u);
+		msgpack_unpacked_destroy(&u);
+	}
+
+	/* diff 2019 -> 2020 */
+	memset(&d, 0, sizeof(d));
+	snapshot_diff(s, 0, 0, 1, diff_cb, &d);
+	T_EQ_STR(d.codes[SNAPSHOT_DIFF_ADDED], "X0002");
+	T_EQ_STR(d.codes[SNAPSHOT_DIFF_REMOVED], "X0004");
+	T_EQ_STR(d.codes[SNAPSHOT_DIFF_TERMINATED], "X0003");
+	T_EQ_STR(d.codes[SNAPSHOT_DIFF_CHANGED], "X0001 X0003");
+	T_EQ_INT(d.x0001_fields, (1u << RF_LONG) | (1u << RF_TOS));
+	/* out of range: nothing */
+	memset(&d, 0, sizeof(d));
+	snapshot_diff(s, 0, 0, 7, diff_cb, &d);
+	snapshot_diff(s, 5, 0, 1, diff_cb, &d);
+	T_EQ_INT(d.n[SNAPSHOT_DIFF_ADDED] + d.n[SNAPSHOT_DIFF_CHANGED], 0);
+	snapshot_release(s);
+
+	/* Two releases of one set on one date: refused, both named. */
+	memset(src, 0, sizeof(src));
+	src[0].name = src[1].name = "hcpcs";
+	src[0].format = src[1].format = "cms-anweb";
+	src[0].path = "/d/a.txt";
+	src[1].path = "/d/b.txt";
+	src[0].effective = src[1].effective = 20200101;
+	record_set_init(&src[0].rs);
+	record_set_init(&src[1].rs);
+	add(&src[0].rs, "X0001", RECORD_PROCEDURE, "Widget", NULL);
+	add(&src[1].rs, "X0001", RECORD_PROCEDURE, "Widget", NULL);
+	s = snapshot_build_sets(src, 2, err, sizeof(err));
+	T_OK(s == NULL);
+	snapshot_release(s);
+	T_EQ_STR(err, "set \"hcpcs\": /d/a.txt and /d/b.txt are both "
+	    "effective 2020-01-01");
+	T_EQ_INT(src[0].rs.nrecs, 0);	/* taken over and freed */
+}
+
 int
 main(void)
 {
@@ -770,5 +972,6 @@ main(void)
 	check_scan();
 	check_publish();
 	check_real();
+	check_releases();
 	return t_done();
 }
