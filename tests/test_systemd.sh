@@ -118,23 +118,40 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 	rpid=$!
 	i=0; while [ ! -S "$tmp/notify" ] && [ $i -lt 100 ]; do
 		sleep 0.05; i=$((i + 1)); done
-	NOTIFY_SOCKET=$tmp/notify strace -f -qq -o "$tmp/trace" \
-	    "$bin" -f -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
-	spid=$!
+	if command -v systemd-socket-activate >/dev/null 2>&1; then
+		# As under hcpcsd.socket: the listening socket arrives as fd 3.
+		# strace -D traces from a detached grandchild, so the daemon
+		# keeps the activator's pid, the LISTEN_PID it was given.
+		mode="socket-activated"
+		systemd-socket-activate -l "$tmp/s.sock" \
+		    -E NOTIFY_SOCKET="$tmp/notify" \
+		    strace -D -f -qq -o "$tmp/trace" \
+		    "$bin" -f -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
+		dpid=$!
+	else
+		mode="binding its own socket"
+		NOTIFY_SOCKET=$tmp/notify strace -f -qq -o "$tmp/trace" \
+		    "$bin" -f -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
+		spid=$!
+	fi
 	i=0; while [ ! -S "$tmp/s.sock" ] && [ $i -lt 200 ]; do
 		sleep 0.05; i=$((i + 1)); done
-	dpid=$(sed -n '1s/^\([0-9]*\) .*/\1/p' "$tmp/trace" 2>/dev/null)
 	a1=$(HCPCSD_SOCKET=$tmp/s.sock "$HCPCS_BIN" lookup A0021 2>&1 | head -n 1)
+	[ -z "$dpid" ] &&
+	    dpid=$(sed -n '1s/^\([0-9]*\) .*/\1/p' "$tmp/trace" 2>/dev/null)
 	[ -n "$dpid" ] && kill -HUP "$dpid"
-	i=0; while ! grep -q 'reload' "$tmp/daemon.log" && [ $i -lt 200 ]; do
-		sleep 0.05; i=$((i + 1)); done
-	sleep 0.2
+	i=0; while ! grep -q 'generation 2' "$tmp/daemon.log" && [ $i -lt 200 ]
+	do sleep 0.05; i=$((i + 1)); done
 	a2=$(HCPCSD_SOCKET=$tmp/s.sock "$HCPCS_BIN" search wheelchair 2>&1 | head -n 1)
 	[ -n "$dpid" ] && kill -TERM "$dpid"
-	i=0; while kill -0 "$spid" 2>/dev/null && [ $i -lt 200 ]; do
+	i=0; while kill -0 "${dpid:-$spid}" 2>/dev/null && [ $i -lt 200 ]; do
 		sleep 0.05; i=$((i + 1)); done
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null; dpid=""
-	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
+	for p in $dpid $spid; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
+	done
+	dpid="" spid=""
+	# The detached tracer writes the last lines after the daemon exits.
+	i=0; while ! grep -q 'exit_group(' "$tmp/trace" 2>/dev/null &&
+	    [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rpid=""
 	if grep -q execve "$tmp/trace" 2>/dev/null; then
 		case $a1 in A0021*) ok ;; *) ko "lookup under strace: $a1" ;; esac
@@ -177,7 +194,7 @@ print("syscalls used: %d, outside SystemCallFilter: %s; families: %s" %
 sys.exit(1 if bad or families - {"AF_UNIX"} or "clone3" not in allow else 0)
 PY
 		then ok; else ko "system calls outside the unit's filter"; fi
-		echo "notify: $(tr '\n' ' ' <"$tmp/notify.log" 2>/dev/null)"
+		echo "traced $mode; notify: $(tr '\n' ' ' <"$tmp/notify.log" 2>/dev/null)"
 	else	# e.g. ptrace refused in a container
 		echo "NOTE: strace could not trace here; filter not exercised"
 		sed 's/^/    /' "$tmp/daemon.log" | head -n 5
