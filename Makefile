@@ -126,8 +126,8 @@ test: all
 	B=$(B) sh tests/run.sh
 
 check: deps
-	$(MAKE) test
-	$(MAKE) SAN=1 test
+	$(MAKE) B=build test
+	$(MAKE) SAN=1 B=build-san test
 
 sample:
 	/usr/bin/python3 tools/gensample.py data/sample
