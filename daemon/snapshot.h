@@ -76,9 +76,10 @@ struct snapshot_set_info {
  * action effective date in it, or when two releases of a set end up
  * with one date.  On failure returns NULL with err naming the set, the
  * file and what ("set \"hcpcs\": /x.txt: sha256 mismatch (expected
- * ..., file has ...)", or the loader's file:line: what).  Logs
- * nothing: the caller decides (startup exits, reload keeps the old
- * snapshot).
+ * ..., file has ...)", or the loader's file:line: what).  A set with
+ * no releases (a conf built by hand) loads its own path fields as one
+ * release in force since ever.  Logs nothing: the caller decides
+ * (startup exits, reload keeps the old snapshot).
  */
 struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
 

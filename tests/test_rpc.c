@@ -853,6 +853,20 @@ test_releases(void)
 	    !map_get(&r.res, "valid")->via.boolean);
 	T_EQ_STR(str_of(map_get(&r.res, "status")), "(nil)");
 	T_OK(map_get(&r.res, "set") == NULL);
+	/* The exact bytes docs/protocol.md shows. */
+	{
+		static const unsigned char want_bytes[] = {
+		    0x94, 0x01, 0x2d, 0xc0, 0x84,
+		    0xa5, 'v', 'a', 'l', 'i', 'd', 0xc2,
+		    0xa4, 'c', 'o', 'd', 'e', 0xa5, 'E', '0', '1', '0', '0',
+		    0xa6, 's', 't', 'a', 't', 'u', 's', 0xc0,
+		    0xa6, 'r', 'e', 'a', 's', 'o', 'n',
+		    0xaa, 'n', 'o', '_', 'r', 'e', 'l', 'e', 'a', 's', 'e' };
+
+		T_EQ_INT(o.len, sizeof(want_bytes));
+		T_OK(o.len == sizeof(want_bytes) &&
+		    memcmp(o.data, want_bytes, o.len) == 0);
+	}
 	resp_free(&r);
 	/* 2019-06-01: ok from the 2019 release; 2020-02-01: terminated */
 	T_EQ_INT(call(46, "validate", "92a54530313030aa323031392d30362d3031",
