@@ -207,8 +207,7 @@ struct hcpcs_set_info {
 	int64_t		 modifiers;
 	const char	*loaded_at;	/* "YYYY-MM-DDTHH:MM:SSZ" */
 	const char	*sha256;
-	struct hcpcs_release_info *releases;	/* in the server's
-						   order */
+	struct hcpcs_release_info *releases;	/* oldest first */
 	size_t		 nreleases;	/* 0 from a server before 0.2 */
 	int64_t		 min_records;	/* 0 when not configured */
 };

@@ -492,7 +492,7 @@ releases_info(void)
 	T_EQ_INT(inf->sets[0].nreleases, 2);
 	if (inf->sets[0].nreleases != 2)
 		return;
-	/* The server's order is the configuration's. */
+	/* Oldest first. */
 	r = &inf->sets[0].releases[0];
 	T_OK(r->path != NULL && strstr(r->path, "rel_2024q1.txt") != NULL);
 	T_EQ_STR(r->effective, "2024-01-01");
