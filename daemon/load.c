@@ -38,6 +38,17 @@ load_slurp(const char *path, size_t *lenp, struct record_err *err)
 		    path);
 		goto fail;
 	}
+	/*
+	 * Anyone who can write the file could change what every claim
+	 * scrubber on the host is told; refuse it as ntpd refuses its
+	 * secrets (check_file_secrecy).
+	 */
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err->msg, sizeof(err->msg), "%s: writable by others "
+		    "(mode %04o; run chmod o-w)", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
 	if (st.st_size == 0) {
 		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
 		goto fail;
