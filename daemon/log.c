@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -131,4 +132,46 @@ fatalx(const char *fmt, ...)
 	log_vwrite(LOG_LVL_ERROR, 0, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+static long long
+log_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
+int
+log_warnx_rate(struct log_rate *r, const char *fmt, ...)
+{
+	long long	 now = log_now();
+	va_list		 ap;
+
+	if (!r->started || now - r->start >= LOG_RATE_WINDOW) {
+		log_rate_flush(r);
+		r->started = 1;
+		r->start = now;
+		r->n = 0;
+	}
+	if (r->n >= LOG_RATE_MAX) {
+		r->suppressed++;
+		return 0;
+	}
+	r->n++;
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARN, 0, 0, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+void
+log_rate_flush(struct log_rate *r)
+{
+	if (r->suppressed == 0)
+		return;
+	log_warnx("%s: suppressed %lu more (at most %d lines per %d s)",
+	    r->what, r->suppressed, LOG_RATE_MAX, LOG_RATE_WINDOW);
+	r->suppressed = 0;
 }
