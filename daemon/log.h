@@ -44,7 +44,8 @@ struct log_rate {
 };
 
 /* log_warnx through the limiter; returns 1 if logged, 0 if counted. */
-int	log_warnx_rate(struct log_rate *, const char *, ...) LOG_PRINTF(2, 3);
+int	log_warnx_rate(struct log_rate *, const char *, ...)
+	    LOG_PRINTF(2, 3);
 /* Log the summary of suppressed lines, if any, and reset the count. */
 void	log_rate_flush(struct log_rate *);
 

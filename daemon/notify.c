@@ -38,7 +38,8 @@ notify_init(void)
 	if (e == NULL || *e == '\0')
 		return 0;
 	len = strlen(e);
-	if ((e[0] != '/' && e[0] != '@') || len >= sizeof(notify_sun.sun_path)) {
+	if ((e[0] != '/' && e[0] != '@') ||
+	    len >= sizeof(notify_sun.sun_path)) {
 		log_warnx("NOTIFY_SOCKET=%s: not a socket path or @name", e);
 		return -1;
 	}
