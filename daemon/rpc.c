@@ -77,6 +77,9 @@ struct rpc_req {
 	struct rpc_out	*out;
 	enum rpc_err	 err;
 	char		 emsg[RPC_EMSG_MAX];
+	uint32_t	 msgid;
+	int		 notify;	/* no response wanted */
+	int		 deferred;	/* answered later: pack nothing now */
 };
 
 struct rpc_method {
@@ -109,7 +112,7 @@ static const struct rpc_method rpc_methods[] = {
 
 static struct rpc_limits rpc_lim = { 1024 * 1024, 10000 };
 static time_t		 rpc_started_at;
-static int		(*rpc_reload_fn)(char *, size_t);
+static int		(*rpc_reload_fn)(uint32_t, int, char *, size_t);
 
 /* The batch: one snapshot reference and one "today" per wakeup. */
 static struct snapshot	*rpc_snap;
@@ -1023,6 +1026,22 @@ rpc_m_info(struct rpc_req *r)
 	return 0;
 }
 
+/* The reload result map: {ok, generation, error (when not ok)}. */
+static void
+rpc_pack_reload_result(msgpack_packer *pk, int ok, uint64_t generation,
+    const char *err)
+{
+	msgpack_pack_map(pk, ok ? 2 : 3);
+	rpc_pack_cstr(pk, "ok");
+	if (ok)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_u64(pk, "generation", generation);
+	if (!ok)
+		rpc_pack_kv(pk, "error", err != NULL ? err : "");
+}
+
 static int
 rpc_m_reload(struct rpc_req *r)
 {
@@ -1036,23 +1055,14 @@ rpc_m_reload(struct rpc_req *r)
 		snprintf(err, sizeof(err), "reload is not available");
 		rv = -1;
 	} else
-		rv = rpc_reload_fn(err, sizeof(err));
-	/* Later requests in this batch see the new data. */
+		rv = rpc_reload_fn(r->msgid, !r->notify, err, sizeof(err));
 	if (rv == 0) {
-		if (rpc_snap != NULL)
-			snapshot_release(rpc_snap);
-		rpc_snap = snapshot_acquire();
+		/* The load runs off the loop: the server answers later. */
+		r->deferred = 1;
+		return 0;
 	}
-	msgpack_pack_map(&r->pk, rv == 0 ? 2 : 3);
-	rpc_pack_cstr(&r->pk, "ok");
-	if (rv == 0)
-		msgpack_pack_true(&r->pk);
-	else
-		msgpack_pack_false(&r->pk);
-	rpc_pack_u64(&r->pk, "generation",
-	    rpc_snap != NULL ? snapshot_generation(rpc_snap) : 0);
-	if (rv != 0)
-		rpc_pack_kv(&r->pk, "error", err);
+	rpc_pack_reload_result(&r->pk, 0,
+	    rpc_snap != NULL ? snapshot_generation(rpc_snap) : 0, err);
 	return 0;
 }
 
@@ -1154,6 +1164,8 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 
 	memset(&r, 0, sizeof(r));
 	r.out = out;
+	r.msgid = (uint32_t)msgid;
+	r.notify = notify;
 	msgpack_packer_init(&r.pk, out, rpc_out_write);
 	mark = out->len;
 	if (rpc_read_str(&c, &m, &mlen) == -1)
@@ -1170,6 +1182,13 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 			msgpack_pack_nil(&r.pk);
 		}
 		rpc_dispatch(&r, m, mlen);
+	}
+	if (r.deferred && r.err == RPC_E_NONE) {
+		/* Answered by rpc_reload_answer; the header goes too. */
+		if (notify)
+			rpc_stats.notifications++;
+		out->len = mark;
+		return RPC_DONE;
 	}
 	if (notify) {
 		rpc_stats.notifications++;
@@ -1199,10 +1218,24 @@ rpc_set_limits(const struct rpc_limits *l)
 }
 
 void
-rpc_init(time_t started_at, int (*reload)(char *, size_t))
+rpc_init(time_t started_at, int (*reload)(uint32_t, int, char *, size_t))
 {
 	rpc_started_at = started_at;
 	rpc_reload_fn = reload;
+}
+
+void
+rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
+    uint64_t generation, const char *err)
+{
+	msgpack_packer	 pk;
+
+	msgpack_packer_init(&pk, out, rpc_out_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_int(&pk, 1);
+	msgpack_pack_uint32(&pk, msgid);
+	msgpack_pack_nil(&pk);
+	rpc_pack_reload_result(&pk, ok, generation, err);
 }
 
 void

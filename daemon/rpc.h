@@ -54,11 +54,25 @@ void		 rpc_set_limits(const struct rpc_limits *);
 
 /*
  * Set once at startup: the daemon's start time (info.started_at) and
- * the function the reload method calls (0 or -1 with err filled; NULL:
- * the method answers ok false).
+ * the function the reload method calls.  reload(msgid, reply, err,
+ * errlen) starts a load (or coalesces into the next one) and returns 0:
+ * the method then packs nothing and, when reply is non-zero, the caller
+ * answers msgid with rpc_reload_answer once that load has finished;
+ * reply is 0 for a notification.  Or it returns -1 with err filled and
+ * the method answers {ok: false} at once.  NULL: the method answers
+ * ok false.
  */
 void		 rpc_init(time_t started_at,
-		    int (*reload)(char *err, size_t errlen));
+		    int (*reload)(uint32_t msgid, int reply, char *err,
+		    size_t errlen));
+
+/*
+ * Append the whole response to a deferred reload request: [1, msgid,
+ * nil, {ok, generation, error (when not ok)}].  May allocate: only to
+ * grow out (out->oom set on failure).
+ */
+void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
+		    uint64_t generation, const char *err);
 
 /*
  * Record a reload's outcome for info.last_reload and info.stats.reloads

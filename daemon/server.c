@@ -1,6 +1,7 @@
 /*
  * server.c: the Unix socket listener and its clients on one libevent
- * loop, SIGHUP reloads and SIGTERM/SIGINT shutdown.
+ * loop, reloads on a loader thread, SIGHUP/SIGTERM/SIGINT, socket
+ * activation and sd_notify state.
  *
  * The request path uses plain persistent read events and direct
  * read()/write(), not bufferevents: one read() per wakeup into the
@@ -11,6 +12,17 @@
  * configured output_limit it is closed.  Connections are never freed
  * inside a callback that may still use them: they are marked closed and
  * a reaper event frees them once the stack has unwound.
+ *
+ * Reloads (SIGHUP or the reload method) run conf_load + snapshot_build
+ * on one long-lived loader thread, so the loop keeps answering while a
+ * reload parses.  The loader hands its result back through a pipe; the
+ * loop thread then publishes (one pointer store; the old snapshot is
+ * freed by whichever request batch drops the last reference), logs,
+ * counts, notifies systemd and answers the reload requests waiting for
+ * that load.  A request for a reload while one runs sets one flag: any
+ * number of them coalesce into exactly one more load.  A client that
+ * asked for a reload is not read, nor are its pipelined requests
+ * answered, until its load finishes, so its responses stay in order.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -20,7 +32,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +49,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "notify.h"
 #include "rpc.h"
 #include "server.h"
 #include "snapshot.h"
@@ -44,6 +62,8 @@
 #define SERVER_BACKLOG		128
 #define SERVER_STOP_MS		1000		/* flush on shutdown, msec */
 #define SERVER_ACCEPT_PAUSE_MS	100		/* after EMFILE, msec */
+#define SERVER_LISTEN_FDS_START	3		/* sd_listen_fds(3) */
+#define SERVER_STATUS_MAX	1024		/* STATUS= and count lines */
 
 enum conn_state {
 	CONN_ST_READ,		/* reading and answering requests */
@@ -75,6 +95,9 @@ struct conn {
 	uint64_t	 nreq;
 	uint64_t	 nin;
 	uint64_t	 nout;
+	int		 waiting;	/* for load wait_load: not reading */
+	uint64_t	 wait_load;
+	uint32_t	 wait_msgid;	/* of the reload request to answer */
 };
 
 TAILQ_HEAD(conn_list, conn);
@@ -94,6 +117,39 @@ static struct conn_list	 srv_conns = TAILQ_HEAD_INITIALIZER(srv_conns);
 static struct conn_list	 srv_dead = TAILQ_HEAD_INITIALIZER(srv_dead);
 static size_t		 srv_nconns;
 static uint64_t		 srv_next_id = 1;
+static int		 srv_activated;	/* socket passed by systemd */
+static struct conn	*srv_cur;	/* whose request rpc_process runs */
+static char		 srv_status[SERVER_STATUS_MAX];	/* STATUS= */
+static struct event	*srv_rate_timer;
+static struct log_rate	 srv_rate = { "client errors", 0, 0, 0, 0 };
+
+/*
+ * The loader thread and its one job.  go/done/quit and the job fields
+ * are handed over under mtx: the loop fills path and sets go; the
+ * loader fills conf/snap/err/ms and sets done, then writes a byte to
+ * the pipe so the loop wakes up.  busy/again/seq belong to the loop.
+ */
+static struct {
+	pthread_t	 thread;
+	int		 started;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	int		 go, done, quit;
+	int		 pipe[2];
+	struct event	*ev;
+	char		*path;		/* the config to load */
+	struct conf	*conf;		/* result: both set, or neither */
+	struct snapshot	*snap;
+	char		 err[1024];
+	long		 ms;
+	int		 busy;		/* a load is in flight */
+	int		 again;		/* one more load after it */
+	uint64_t	 seq;		/* loads started */
+} srv_ld = {
+	.mtx = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+	.pipe = { -1, -1 },
+};
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
@@ -118,6 +174,33 @@ server_soft_cap(void)
 
 	return lim < SERVER_OUT_SOFT ? lim : SERVER_OUT_SOFT;
 }
+
+/* Summarise suppressed client lines once the window is over. */
+static void
+server_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_rate_flush(&srv_rate);
+}
+
+static void
+server_rate_arm(int logged)
+{
+	struct timeval	 tv = { LOG_RATE_WINDOW, 0 };
+
+	if (!logged && srv_rate_timer != NULL &&
+	    !evtimer_pending(srv_rate_timer, NULL))
+		evtimer_add(srv_rate_timer, &tv);
+}
+
+/*
+ * A line a client can cause at will goes through the rate limit, so a
+ * broken or hostile client cannot flood the journal.
+ */
+#define server_client_warnx(...) \
+	server_rate_arm(log_warnx_rate(&srv_rate, __VA_ARGS__))
 
 /*
  * Connections.
@@ -243,30 +326,50 @@ conn_flush(struct conn *c)
 		if (c->out.cap > SERVER_OUT_KEEP)
 			rpc_out_free(&c->out);
 		conn_want_write(c, 0);
-		if (c->state == CONN_ST_FLUSH && c->inlen == 0)
+		if (c->state == CONN_ST_FLUSH && c->inlen == 0 &&
+		    !c->waiting)
 			conn_close(c);
 		else
-			conn_want_read(c, !srv_stopping);
+			conn_want_read(c, c->state == CONN_ST_READ &&
+			    !srv_stopping && !c->waiting);
 		return;
 	}
 	if (pending > srv_conf->output_limit) {
-		log_warnx("client %llu: %zu bytes of output queued, over "
-		    "output_limit %zu: closing (%llu requests, %llu bytes "
-		    "in, %llu out)", (unsigned long long)c->id, pending,
-		    srv_conf->output_limit, (unsigned long long)c->nreq,
+		server_client_warnx("client %llu: %zu bytes of output "
+		    "queued, over output_limit %zu: closing (%llu requests, "
+		    "%llu bytes in, %llu out)", (unsigned long long)c->id,
+		    pending, srv_conf->output_limit,
+		    (unsigned long long)c->nreq,
 		    (unsigned long long)c->nin, (unsigned long long)c->nout);
 		conn_close(c);
 		return;
 	}
 	conn_want_write(c, 1);
 	conn_want_read(c, c->state == CONN_ST_READ && !srv_stopping &&
-	    pending < server_soft_cap());
+	    !c->waiting && pending < server_soft_cap());
+}
+
+/* Why rpc_process closed: the request at buf, scanned once more. */
+static const char *
+conn_close_reason(const unsigned char *buf, size_t len)
+{
+	size_t	n;
+
+	switch (rpc_scan(buf, len, srv_conf->max_request_bytes, &n)) {
+	case RPC_SCAN_TOO_LARGE:
+		return "request over the size or nesting limit";
+	case RPC_SCAN_MALFORMED:
+		return "not MessagePack";
+	default:
+		return "not a MessagePack-RPC request";
+	}
 }
 
 /*
  * Answer every complete request in the input buffer, then flush.  At
  * the soft output cap answering stops and the rest waits in the buffer
- * until the output drains (here, or in conn_write_cb).
+ * until the output drains (here, or in conn_write_cb).  After a reload
+ * request it stops too: the rest waits until conn_reload_answer.
  */
 static void
 conn_process(struct conn *c)
@@ -278,16 +381,25 @@ conn_process(struct conn *c)
 		off = 0;
 		r = RPC_DONE;
 		rpc_batch_begin();
-		while (off < c->inlen && c->out.len - c->outoff < soft) {
+		while (off < c->inlen && c->out.len - c->outoff < soft &&
+		    !c->waiting) {
 			used = 0;
+			srv_cur = c;
 			r = rpc_process(c->in + off, c->inlen - off, &c->out,
 			    &used);
+			srv_cur = NULL;
 			if (r != RPC_DONE)
 				break;
 			off += used;
 			c->nreq++;
 		}
 		rpc_batch_end();
+		if (r == RPC_CLOSE)
+			server_client_warnx("client %llu: protocol error after "
+			    "%llu requests: %s: closing",
+			    (unsigned long long)c->id,
+			    (unsigned long long)c->nreq,
+			    conn_close_reason(c->in + off, c->inlen - off));
 		if (off > 0) {
 			memmove(c->in, c->in + off, c->inlen - off);
 			c->inlen -= off;
@@ -312,7 +424,8 @@ conn_process(struct conn *c)
 			c->inlen = 0;	/* a partial request after EOF */
 		conn_flush(c);
 		if (c->state == CONN_ST_CLOSED || r != RPC_DONE ||
-		    c->inlen == 0 || off == 0 || c->out.len > c->outoff)
+		    c->inlen == 0 || off == 0 || c->out.len > c->outoff ||
+		    c->waiting)
 			return;
 	}
 }
@@ -329,7 +442,7 @@ conn_grow(struct conn *c)
 		return 0;
 	if (c->incap >= max) {
 		/* rpc_scan stops any object before this; be safe anyway. */
-		log_warnx("client %llu: input buffer full: closing",
+		server_client_warnx("client %llu: input buffer full: closing",
 		    (unsigned long long)c->id);
 		return -1;
 	}
@@ -352,7 +465,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t		 n;
 
 	(void)what;
-	if (c->state != CONN_ST_READ)
+	if (c->state != CONN_ST_READ || c->waiting)
 		return;
 	if (conn_grow(c) == -1) {
 		conn_close(c);
@@ -390,7 +503,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 	conn_flush(c);
 	/* Input held back by backpressure is answered once it drains. */
 	if (c->state != CONN_ST_CLOSED && c->inlen > 0 && !srv_stopping &&
-	    c->out.len - c->outoff < server_soft_cap())
+	    !c->waiting && c->out.len - c->outoff < server_soft_cap())
 		conn_process(c);
 }
 
@@ -462,8 +575,8 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			return;
 		}
 		if (srv_nconns >= srv_conf->max_clients) {
-			log_warnx("client rejected: %zu clients connected "
-			    "(max_clients)", srv_nconns);
+			server_client_warnx("client rejected: %zu clients "
+			    "connected (max_clients)", srv_nconns);
 			rpc_conn_stats()->conns_rejected++;
 			close(fd);
 			continue;
@@ -552,72 +665,329 @@ server_ms_since(const struct timespec *t0)
 	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int
-server_publish(const struct conf *conf, const char *why, char *err,
-    size_t errlen)
+/* "generation N: set P procedures M modifiers, ..." of the current. */
+static void
+server_describe(char *buf, size_t len)
 {
 	const struct snapshot_set_info *si;
 	struct snapshot	*s;
-	struct timespec	 t0;
-	char		 line[1024];
 	size_t		 i, off;
 	int		 n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((s = snapshot_build(conf, err, errlen)) == NULL)
-		return -1;
-	snapshot_publish(s);
-	/* Re-acquire: publish took over our reference. */
+	buf[0] = '\0';
 	if ((s = snapshot_acquire()) == NULL)
-		return 0;
-	off = 0;
-	line[0] = '\0';
-	for (i = 0; i < snapshot_nsets(s) && off < sizeof(line); i++) {
+		return;
+	n = snprintf(buf, len, "generation %llu:",
+	    (unsigned long long)snapshot_generation(s));
+	off = n > 0 ? (size_t)n : 0;
+	for (i = 0; i < snapshot_nsets(s) && off < len; i++) {
 		si = snapshot_set(s, i);
-		n = snprintf(line + off, sizeof(line) - off,
-		    "%s%s %zu procedures %zu modifiers", i > 0 ? ", " : "",
+		n = snprintf(buf + off, len - off,
+		    "%s %s %zu procedures %zu modifiers", i > 0 ? "," : "",
 		    si->name, si->records, si->modifiers);
 		if (n < 0)
 			break;
 		off += (size_t)n;
 	}
-	log_info("%s: generation %llu, %s, %ld ms", why,
-	    (unsigned long long)snapshot_generation(s), line,
-	    server_ms_since(&t0));
 	snapshot_release(s);
-	return 0;
+}
+
+/*
+ * Give the pages of what a load freed back to the system: the old
+ * snapshot (freed by snapshot_publish, since no batch is running now)
+ * and the loader's scratch memory.  Without it RSS creeps up reload
+ * after reload, the heap fragmenting around the next snapshot.
+ */
+static void
+server_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* Publish s (taking over its reference) and log one line about it. */
+static void
+server_publish_snapshot(struct snapshot *s, const char *why, long ms)
+{
+	char	line[SERVER_STATUS_MAX];
+
+	snapshot_publish(s);
+	server_describe(line, sizeof(line));
+	server_trim();
+	snprintf(srv_status, sizeof(srv_status), "%s", line);
+	log_info("%s: %s, %ld ms", why, line, ms);
 }
 
 int
-server_reload(char *err, size_t errlen)
+server_publish(const struct conf *conf, const char *why, char *err,
+    size_t errlen)
 {
-	struct conf	*nc;
-	char		 cerr[512];
+	struct snapshot	*s;
+	struct timespec	 t0;
 
-	if (srv_conf == NULL) {
-		snprintf(err, errlen, "no configuration");
-		goto fail;
-	}
-	if ((nc = conf_load(srv_conf->path, cerr, sizeof(cerr))) == NULL) {
-		snprintf(err, errlen, "%s", cerr);
-		goto fail;
-	}
-	if (server_publish(nc, "reload", err, errlen) == -1) {
-		conf_free(nc);
-		goto fail;
-	}
-	if (strcmp(nc->socket, srv_sockpath) != 0)
-		log_warnx("reload: socket changed to %s; still listening on "
-		    "%s until restart", nc->socket, srv_sockpath);
-	conf_free(srv_conf);
-	srv_conf = nc;
-	server_apply_limits(srv_conf);
-	rpc_note_reload(1, time(NULL), NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((s = snapshot_build(conf, err, errlen)) == NULL)
+		return -1;
+	server_publish_snapshot(s, why, server_ms_since(&t0));
 	return 0;
-fail:
-	log_warnx("reload failed, keeping the current data: %s", err);
-	rpc_note_reload(0, time(NULL), err, 0);
-	return -1;
+}
+
+/*
+ * The loader thread: waits for a job, loads, hands the result back.
+ * It touches nothing but the job and the files; all logging, counting
+ * and publishing is left to the loop thread.
+ */
+static void *
+server_loader_main(void *arg)
+{
+	struct snapshot	*snap = NULL;
+	struct conf	*nc;
+	struct timespec	 t0;
+	char		 err[sizeof(srv_ld.err)];
+	char		*path;
+	char		 b = 0;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&srv_ld.mtx);
+		while (!srv_ld.go && !srv_ld.quit)
+			pthread_cond_wait(&srv_ld.cv, &srv_ld.mtx);
+		if (srv_ld.quit) {
+			pthread_mutex_unlock(&srv_ld.mtx);
+			break;
+		}
+		srv_ld.go = 0;
+		path = srv_ld.path;
+		pthread_mutex_unlock(&srv_ld.mtx);
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		err[0] = '\0';
+		snap = NULL;
+		nc = NULL;
+		if (path == NULL)
+			snprintf(err, sizeof(err), "out of memory");
+		else if ((nc = conf_load(path, err, sizeof(err))) != NULL &&
+		    (snap = snapshot_build(nc, err, sizeof(err))) == NULL) {
+			conf_free(nc);
+			nc = NULL;
+		}
+
+		pthread_mutex_lock(&srv_ld.mtx);
+		srv_ld.conf = nc;
+		srv_ld.snap = snap;
+		memcpy(srv_ld.err, err, sizeof(err));
+		srv_ld.ms = server_ms_since(&t0);
+		srv_ld.done = 1;
+		pthread_mutex_unlock(&srv_ld.mtx);
+		while (write(srv_ld.pipe[1], &b, 1) == -1 && errno == EINTR)
+			;
+		/* EAGAIN: the pipe already holds a wakeup; that will do. */
+	}
+	return NULL;
+}
+
+/*
+ * Start a load, or ask for one more after the one running.  Returns
+ * the number of the load whose end answers a request made now.
+ */
+static uint64_t
+server_load_request(const char *why)
+{
+	char	*path;
+
+	if (srv_ld.busy) {
+		if (!srv_ld.again)
+			log_info("%s: reloading after the load in progress",
+			    why);
+		srv_ld.again = 1;
+		return srv_ld.seq + 1;
+	}
+	srv_ld.busy = 1;
+	srv_ld.seq++;
+	log_info("%s: reloading %s", why, srv_conf->path);
+	notify_reloading();
+	/*
+	 * The loader reads a copy: srv_conf may be replaced meanwhile.
+	 * Out of memory, the loader reports it: one path for every outcome.
+	 */
+	path = strdup(srv_conf->path);
+	pthread_mutex_lock(&srv_ld.mtx);
+	free(srv_ld.path);
+	srv_ld.path = path;
+	srv_ld.go = 1;
+	pthread_cond_signal(&srv_ld.cv);
+	pthread_mutex_unlock(&srv_ld.mtx);
+	return srv_ld.seq;
+}
+
+/* Send the deferred answer and go on with the client's requests. */
+static void
+conn_reload_answer(struct conn *c, int ok, uint64_t generation,
+    const char *err)
+{
+	c->waiting = 0;
+	rpc_reload_answer(&c->out, c->wait_msgid, ok, generation, err);
+	if (c->state == CONN_ST_READ && !srv_stopping)
+		conn_want_read(c, 1);
+	conn_process(c);
+}
+
+/* The loader finished: publish or keep, then tell everyone. */
+static void
+server_load_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct snapshot	*snap, *cur;
+	struct conf	*nc;
+	struct conn	*c, *next;
+	char		 buf[64], err[sizeof(srv_ld.err)];
+	uint64_t	 seq, gen;
+	long		 ms;
+	int		 ok;
+
+	(void)what;
+	(void)arg;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&srv_ld.mtx);
+	if (!srv_ld.done) {
+		pthread_mutex_unlock(&srv_ld.mtx);
+		return;
+	}
+	srv_ld.done = 0;
+	nc = srv_ld.conf;
+	snap = srv_ld.snap;
+	srv_ld.conf = NULL;
+	srv_ld.snap = NULL;
+	memcpy(err, srv_ld.err, sizeof(err));
+	ms = srv_ld.ms;
+	pthread_mutex_unlock(&srv_ld.mtx);
+	seq = srv_ld.seq;
+	srv_ld.busy = 0;
+
+	cur = snapshot_acquire();
+	gen = cur != NULL ? snapshot_generation(cur) : 0;
+	snapshot_release(cur);
+	ok = snap != NULL;
+	if (ok) {
+		server_publish_snapshot(snap, "reload", ms);
+		if (!srv_activated && strcmp(nc->socket, srv_sockpath) != 0)
+			log_warnx("reload: socket changed to %s; still "
+			    "listening on %s until restart", nc->socket,
+			    srv_sockpath);
+		conf_free(srv_conf);
+		srv_conf = nc;
+		server_apply_limits(srv_conf);
+		rpc_note_reload(1, time(NULL), NULL, ms);
+		notify_send("READY=1\nSTATUS=%s", srv_status);
+	} else {
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "out of memory");
+		log_warnx("reload failed after %ld ms, still serving "
+		    "generation %llu: %s", ms, (unsigned long long)gen, err);
+		rpc_note_reload(0, time(NULL), err, ms);
+		server_trim();
+		notify_send("READY=1\nSTATUS=reload failed, still serving "
+		    "generation %llu: %s", (unsigned long long)gen, err);
+	}
+	if (ok) {
+		cur = snapshot_acquire();
+		gen = cur != NULL ? snapshot_generation(cur) : 0;
+		snapshot_release(cur);
+	}
+	for (c = TAILQ_FIRST(&srv_conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->waiting && c->wait_load == seq)
+			conn_reload_answer(c, ok, gen, ok ? NULL : err);
+	}
+	if (srv_ld.again && !srv_stopping) {
+		srv_ld.again = 0;
+		server_load_request("coalesced requests");
+	}
+}
+
+int
+server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
+{
+	struct conn	*c = srv_cur;
+	uint64_t	 seq;
+	char		 why[64];
+
+	if (srv_stopping || srv_ld.pipe[0] == -1) {
+		snprintf(err, errlen, "the server is shutting down");
+		return -1;
+	}
+	if (c != NULL)
+		snprintf(why, sizeof(why), "client %llu",
+		    (unsigned long long)c->id);
+	else
+		snprintf(why, sizeof(why), "reload request");
+	seq = server_load_request(why);
+	if (reply && c != NULL) {
+		c->waiting = 1;
+		c->wait_load = seq;
+		c->wait_msgid = msgid;
+		conn_want_read(c, 0);
+	}
+	return 0;
+}
+
+static int
+server_loader_start(void)
+{
+	sigset_t	 all, old;
+	int		 e;
+
+	if (pipe2(srv_ld.pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return -1;
+	}
+	srv_ld.ev = event_new(srv_base, srv_ld.pipe[0], EV_READ | EV_PERSIST,
+	    server_load_done, NULL);
+	if (srv_ld.ev == NULL || event_add(srv_ld.ev, NULL) == -1) {
+		log_warnx("cannot watch the loader pipe");
+		return -1;
+	}
+	/* Signals are the loop's: the loader must not take them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&srv_ld.thread, NULL, server_loader_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		errno = e;
+		log_warn("loader thread");
+		return -1;
+	}
+	srv_ld.started = 1;
+	return 0;
+}
+
+/* Stop the loader (after its current load, if any) and free its job. */
+static void
+server_loader_stop(void)
+{
+	if (srv_ld.started) {
+		pthread_mutex_lock(&srv_ld.mtx);
+		srv_ld.quit = 1;
+		pthread_cond_signal(&srv_ld.cv);
+		pthread_mutex_unlock(&srv_ld.mtx);
+		pthread_join(srv_ld.thread, NULL);
+		srv_ld.started = 0;
+	}
+	snapshot_release(srv_ld.snap);
+	conf_free(srv_ld.conf);
+	srv_ld.snap = NULL;
+	srv_ld.conf = NULL;
+	free(srv_ld.path);
+	srv_ld.path = NULL;
+	if (srv_ld.ev != NULL)
+		event_free(srv_ld.ev);
+	srv_ld.ev = NULL;
+	if (srv_ld.pipe[0] != -1)
+		close(srv_ld.pipe[0]);
+	if (srv_ld.pipe[1] != -1)
+		close(srv_ld.pipe[1]);
+	srv_ld.pipe[0] = srv_ld.pipe[1] = -1;
 }
 
 /*
@@ -635,12 +1005,15 @@ server_stop(void)
 		return;
 	srv_stopping = 1;
 	log_info("shutting down");
+	notify_send("STOPPING=1");
 	event_del(srv_accept_ev);
 	event_del(srv_accept_timer);
 	if (srv_fd != -1) {
 		close(srv_fd);
 		srv_fd = -1;
-		if (unlink(srv_sockpath) == -1 && errno != ENOENT)
+		/* A socket systemd passed is systemd's to remove. */
+		if (!srv_activated && unlink(srv_sockpath) == -1 &&
+		    errno != ENOENT)
 			log_warn("unlink %s", srv_sockpath);
 	}
 	/* Flush what is queued, for at most SERVER_STOP_MS. */
@@ -648,6 +1021,7 @@ server_stop(void)
 		next = TAILQ_NEXT(c, entry);
 		conn_want_read(c, 0);
 		c->inlen = 0;
+		c->waiting = 0;		/* its reload is not answered */
 		if (c->out.len - c->outoff == 0)
 			conn_close(c);
 		else
@@ -669,15 +1043,111 @@ server_stop_timeout(evutil_socket_t fd, short what, void *arg)
 static void
 server_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	char	err[512];
-
 	(void)what;
 	(void)arg;
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: reloading");
-		server_reload(err, sizeof(err));
+		if (!srv_stopping)
+			server_load_request("SIGHUP");
 	} else
 		server_stop();
+}
+
+/*
+ * Socket activation (sd_listen_fds(3)): with LISTEN_PID our pid and
+ * LISTEN_FDS >= 1, fd 3 is the listening socket systemd made, with its
+ * owner, mode and lifetime set in hcpcsd.socket.  Returns that fd, -1
+ * when none was passed, or -2 after logging why the one passed is
+ * unusable.  The variables are unset either way so that nothing this
+ * process might start inherits them.
+ */
+static int
+server_activation_fd(void)
+{
+	const char	*pidstr = getenv("LISTEN_PID");
+	const char	*fdsstr = getenv("LISTEN_FDS");
+	long long	 pid = 0, nfds = 0;
+	char		*end;
+	int		 fd = SERVER_LISTEN_FDS_START, v, i, fl;
+	socklen_t	 len;
+
+	if (pidstr != NULL) {
+		errno = 0;
+		pid = strtoll(pidstr, &end, 10);
+		if (errno != 0 || end == pidstr || *end != '\0')
+			pid = 0;
+	}
+	if (fdsstr != NULL) {
+		errno = 0;
+		nfds = strtoll(fdsstr, &end, 10);
+		if (errno != 0 || end == fdsstr || *end != '\0')
+			nfds = 0;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (pidstr == NULL || fdsstr == NULL)
+		return -1;
+	if (pid != (long long)getpid()) {
+		log_info("LISTEN_PID %lld is not this process: creating the "
+		    "socket", pid);
+		return -1;
+	}
+	if (nfds < 1)
+		return -1;
+	if (nfds > 1) {
+		log_warnx("LISTEN_FDS=%lld: using fd %d, closing the rest",
+		    nfds, fd);
+		for (i = 1; i < nfds && i < 1024; i++)
+			close(fd + i);
+	}
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1) {
+		log_warn("LISTEN_FDS: fd %d", fd);
+		return -2;
+	}
+	if (v != AF_UNIX) {
+		log_warnx("LISTEN_FDS: fd %d is not a Unix socket", fd);
+		return -2;
+	}
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    v != SOCK_STREAM) {
+		log_warnx("LISTEN_FDS: fd %d is not a stream socket", fd);
+		return -2;
+	}
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
+	    v == 0) {
+		log_warnx("LISTEN_FDS: fd %d is not listening", fd);
+		return -2;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		log_warn("LISTEN_FDS: fd %d: fcntl", fd);
+		return -2;
+	}
+	return fd;
+}
+
+/* The path a passed socket is bound to, for the logs; caller owns. */
+static char *
+server_sockname(int fd)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len = sizeof(sun);
+	size_t			 n;
+
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    len <= offsetof(struct sockaddr_un, sun_path))
+		return strdup("(unnamed)");
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (sun.sun_path[0] == '\0') {
+		sun.sun_path[0] = '@';		/* abstract */
+		return strndup(sun.sun_path, n);
+	}
+	return strndup(sun.sun_path, strnlen(sun.sun_path, n));
 }
 
 int
@@ -685,12 +1155,21 @@ server_init(struct conf *conf, int debug)
 {
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t		 i;
+	int		 afd;
 
 	srv_conf = conf;
 	srv_debug = debug;
 	server_apply_limits(conf);
-	if ((srv_sockpath = strdup(conf->socket)) == NULL) {
+	notify_init();
+	if ((afd = server_activation_fd()) == -2)
+		return -1;
+	srv_activated = afd >= 0;
+	srv_sockpath = srv_activated ? server_sockname(afd) :
+	    strdup(conf->socket);
+	if (srv_sockpath == NULL) {
 		log_warn("strdup");
+		if (afd >= 0)
+			close(afd);
 		return -1;
 	}
 	if ((srv_base = event_base_new()) == NULL) {
@@ -700,8 +1179,9 @@ server_init(struct conf *conf, int debug)
 	srv_reaper = event_new(srv_base, -1, 0, server_reap_cb, NULL);
 	srv_stop_timer = evtimer_new(srv_base, server_stop_timeout, NULL);
 	srv_accept_timer = evtimer_new(srv_base, server_accept_resume, NULL);
+	srv_rate_timer = evtimer_new(srv_base, server_rate_cb, NULL);
 	if (srv_reaper == NULL || srv_stop_timer == NULL ||
-	    srv_accept_timer == NULL) {
+	    srv_accept_timer == NULL || srv_rate_timer == NULL) {
 		log_warnx("cannot create events");
 		return -1;
 	}
@@ -713,7 +1193,12 @@ server_init(struct conf *conf, int debug)
 			return -1;
 		}
 	}
-	if ((srv_fd = server_listen(srv_sockpath, conf->socket_mode)) == -1)
+	if (server_loader_start() == -1)
+		return -1;
+	if (srv_activated)
+		srv_fd = afd;
+	else if ((srv_fd = server_listen(srv_sockpath,
+	    conf->socket_mode)) == -1)
 		return -1;
 	srv_accept_ev = event_new(srv_base, srv_fd, EV_READ | EV_PERSIST,
 	    server_accept_cb, NULL);
@@ -721,13 +1206,16 @@ server_init(struct conf *conf, int debug)
 		log_warnx("cannot watch %s", srv_sockpath);
 		return -1;
 	}
-	log_info("listening on %s", srv_sockpath);
+	log_info("listening on %s%s", srv_sockpath,
+	    srv_activated ? " (socket activation)" : "");
 	return 0;
 }
 
 int
 server_run(void)
 {
+	/* Listening, and the first snapshot is published: ready. */
+	notify_send("READY=1\nSTATUS=%s", srv_status);
 	if (event_base_dispatch(srv_base) == -1) {
 		log_warnx("event loop failed");
 		return -1;
@@ -741,6 +1229,8 @@ server_free(void)
 	struct conn	*c;
 	size_t		 i;
 
+	/* Waits for a load in progress: its memory is ours to free. */
+	server_loader_stop();
 	while ((c = TAILQ_FIRST(&srv_conns)) != NULL)
 		conn_close(c);
 	while ((c = TAILQ_FIRST(&srv_dead)) != NULL) {
@@ -750,8 +1240,10 @@ server_free(void)
 	if (srv_fd != -1) {
 		close(srv_fd);
 		srv_fd = -1;
-		unlink(srv_sockpath);
+		if (!srv_activated)
+			unlink(srv_sockpath);
 	}
+	log_rate_flush(&srv_rate);
 	for (i = 0; i < sizeof(srv_sig) / sizeof(srv_sig[0]); i++)
 		if (srv_sig[i] != NULL)
 			event_free(srv_sig[i]);
@@ -761,13 +1253,17 @@ server_free(void)
 		event_free(srv_accept_timer);
 	if (srv_stop_timer != NULL)
 		event_free(srv_stop_timer);
+	if (srv_rate_timer != NULL)
+		event_free(srv_rate_timer);
 	if (srv_reaper != NULL)
 		event_free(srv_reaper);
 	if (srv_base != NULL)
 		event_base_free(srv_base);
+	notify_close();
 	free(srv_sockpath);
 	conf_free(srv_conf);
 	srv_base = NULL;
 	srv_conf = NULL;
 	srv_sockpath = NULL;
+	srv_rate_timer = NULL;
 }

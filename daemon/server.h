@@ -1,12 +1,14 @@
 /*
- * server.h: the listening Unix socket, client connections and the
- * libevent loop that serves them, plus snapshot (re)loading.  One
- * thread; the loader thread of a later issue will move server_reload.
+ * server.h: the listening Unix socket (made here, or passed by systemd
+ * socket activation), client connections and the libevent loop that
+ * serves them, plus snapshot loading: the first load on the caller's
+ * thread, reloads on a loader thread.
  */
 #ifndef HCPCSD_SERVER_H
 #define HCPCSD_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 
@@ -27,17 +29,28 @@ int	server_publish(const struct conf *, const char *why, char *err,
  */
 int	server_init(struct conf *, int debug);
 
-/* Serve until SIGTERM or SIGINT; returns 0 once shut down cleanly. */
+/*
+ * Tell systemd READY=1 (when $NOTIFY_SOCKET is set) and serve until
+ * SIGTERM or SIGINT; returns 0 once shut down cleanly.
+ */
 int	server_run(void);
 
-/* Free everything server_init made (the socket is already removed). */
+/*
+ * Free everything server_init made, after the loader thread finishes
+ * the load it may be running (the socket is already removed, unless
+ * systemd passed it).
+ */
 void	server_free(void);
 
 /*
- * Re-read the configuration and every data file; publish on success.
- * On failure the old snapshot stays.  Either way info.last_reload is
- * updated and one line logged.  Returns 0, or -1 with err filled.
+ * The reload method's function (see rpc_init): start a reload on the
+ * loader thread, or ask for one more after the one running (any number
+ * of requests during one load coalesce into one more load).  When
+ * reply is non-zero the connection whose request is being processed
+ * is not read until that load finishes; it is then answered with
+ * rpc_reload_answer(msgid) and its pipelined requests go on.  Returns
+ * 0, or -1 with err filled when shutting down.
  */
-int	server_reload(char *err, size_t errlen);
+int	server_reload(uint32_t msgid, int reply, char *err, size_t errlen);
 
 #endif /* HCPCSD_SERVER_H */

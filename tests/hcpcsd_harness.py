@@ -1,0 +1,233 @@
+"""hcpcsd_harness.py: what tests/test_reload_load.sh, test_notify.sh,
+test_activation.sh and test_logs.sh share: generated ANWEB fixtures, a
+daemon started in a private directory (killed by PID at exit), a raw
+MessagePack client and counting checks.  Python 3 + python3-msgpack."""
+
+import atexit
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import msgpack
+
+checks = 0
+failures = 0
+procs = []
+_libc = ctypes.CDLL(None, use_errno=True)
+NAME = os.path.basename(sys.argv[0])
+
+
+def check(cond, what):
+    global checks, failures
+    checks += 1
+    if not cond:
+        failures += 1
+        frame = sys._getframe(1)
+        if frame.f_code.co_name == 'eq':
+            frame = frame.f_back
+        print("%s:%d: FAIL: %s" % (NAME, frame.f_lineno, what),
+              file=sys.stderr, flush=True)
+    return cond
+
+
+def eq(got, want, what):
+    return check(got == want, "%s: got %r, expected %r" % (what, got, want))
+
+
+def crashed():
+    """Count an exception that escaped the test (call from except)."""
+    traceback.print_exc()
+    check(False, 'the test raised an exception')
+
+
+def finish(tmp, log=None):
+    """Kill what is left, show the daemon log on failure, tally, exit."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    if failures and log and os.path.exists(log):
+        with open(log, errors='replace') as f:
+            tail = f.readlines()[-30:]
+        sys.stderr.write('daemon log:\n' + ''.join('  ' + l for l in tail))
+    shutil.rmtree(tmp, ignore_errors=True)
+    print('%d checks, %d failed' % (checks, failures))
+    sys.exit(1 if failures else 0)
+
+
+def _on_term(sig, frame):
+    raise SystemExit(2)
+
+
+signal.signal(signal.SIGTERM, _on_term)
+
+
+def die_with_parent():
+    _libc.prctl(1, signal.SIGKILL)       # PR_SET_PDEATHSIG
+
+
+def private_dir():
+    tmp = tempfile.mkdtemp(prefix='hcpcsd-test-')
+    os.chmod(tmp, 0o700)
+    return tmp
+
+
+# --- fixtures ----------------------------------------------------------
+
+def anweb_line(key, seq, ric, piece, short='', added='20000101', term='',
+               action='N'):
+    """One 320-column CMS ANWEB line (DOMAIN.md), first line of a code."""
+    l = [' '] * 320
+
+    def at(col, s):
+        l[col - 1:col - 1 + len(s)] = list(s)
+    at(1, key); at(6, seq); at(11, ric); at(12, piece)
+    at(92, short)
+    if ric == '3':
+        at(120, '00'); at(128, '9'); at(261, '1'); at(266, '  0')
+    at(230, 'C'); at(269, added); at(277, added); at(285, term)
+    at(293, action)
+    return ''.join(l)
+
+
+def gen_code(i):
+    """The i-th generated code: A0000..Z9999 (letters skip none)."""
+    return '%s%04d' % (chr(ord('A') + i // 10000), i % 10000)
+
+
+def short_of(variant, i):
+    return 'Variant %s item %d' % (variant, i)
+
+
+def anweb_variant(variant, n):
+    """n procedure codes whose short descriptor names the variant."""
+    rows = []
+    for i in range(n):
+        rows.append(anweb_line(gen_code(i), '00100', '3',
+                               'Generated %s procedure number %d, long '
+                               'descriptor text' % (variant, i),
+                               short_of(variant, i)))
+    return ''.join(r + '\r\n' for r in rows).encode('ascii')
+
+
+def write_file(path, content, mode=0o644):
+    """Replace path atomically (a reload sees the old or the new)."""
+    with open(path + '.new', 'wb') as f:
+        f.write(content)
+    os.chmod(path + '.new', mode)
+    os.rename(path + '.new', path)
+
+
+def write_conf(path, sock, datafile, extra=''):
+    write_file(path, ('socket: %s\nsocket_mode: "0600"\n%s'
+                      'code_sets:\n'
+                      '  - name: hcpcs\n    format: cms-anweb\n'
+                      '    path: %s\n' % (sock, extra, datafile)).encode())
+
+
+# --- daemon ------------------------------------------------------------
+
+def start(binary, conf, log, sock=None, env=None, pass_fds=(),
+          preexec=None, wait=True):
+    """Start hcpcsd -f -c conf, stderr to log; wait until sock answers."""
+    e = dict(os.environ if env is None else env)
+    # ASan keeps freed memory in quarantine; keep it small so RSS is
+    # a fair measure under build-san.
+    e['ASAN_OPTIONS'] = (e.get('ASAN_OPTIONS', '') +
+                         ':quarantine_size_mb=4').lstrip(':')
+
+    def pre():
+        die_with_parent()
+        if preexec is not None:
+            preexec()
+    lf = open(log, 'ab')
+    p = subprocess.Popen([binary, '-f', '-c', conf], stdin=subprocess.DEVNULL,
+                         stdout=lf, stderr=lf, env=e, pass_fds=pass_fds,
+                         preexec_fn=pre)
+    lf.close()
+    procs.append(p)
+    if wait and sock is not None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None:
+            try:
+                Client(sock, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+    return p
+
+
+def stop(p, timeout=30):
+    """SIGTERM and wait; returns the exit status (None if it hung)."""
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGTERM)
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def rss_kb(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    return None
+
+
+def wait_for(fn, timeout=30, step=0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+class Client:
+    def __init__(self, path, timeout=20):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.u = msgpack.Unpacker(raw=False)
+        self.msgid = 0
+
+    def send(self, method, *params):
+        self.msgid = (self.msgid + 1) % (1 << 32)
+        self.s.sendall(msgpack.packb([0, self.msgid, method, list(params)]))
+        return self.msgid
+
+    def read(self):
+        """The next response, or None at EOF."""
+        while True:
+            for o in self.u:
+                return o
+            try:
+                d = self.s.recv(1 << 16)
+            except ConnectionResetError:
+                d = b''
+            if not d:
+                return None
+            self.u.feed(d)
+
+    def call(self, method, *params):
+        msgid = self.send(method, *params)
+        r = self.read()
+        if not check(r is not None and len(r) == 4 and r[0] == 1 and
+                     r[1] == msgid and r[2] is None,
+                     '%s %r: answer %r' % (method, params, r)):
+            return None
+        return r[3]
+
+    def close(self):
+        self.s.close()

@@ -1,0 +1,150 @@
+#!/bin/sh
+# test_reload_defer.sh: a reload runs off the event loop.  The config
+# file is swapped for a FIFO so that a load blocks in open() until the
+# test writes the config into it: while it waits, other clients are
+# answered; a reload request is answered only when the load it waits
+# for ends, and the same client's pipelined requests wait behind it;
+# reload requests and SIGHUPs during one load coalesce into exactly one
+# more load.
+: "${HCPCSD_BIN:=build/hcpcsd}"
+if [ ! -x "$HCPCSD_BIN" ]; then
+	echo "SKIP: no daemon binary at $HCPCSD_BIN"
+	exit 77
+fi
+if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
+	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
+	exit 77
+fi
+PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
+import errno, os, select, signal, sys, time
+import msgpack
+from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
+                            anweb_variant, gen_code, short_of, write_file,
+                            write_conf, start, stop, wait_for)
+
+BIN = os.path.abspath(sys.argv[1])
+NREC = 50
+tmp = private_dir()
+sock = os.path.join(tmp, 'hcpcsd.sock')
+conf = os.path.join(tmp, 'hcpcsd.yaml')
+log = os.path.join(tmp, 'hcpcsd.log')
+data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'AB'}
+
+
+def conf_text(v):
+    return ('socket: %s\nsocket_mode: "0600"\ncode_sets:\n'
+            '  - name: hcpcs\n    format: cms-anweb\n    path: %s\n'
+            % (sock, data[v])).encode()
+
+
+def silent(c, secs):
+    """True when nothing arrives on c for secs."""
+    r, _, _ = select.select([c.s], [], [], secs)
+    return not r
+
+
+def feed_fifo(path, content, timeout=20):
+    """Write content once the daemon has the FIFO open for reading."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:      # ENXIO: no reader yet
+                raise
+            time.sleep(0.01)
+            continue
+        os.set_blocking(fd, True)
+        os.write(fd, content)
+        os.close(fd)
+        return True
+    return False
+
+
+def reloads(c):
+    i = c.call('info')
+    return i and (i['generation'], i['stats']['reloads']['count'])
+
+
+def short7(c):
+    r = c.call('lookup', gen_code(7))
+    return r and r['short']
+
+
+p = None
+try:
+    for v in 'AB':
+        write_file(data[v], anweb_variant(v, NREC))
+    write_file(conf, conf_text('A'))
+    p = start(BIN, conf, log, sock)
+    if not check(p.poll() is None, 'daemon started'):
+        finish(tmp, log)
+    x, y, z = Client(sock), Client(sock), Client(sock)
+    eq(reloads(z), (1, 0), 'generation and reloads at start')
+
+    # From here on a load blocks until the test feeds the FIFO.
+    os.unlink(conf)
+    os.mkfifo(conf, 0o600)
+    os.kill(p.pid, signal.SIGHUP)                  # load 1 starts
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    eq(z.call('ping'), 'pong', 'the loop answers during a load')
+    check(time.monotonic() - t0 < 2, 'and at once')
+    eq(reloads(z), (1, 0), 'load 1 has not finished')
+    # x: a reload request, then a lookup pipelined behind it
+    x.s.sendall(msgpack.packb([0, 11, 'reload', []]) +
+                msgpack.packb([0, 12, 'lookup', [gen_code(7)]]))
+    y.s.sendall(msgpack.packb([0, 21, 'reload', []]))
+    # a notification: starts nothing more, is never answered
+    z.s.sendall(msgpack.packb([2, 'reload', []]))
+    for _ in range(3):
+        os.kill(p.pid, signal.SIGHUP)
+    check(silent(x, 0.3), 'reload request answered only after its load')
+    eq(short7(z), short_of('A', 7), 'others still served the old data')
+
+    check(feed_fifo(conf, conf_text('B')), 'load 1 read the config')
+    st = wait_for(lambda: (lambda r: r if r and r[1] >= 1 else None)
+                  (reloads(z)))
+    eq(st, (2, 1), 'load 1 published generation 2')
+    eq(short7(z), short_of('B', 7), 'load 1 data served')
+    # x and y asked during load 1: their answer is load 2's
+    check(silent(x, 0.3), 'x still waits: its reload coalesced into load 2')
+    check(silent(y, 0.1), 'y still waits too')
+
+    check(feed_fifo(conf, conf_text('A')), 'load 2 read the config')
+    r = x.read()
+    eq(r, [1, 11, None, {'ok': True, 'generation': 3}],
+       'x: the reload answer, from load 2')
+    r = x.read()
+    check(r is not None and r[:3] == [1, 12, None] and
+          r[3]['short'] == short_of('A', 7),
+          'x: the pipelined lookup after it sees load 2: %r' % (r,))
+    eq(y.read(), [1, 21, None, {'ok': True, 'generation': 3}],
+       'y: answered by the same load')
+    # 4 SIGHUPs, 2 requests and a notification: exactly 2 loads
+    time.sleep(0.3)
+    eq(reloads(z), (3, 2), 'requests during load 1 made one more load')
+
+    # a failed load answers {ok: false} and keeps the generation
+    x.send('reload')
+    check(feed_fifo(conf, b'code_sets: [\n'), 'load 3 read the config')
+    r = x.read()
+    check(r is not None and r[:3] == [1, x.msgid, None] and
+          r[3]['ok'] is False and r[3]['generation'] == 3 and
+          conf in r[3].get('error', ''),
+          'a failed reload is answered with its error: %r' % (r,))
+    eq(short7(x), short_of('A', 7), 'old data kept')
+
+    # SIGTERM while a load waits: the daemon still exits cleanly
+    os.kill(p.pid, signal.SIGHUP)
+    time.sleep(0.2)
+    os.kill(p.pid, signal.SIGTERM)
+    time.sleep(0.2)
+    check(feed_fifo(conf, conf_text('A')), 'load 4 read the config')
+    eq(stop(p), 0, 'exit status after a load during shutdown')
+    for c in (x, y, z):
+        c.close()
+except Exception:
+    crashed()
+finally:
+    finish(tmp, log)
