@@ -1075,13 +1075,15 @@ static int
 rpc_peek_msgid(const unsigned char *buf, size_t len, uint32_t *msgid)
 {
 	struct rpc_cur	 c;
-	uint64_t	 v;
+	uint32_t	 count;
+	uint64_t	 type, v;
 
-	if (len < 3 || buf[0] != 0x94 || buf[1] != 0x00)
-		return -1;
-	c.p = buf + 2;
+	/* Any array that starts like a request: [0, msgid, ...]. */
+	c.p = buf;
 	c.end = buf + len;
-	if (rpc_read_uint(&c, &v) == -1 || v > UINT32_MAX)
+	if (rpc_read_container(&c, 0, &count) == -1 || count < 2 ||
+	    rpc_read_uint(&c, &type) == -1 || type != 0 ||
+	    rpc_read_uint(&c, &v) == -1 || v > UINT32_MAX)
 		return -1;
 	*msgid = (uint32_t)v;
 	return 0;
@@ -1101,6 +1103,28 @@ rpc_close(const unsigned char *buf, size_t len, struct rpc_out *out,
 	}
 	log_debug("closing client: %s", msg);
 	return RPC_CLOSE;
+}
+
+/*
+ * A whole MessagePack object that is not a request.  When it reads as
+ * [0, msgid, ...] the client meant a request: answer it and keep the
+ * connection, since the stream is still framed.  Anything else (a map,
+ * a bare number: text sent by mistake parses as fixints) closes it.
+ */
+static enum rpc_result
+rpc_misframed(const unsigned char *buf, size_t n, struct rpc_out *out)
+{
+	msgpack_packer	 pk;
+	uint32_t	 msgid;
+
+	if (rpc_peek_msgid(buf, n, &msgid) == -1)
+		return rpc_close(buf, n, out, RPC_E_BAD_REQUEST,
+		    "not a request array");
+	rpc_stats.errors[RPC_E_BAD_REQUEST]++;
+	msgpack_packer_init(&pk, out, rpc_out_write);
+	rpc_pack_error(&pk, msgid, rpc_err_names[RPC_E_BAD_REQUEST],
+	    "a request is [0, msgid, method, params]");
+	return RPC_DONE;
 }
 
 static void
@@ -1153,14 +1177,11 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 	c.end = buf + n;
 	if (rpc_read_container(&c, 0, &count) == -1 ||
 	    (count != 3 && count != 4) || rpc_read_uint(&c, &type) == -1 ||
-	    !((count == 4 && type == 0) || (count == 3 && type == 2)))
-		return rpc_close(buf, n, out, RPC_E_BAD_REQUEST,
-		    "not a request array");
+	    !((count == 4 && type == 0) || (count == 3 && type == 2)) ||
+	    (count == 4 && (rpc_read_uint(&c, &msgid) == -1 ||
+	    msgid > UINT32_MAX)))
+		return rpc_misframed(buf, n, out);
 	notify = count == 3;
-	if (!notify && (rpc_read_uint(&c, &msgid) == -1 ||
-	    msgid > UINT32_MAX))
-		return rpc_close(buf, n, out, RPC_E_BAD_REQUEST,
-		    "msgid must be an unsigned 32-bit integer");
 
 	memset(&r, 0, sizeof(r));
 	r.out = out;

@@ -425,10 +425,18 @@ test_framing(void)
 	T_EQ_INT(call_raw(two + 8, 5, &o, &r, &have), RPC_MORE);
 	T_EQ_INT(o.len, 0);
 
-	/* A 3-array with type 0 is no request: close, no msgid to echo. */
+	/*
+	 * [0, 7, "ping"]: a whole object, so the stream is still framed and
+	 * the msgid readable: bad_request for msgid 7, connection kept.
+	 */
 	T_EQ_INT(call_raw("\x93\x00\x07\xa4ping", 8, &o, &r, &have),
-	    RPC_CLOSE);
-	T_EQ_INT(o.len, 0);
+	    RPC_DONE);
+	T_OK(have);
+	if (have) {
+		T_EQ_INT(r.msgid, 7);
+		T_EQ_STR(err_code(&r), "bad_request");
+		resp_free(&r);
+	}
 	/* A 4-array request with a string msgid, type 1, a bare int. */
 	T_EQ_INT(call_raw("\x94\x00\xa1x\xa4ping\x90", 10, &o, &r, &have),
 	    RPC_CLOSE);
@@ -441,10 +449,15 @@ test_framing(void)
 	    "\xa4ping\x90", 17, &o, &r, &have), RPC_CLOSE);
 	T_EQ_INT(o.len, 0);
 
-	/* [0, 7, "ping", []] with 5 items: not a request, msgid readable */
+	/* [0, 7, "ping", [], nil]: answered bad_request, connection kept. */
 	T_EQ_INT(call_raw("\x95\x00\x07\xa4ping\x90\xc0", 10, &o, &r, &have),
-	    RPC_CLOSE);
-	T_EQ_INT(have, 0);
+	    RPC_DONE);
+	T_OK(have);
+	if (have) {
+		T_EQ_INT(r.msgid, 7);
+		T_EQ_STR(err_code(&r), "bad_request");
+		resp_free(&r);
+	}
 
 	/* Not MessagePack after a readable msgid: bad_request, close. */
 	T_EQ_INT(call_raw("\x94\x00\x05\xc1", 4, &o, &r, &have), RPC_CLOSE);

@@ -466,6 +466,18 @@ def test_bad_input(pid):
     c.send(msgpack.packb({'method': 'ping'}))
     check(c.closed(), 'a map is not a request')
     c.close()
+    # whole objects shaped [0, msgid, ...] but not requests: answered
+    # bad_request with their msgid, and the connection keeps working
+    c = Client()
+    c.send(msgpack.packb([0, 7, 'ping']) +
+           msgpack.packb([0, 8, 'ping', [], 1]) +
+           msgpack.packb([0, 9, 'ping', []]))
+    for want in (7, 8):
+        r = c.read()
+        eq((r[1], r[2]['code']) if r else None, (want, 'bad_request'),
+           'misframed request %d' % want)
+    eq(c.read(), [1, 9, None, 'pong'], 'same connection still served')
+    c.close()
     # oversized: too_large with the msgid, then closed
     c = Client()
     c.send(msgpack.packb([0, 11, 'lookup', ['x' * (MAX_REQ + 10)]]))
