@@ -35,9 +35,10 @@ static int
 main_check(const struct conf *conf)
 {
 	const struct snapshot_set_info *si;
+	const struct snapshot_release_info *ri;
 	struct snapshot	*s;
-	char		 err[1024];
-	size_t		 i;
+	char		 err[1024], d[11];
+	size_t		 i, j;
 
 	if ((s = snapshot_build(conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "hcpcsd: %s\n", err);
@@ -47,6 +48,20 @@ main_check(const struct conf *conf)
 		si = snapshot_set(s, i);
 		printf("%s: %zu procedures, %zu modifiers (%s %s)\n", si->name,
 		    si->records, si->modifiers, si->format, si->path);
+		for (j = 0; j < si->nreleases; j++) {
+			ri = &si->releases[j];
+			if (ri->effective != 0)
+				record_format_date(ri->effective, d);
+			else
+				snprintf(d, sizeof(d), "always");
+			printf("  release %s: %zu procedures, %zu modifiers, "
+			    "skipped %zu lines, %zu bad dates, %zu bad values, "
+			    "%zu orphan lines, %zu duplicates (%s)\n", d,
+			    ri->records, ri->modifiers,
+			    ri->stats.skipped_lines, ri->stats.bad_dates,
+			    ri->stats.bad_values, ri->stats.orphan_lines,
+			    ri->stats.duplicates, ri->path);
+		}
 	}
 	snapshot_release(s);
 	printf("configuration OK\n");

@@ -947,7 +947,7 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 {
 	char		 d[11];
 
-	msgpack_pack_map(pk, 8);
+	msgpack_pack_map(pk, 9);
 	rpc_pack_kv(pk, "path", ri->path);
 	record_format_date(ri->effective, d);
 	rpc_pack_kv(pk, "effective", ri->effective != 0 ? d : NULL);
@@ -966,6 +966,14 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 	rpc_pack_kv(pk, "sha256", ri->sha256);
 	rpc_pack_cstr(pk, "loaded_at");
 	rpc_pack_time(pk, ri->loaded_at);
+	/* What the loader tolerated: kept raw or skipped, never fatal. */
+	rpc_pack_cstr(pk, "quirks");
+	msgpack_pack_map(pk, 5);
+	rpc_pack_u64(pk, "skipped_lines", ri->stats.skipped_lines);
+	rpc_pack_u64(pk, "bad_dates", ri->stats.bad_dates);
+	rpc_pack_u64(pk, "bad_values", ri->stats.bad_values);
+	rpc_pack_u64(pk, "orphan_lines", ri->stats.orphan_lines);
+	rpc_pack_u64(pk, "duplicates", ri->stats.duplicates);
 }
 
 static int

@@ -264,7 +264,19 @@ def test_cli():
     rc, out, err = run(['-t', '-c', conf])
     eq(rc, 0, '-t exit (%s)' % err)
     eq(out, 'hcpcs: 5 procedures, 1 modifiers (cms-anweb %s)\n'
-       'configuration OK\n' % data, '-t output')
+       '  release always: 5 procedures, 1 modifiers, skipped 0 lines, '
+       '0 bad dates, 0 bad values, 0 orphan lines, 0 duplicates (%s)\n'
+       'configuration OK\n' % (data, data), '-t output')
+    # what a loader tolerates is counted and shown, not fatal
+    quirky = os.path.join(tmp, 'quirky.txt')
+    write_file(quirky, b'Disclaimer text\r\n\t\t\r\n' + anweb(extra=[
+        anweb_line('Q9999', '00200', '4', 'continues nothing', first=False)]))
+    qconf = os.path.join(tmp, 'quirky.yaml')
+    write_conf(qconf, quirky)
+    rc, out, err = run(['-t', '-c', qconf])
+    eq(rc, 0, '-t of a quirky file exits 0 (%s)' % err)
+    check('skipped 2 lines, 0 bad dates, 0 bad values, 1 orphan lines, '
+          '0 duplicates' in out, '-t shows quirk counts: %r' % out)
     # a missing data file and a bad config both fail -t
     bad = os.path.join(tmp, 'bad.yaml')
     write_conf(bad, os.path.join(tmp, 'missing.txt'))
@@ -377,6 +389,9 @@ def test_methods(c):
        {'name': 'hcpcs', 'format': 'cms-anweb', 'path': data,
         'records': 5, 'modifiers': 1, 'sha256': digest}, 'info set')
     check(TIME_RE.match(s['loaded_at']), 'loaded_at')
+    eq(s['releases'][0]['quirks'],
+       {'skipped_lines': 0, 'bad_dates': 0, 'bad_values': 0,
+        'orphan_lines': 0, 'duplicates': 0}, 'info release quirks')
     eq(info['last_reload'], {'ok': True, 'at': None, 'error': None},
        'last_reload before any')
     st = info['stats']
