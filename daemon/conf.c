@@ -923,6 +923,45 @@ conf_top(struct conf_parser *p, yaml_node_t *root, struct conf *c)
 	return 0;
 }
 
+/*
+ * Clean an absolute path in place, lexically (as Go's filepath.Clean):
+ * no "//", "/./" or "dir/..", so info and logs show the path an admin
+ * would type.  Relative paths only ever start at the config's own
+ * directory, where ".." means what it says.
+ */
+static char *
+conf_clean(char *path)
+{
+	char	*r = path, *w = path;
+
+	if (path == NULL || path[0] != '/')
+		return path;
+	while (*r != '\0') {
+		if (*r == '/' && w > path && w[-1] == '/') {
+			r++;
+			continue;
+		}
+		if (r[0] == '/' && r[1] == '.' && (r[2] == '/' || r[2] == '\0')) {
+			r += 2;
+			continue;
+		}
+		if (r[0] == '/' && r[1] == '.' && r[2] == '.' &&
+		    (r[3] == '/' || r[3] == '\0')) {
+			while (w > path && *--w != '/')
+				;
+			r += 3;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	if (w > path + 1 && w[-1] == '/')
+		w--;
+	if (w == path)
+		*w++ = '/';
+	*w = '\0';
+	return path;
+}
+
 /* rel made absolute against dir (itself absolute), or NULL (no memory). */
 static char *
 conf_join(const char *dir, const char *rel)
@@ -931,7 +970,7 @@ conf_join(const char *dir, const char *rel)
 	size_t	 dl;
 
 	if (rel[0] == '/')
-		return strdup(rel);
+		return conf_clean(strdup(rel));
 	while (rel[0] == '.' && rel[1] == '/')
 		for (rel += 2; *rel == '/'; rel++)
 			;
@@ -944,7 +983,7 @@ conf_join(const char *dir, const char *rel)
 		return NULL;
 	snprintf(out, dl + strlen(rel) + 2, "%.*s%s%s", (int)dl, dir,
 	    dir[dl - 1] == '/' ? "" : "/", rel);
-	return out;
+	return conf_clean(out);
 }
 
 /* The whole file, NUL-terminated, or NULL with err set. */
