@@ -1227,8 +1227,19 @@ void
 server_free(void)
 {
 	struct conn	*c;
+	sigset_t	 stop;
 	size_t		 i;
 
+	/*
+	 * We are on the way out: a late SIGTERM (systemd or a test asking
+	 * again) must not turn a clean exit into death by signal once the
+	 * signal events below are freed and the default action is back.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	/* Waits for a load in progress: its memory is ours to free. */
 	server_loader_stop();
 	while ((c = TAILQ_FIRST(&srv_conns)) != NULL)
