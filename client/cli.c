@@ -457,8 +457,10 @@ cli_validate(struct cli *cl)
 	if (v->reason != NULL && strcmp(v->reason, "no_release") == 0)
 		printf(": no release %s in force on that date",
 		    cl->set != NULL ? "of that set is" : "of any set is");
-	if (v->status != NULL)
-		printf(", %s", v->status);
+	/* "terminated, terminated" says nothing twice. */
+	if (v->status != NULL && (v->reason == NULL ||
+	    strcmp(v->status, v->reason) != 0))
+		printf(", status %s", v->status);
 	if (v->set != NULL)
 		printf(", set %s", v->set);
 	if (v->release != NULL)

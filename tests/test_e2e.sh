@@ -191,9 +191,9 @@ run 1 $H lookup --json A9901 A9902
 json 'len(js) == 2 and js[0]["code"] == "A9901" and js[1] is None'
 
 run 0 $H validate G9901 2017-12-31
-has out '^G9901 on 2017-12-31: valid (ok, active, set cms)$'
+has out '^G9901 on 2017-12-31: valid (ok, status active, set cms)$'
 run 1 $H validate G9901 2018-01-01
-has out '^G9901 on 2018-01-01: invalid (terminated, terminated, set cms)$'
+has out '^G9901 on 2018-01-01: invalid (terminated, set cms)$'
 run 1 $H validate K9901 2025-06-30
 has out 'invalid (not_yet_effective'
 run 1 $H validate A9902 2019-01-01
@@ -318,9 +318,9 @@ has out '^R9901 on 2023-12-31: invalid (no_release: no release of that set is in
 run 1 $R --json validate R9901 2023-12-31
 json 'j["valid"] is False and j["reason"] == "no_release" and j["status"] is None'
 run 0 $R validate R9902 2024-03-31
-has out '^R9902 on 2024-03-31: valid (ok, active, set hcpcs, release 2024-01-01)$'
+has out '^R9902 on 2024-03-31: valid (ok, status active, set hcpcs, release 2024-01-01)$'
 run 1 $R validate R9902 2024-04-01
-has out '^R9902 on 2024-04-01: invalid (terminated, terminated, set hcpcs, release 2024-04-01)$'
+has out '^R9902 on 2024-04-01: invalid (terminated, set hcpcs, release 2024-04-01)$'
 
 run 0 $R search release test --as-of 2024-02-01
 has out '^R9905  active      Release test epsilon pad$'
@@ -393,7 +393,7 @@ EOF
 	run 0 "$HCPCS_BIN" -s "$rsock" --json lookup G0503
 	json 'len(j["long"]) == 1251 and j["terminated"] == "2017-12-31" and j["status"] == "terminated"'
 	run 1 "$HCPCS_BIN" -s "$rsock" validate G0503 2018-01-01
-	has out '^G0503 on 2018-01-01: invalid (terminated, terminated, set hcpcs2020)$'
+	has out '^G0503 on 2018-01-01: invalid (terminated, set hcpcs2020)$'
 else
 	echo "real-data part skipped: HCPC2020_ANWEB_w_disclaimer.txt not found"
 fi
@@ -420,9 +420,9 @@ EOF
 	has out ' C1890\( \|$\)'
 	has out '^  G0365  .*terminated'
 	run 0 $H2 validate G0365 2019-06-01
-	has out '^G0365 on 2019-06-01: valid (ok, active, set hcpcs, release 2019-01-01)$'
+	has out '^G0365 on 2019-06-01: valid (ok, status active, set hcpcs, release 2019-01-01)$'
 	run 1 $H2 validate G0365 2020-02-01
-	has out '^G0365 on 2020-02-01: invalid (terminated, terminated, set hcpcs, release 2020-01-01)$'
+	has out '^G0365 on 2020-02-01: invalid (terminated, set hcpcs, release 2020-01-01)$'
 	run 1 $H2 lookup DA --as-of 2019-06-01
 	has out '^DA  not found$'
 	run 0 $H2 lookup DA --as-of 2020-02-01
