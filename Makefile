@@ -172,3 +172,26 @@ $(B)/tests/e2e_client: tests/e2e_client.c $(TEST_OBJS) $(B)/libhcpcs.a
 	$(CC) $(ALL_CFLAGS) -Itests -Iclient -o $@ $< $(TEST_OBJS) \
 	    $(B)/libhcpcs.a $$(pkg-config --libs msgpack)
 all: $(B)/tests/e2e_client
+
+# libFuzzer harnesses (fuzz/README.md): clang, ASan + UBSan, in
+# build-fuzz; not part of all or check.
+FUZZ_CC	?= clang
+FUZZ_B	 = build-fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-error $(FUZZ_SAN) \
+	      -DHCPCSD_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_B)/%)
+FUZZ_OBJS := $(filter-out $(FUZZ_B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(FUZZ_B)/%.o))
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Idaemon -o $@ $< \
+	    $(FUZZ_OBJS) $(LDLIBS)

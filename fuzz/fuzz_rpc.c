@@ -1,0 +1,217 @@
+/*
+ * fuzz_rpc.c: bytes from a client, fed to rpc_process as server.c's
+ * conn_process does: one batch, requests answered until the buffer
+ * holds only part of one (RPC_MORE) or the stream is given up
+ * (RPC_CLOSE).  A small snapshot is built once so that every method
+ * reaches real data: set "hcpcs" with two releases (2019-01-01 and
+ * 2020-01-01, for diff and as_of) and a delimited set "local".
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "conf.h"
+#include "rpc.h"
+#include "snapshot.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static char	 fz_dir[] = "/tmp/fuzz_rpc.XXXXXX";
+static int	 fz_pending;
+static uint32_t	 fz_pending_id;
+
+static void
+put(char *l, unsigned col, const char *s)
+{
+	memcpy(l + col - 1, s, strlen(s));
+}
+
+/* One 320-column ANWEB line (as tests/test_rpc.c writes them). */
+static void
+fx_line(FILE *fp, const char *key, const char *lng, const char *shrt,
+    const char *added, const char *term)
+{
+	char	l[321];
+
+	memset(l, ' ', 320);
+	l[320] = '\0';
+	put(l, 1, key);
+	put(l, 6, "00100");
+	put(l, 11, key[0] == ' ' ? "7" : "3");
+	put(l, 12, lng);
+	put(l, 92, shrt);
+	if (key[0] != ' ') {
+		put(l, 120, "00");
+		put(l, 128, "9");
+		put(l, 261, "1");
+		put(l, 266, "  0");
+	}
+	put(l, 230, "C");
+	put(l, 269, added);
+	put(l, 277, added);
+	put(l, 285, term);
+	put(l, 293, "N");
+	fprintf(fp, "%s\r\n", l);
+}
+
+static FILE *
+fx_open(const char *name, char *path, size_t pathlen)
+{
+	FILE	*fp;
+
+	snprintf(path, pathlen, "%s/%s", fz_dir, name);
+	if ((fp = fopen(path, "wb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	return fp;
+}
+
+/* Reload: deferred for even msgids (answered after the request). */
+static int
+fz_reload(uint32_t msgid, int reply, char *err, size_t errlen)
+{
+	if (msgid % 2 == 0) {
+		fz_pending = reply;
+		fz_pending_id = msgid;
+		return 0;
+	}
+	snprintf(err, errlen, "fuzz: no reload");
+	return -1;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct rpc_limits lim = { 4096, 8 };
+	struct conf	*c;
+	struct snapshot	*s;
+	FILE		*fp;
+	char		 p19[128], p20[128], pcsv[128], pconf[128], err[1024];
+
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(fz_dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	fp = fx_open("r2019.txt", p19, sizeof(p19));
+	fx_line(fp, "   A1", "Dressing for one wound", "Dressing for one wound",
+	    "20000101", "");
+	fx_line(fp, "A0021", "Ambulance service, outside state per mile",
+	    "Outside state ambulance serv", "20190101", "");
+	fx_line(fp, "E0100", "Cane, adjustable or fixed, with tip",
+	    "Cane adjust/fixed with tip", "20190101", "");
+	fx_line(fp, "G0001", "Routine venipuncture", "Drawing blood",
+	    "19980101", "20121231");
+	fclose(fp);
+	fp = fx_open("r2020.txt", p20, sizeof(p20));
+	fx_line(fp, "A0021", "Ambulance service, outside state, per mile",
+	    "Outside state ambulance serv", "20190101", "");
+	fx_line(fp, "E0100", "Cane, adjustable or fixed, with tip",
+	    "Cane adjust/fixed with tip", "20190101", "20191231");
+	fx_line(fp, "E0200", "Heat lamp, without stand",
+	    "Heat lamp without stand", "20200101", "");
+	fclose(fp);
+	fp = fx_open("local.csv", pcsv, sizeof(pcsv));
+	fputs("HCPC,LONG\nW1000,\"Home visit, sample\"\n"
+	    "99213,Office visit established\n", fp);
+	fclose(fp);
+	fp = fx_open("hcpcsd.yaml", pconf, sizeof(pconf));
+	fputs("code_sets:\n"
+	    "  - name: hcpcs\n"
+	    "    format: cms-anweb\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01}\n"
+	    "      - {path: r2020.txt, effective: 2020-01-01}\n"
+	    "  - name: local\n"
+	    "    format: delimited\n"
+	    "    path: local.csv\n"
+	    "    columns: {code: HCPC, long: LONG}\n", fp);
+	fclose(fp);
+	if ((c = conf_load(pconf, err, sizeof(err))) == NULL ||
+	    (s = snapshot_build(c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "fuzz_rpc: %s\n", err);
+		exit(1);
+	}
+	conf_free(c);
+	snapshot_publish(s);
+	unlink(p19);
+	unlink(p20);
+	unlink(pcsv);
+	unlink(pconf);
+	rmdir(fz_dir);
+	rpc_init(time(NULL), fz_reload);
+	rpc_set_limits(&lim);
+	return 0;
+}
+
+/*
+ * Every answer is one whole MessagePack object [1, msgid, error,
+ * result], back to back: what a client's decoder will read.
+ */
+static void
+fz_check_out(const struct rpc_out *out)
+{
+	msgpack_unpacked u;
+	size_t		 off = 0;
+
+	if (out->oom)
+		return;
+	msgpack_unpacked_init(&u);
+	while (off < out->len) {
+		if (msgpack_unpack_next(&u, (const char *)out->data, out->len,
+		    &off) != MSGPACK_UNPACK_SUCCESS ||
+		    u.data.type != MSGPACK_OBJECT_ARRAY ||
+		    u.data.via.array.size != 4 ||
+		    u.data.via.array.ptr[0].type !=
+		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    u.data.via.array.ptr[0].via.u64 != 1) {
+			fprintf(stderr, "fuzz_rpc: bad response at %zu of %zu\n",
+			    off, out->len);
+			abort();
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct rpc_out	 out = { NULL, 0, 0, 0 };
+	enum rpc_result	 r = RPC_DONE;
+	size_t		 off = 0, used, n = 0;
+
+	rpc_batch_begin();
+	while (off < len) {
+		used = 0;
+		fz_pending = 0;
+		r = rpc_process(data + off, len - off, &out, &used);
+		if (fz_pending)
+			rpc_reload_answer(&out, fz_pending_id, 1, 1, NULL);
+		if (r != RPC_DONE)
+			break;
+		/* DONE consumes at least one byte, and never past len. */
+		if (used == 0 || used > len - off)
+			abort();
+		off += used;
+		/* Bounded like any loop here; inputs are small anyway. */
+		if (++n > 100000)
+			abort();
+	}
+	rpc_batch_end();
+	if (r == RPC_CLOSE || r == RPC_MORE)
+		(void)rpc_scan(data + off, len - off, 4096, &used);
+	fz_check_out(&out);
+	/* FUZZ_DEBUG: the answers on stdout (seed checking). */
+	if (getenv("FUZZ_DEBUG") != NULL)
+		fwrite(out.data, 1, out.len, stdout);
+	rpc_out_free(&out);
+	return 0;
+}
