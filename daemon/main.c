@@ -73,6 +73,7 @@ main(int argc, char *argv[])
 {
 	struct conf	*conf;
 	const char	*path = NULL;
+	sigset_t	 held;
 	char		 err[1024];
 	int		 ch, fflag = 0, tflag = 0, rv;
 
@@ -106,6 +107,18 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || path == NULL)
 		usage();
+	if (!tflag) {
+		/*
+		 * Until server_init installs the handlers, a SIGHUP (logrotate, an
+		 * impatient admin) would kill us mid-load: hold the signals and
+		 * take them once serving, a HUP then meaning one more load.
+		 */
+		sigemptyset(&held);
+		sigaddset(&held, SIGHUP);
+		sigaddset(&held, SIGTERM);
+		sigaddset(&held, SIGINT);
+		sigprocmask(SIG_BLOCK, &held, NULL);
+	}
 
 	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
 		if (tflag) {
@@ -131,6 +144,7 @@ main(int argc, char *argv[])
 	rpc_init(time(NULL), server_reload);
 	if (server_init(conf, fflag) == -1)
 		fatalx("cannot serve on %s", conf->socket);
+	sigprocmask(SIG_UNBLOCK, &held, NULL);
 	rv = server_run();
 	server_free();
 	log_info("exiting");

@@ -805,6 +805,8 @@ server_load_request(const char *why)
 	}
 	srv_ld.busy = 1;
 	srv_ld.seq++;
+	/* This load reads everything afresh: it answers any earlier ask. */
+	srv_ld.again = 0;
 	log_info("%s: reloading %s", why, srv_conf->path);
 	notify_reloading();
 	/*
@@ -879,7 +881,8 @@ server_load_done(evutil_socket_t fd, short what, void *arg)
 		srv_conf = nc;
 		server_apply_limits(srv_conf);
 		rpc_note_reload(1, time(NULL), NULL, ms);
-		notify_send("READY=1\nSTATUS=%s", srv_status);
+		if (!srv_stopping)	/* READY=1 after STOPPING=1 lies */
+			notify_send("READY=1\nSTATUS=%s", srv_status);
 	} else {
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "out of memory");
@@ -887,8 +890,10 @@ server_load_done(evutil_socket_t fd, short what, void *arg)
 		    "generation %llu: %s", ms, (unsigned long long)gen, err);
 		rpc_note_reload(0, time(NULL), err, ms);
 		server_trim();
-		notify_send("READY=1\nSTATUS=reload failed, still serving "
-		    "generation %llu: %s", (unsigned long long)gen, err);
+		if (!srv_stopping)
+			notify_send("READY=1\nSTATUS=reload failed, still "
+			    "serving generation %llu: %s",
+			    (unsigned long long)gen, err);
 	}
 	if (ok) {
 		cur = snapshot_acquire();
@@ -966,12 +971,26 @@ server_loader_start(void)
 static void
 server_loader_stop(void)
 {
+	struct timespec	 deadline;
+
 	if (srv_ld.started) {
 		pthread_mutex_lock(&srv_ld.mtx);
 		srv_ld.quit = 1;
 		pthread_cond_signal(&srv_ld.cv);
 		pthread_mutex_unlock(&srv_ld.mtx);
-		pthread_join(srv_ld.thread, NULL);
+		/*
+		 * A load stuck in read() (a hung NFS mount, a FIFO) must not
+		 * hold shutdown hostage: wait a while, then leave the thread
+		 * and what it uses to exit(), which ends it.
+		 */
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += SERVER_STOP_MS / 1000 + 1;
+		if (pthread_timedjoin_np(srv_ld.thread, NULL, &deadline) != 0) {
+			log_warnx("exiting with a load still running (reading "
+			    "%s)", srv_ld.path != NULL ? srv_ld.path : "?");
+			srv_ld.started = 0;
+			return;
+		}
 		srv_ld.started = 0;
 	}
 	snapshot_release(srv_ld.snap);
