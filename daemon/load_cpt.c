@@ -39,13 +39,6 @@ struct cpt_file {
 	int		 cp1252;
 };
 
-/* Code -> record index, open addressing; slots hold index + 1. */
-struct cpt_index {
-	size_t		*slot;
-	size_t		 cap;		/* power of two */
-	size_t		 n;
-};
-
 /* MODUL.txt sections, switched by their exact heading lines. */
 enum cpt_msect {
 	CPT_MS_NONE,		/* preamble, before "Appendix A" */
@@ -83,26 +76,21 @@ static int	cpt_file_read(struct cpt_file *, const char *,
 static void	cpt_file_free(struct cpt_file *);
 static size_t	cpt_data_range(const struct cpt_file *, size_t *);
 static int	cpt_any_data(const struct cpt_file *, size_t, size_t, int);
-static uint32_t	cpt_hash(const char *);
-static long	cpt_index_get(const struct cpt_index *,
-		    const struct record_set *, const char *);
-static int	cpt_index_put(struct cpt_index *, const struct record_set *,
-		    size_t);
 static int	cpt_oom(const char *, struct record_err *);
 static int	cpt_long(struct cpt_file *, struct record_set *,
-		    struct cpt_index *, struct record_err *);
+		    struct record_index *, struct record_err *);
 static int	cpt_fixed(struct cpt_file *, enum record_field,
-		    struct record_set *, struct cpt_index *,
+		    struct record_set *, struct record_index *,
 		    struct record_err *);
 static int	cpt_mod_add(struct cpt_file *, struct record_set *,
-		    struct cpt_index *, const char *, const char *, size_t,
+		    struct record_index *, const char *, const char *, size_t,
 		    const char *, size_t, int, struct record_err *);
 static int	cpt_entry_append(struct cpt_entry *, const char *, size_t);
 static int	cpt_entry_flush(struct cpt_file *, struct cpt_entry *,
-		    struct record_set *, struct cpt_index *, size_t *,
+		    struct record_set *, struct record_index *, size_t *,
 		    struct record_err *);
 static int	cpt_mods(struct cpt_file *, struct record_set *,
-		    struct cpt_index *, struct record_err *);
+		    struct record_index *, struct record_err *);
 static void	cpt_count_kinds(struct record_set *);
 
 static int
@@ -198,65 +186,6 @@ cpt_any_data(const struct cpt_file *f, size_t start, size_t end, int tab)
 	return 0;
 }
 
-/* FNV-1a */
-static uint32_t
-cpt_hash(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static long
-cpt_index_get(const struct cpt_index *ix, const struct record_set *set,
-    const char *code)
-{
-	size_t	i;
-
-	if (ix->cap == 0)
-		return -1;
-	for (i = cpt_hash(code) & (ix->cap - 1); ix->slot[i] != 0;
-	    i = (i + 1) & (ix->cap - 1))
-		if (strcmp(set->recs[ix->slot[i] - 1].code, code) == 0)
-			return (long)(ix->slot[i] - 1);
-	return -1;
-}
-
-static int
-cpt_index_put(struct cpt_index *ix, const struct record_set *set, size_t idx)
-{
-	size_t	*old = ix->slot, oldcap = ix->cap, i, j;
-
-	if ((ix->n + 1) * 2 > ix->cap) {
-		ix->cap = oldcap == 0 ? 1024 : oldcap * 2;
-		if ((ix->slot = calloc(ix->cap, sizeof(*ix->slot))) == NULL) {
-			ix->slot = old;
-			ix->cap = oldcap;
-			return -1;
-		}
-		for (j = 0; j < oldcap; j++) {
-			if (old[j] == 0)
-				continue;
-			i = cpt_hash(set->recs[old[j] - 1].code) &
-			    (ix->cap - 1);
-			while (ix->slot[i] != 0)
-				i = (i + 1) & (ix->cap - 1);
-			ix->slot[i] = old[j];
-		}
-		free(old);
-	}
-	i = cpt_hash(set->recs[idx].code) & (ix->cap - 1);
-	while (ix->slot[i] != 0)
-		i = (i + 1) & (ix->cap - 1);
-	ix->slot[i] = idx + 1;
-	ix->n++;
-	return 0;
-}
-
 static int
 cpt_oom(const char *path, struct record_err *err)
 {
@@ -266,7 +195,7 @@ cpt_oom(const char *path, struct record_err *err)
 
 /* LONGULT.txt: code<TAB>long descriptor after the preamble. */
 static int
-cpt_long(struct cpt_file *f, struct record_set *set, struct cpt_index *ix,
+cpt_long(struct cpt_file *f, struct record_set *set, struct record_index *ix,
     struct record_err *err)
 {
 	struct record	*r;
@@ -297,7 +226,7 @@ cpt_long(struct cpt_file *f, struct record_set *set, struct cpt_index *ix,
 			    f->path, i + 1, col);
 			return -1;
 		}
-		if (cpt_index_get(ix, set, code) >= 0) {
+		if (record_index_get(ix, set, code) >= 0) {
 			set->stats.duplicates++;
 			continue;
 		}
@@ -307,7 +236,7 @@ cpt_long(struct cpt_file *f, struct record_set *set, struct cpt_index *ix,
 		    &e) == -1 ||
 		    record_set_field(set, r, RF_LONG, tab + 1,
 		    l->len - (size_t)(tab + 1 - l->p), f->cp1252, &e) == -1 ||
-		    cpt_index_put(ix, set, set->nrecs - 1) == -1) {
+		    record_index_put(ix, set, set->nrecs - 1) == -1) {
 			record_set_drop_last(set);
 			return cpt_oom(f->path, err);
 		}
@@ -326,7 +255,7 @@ none:
  */
 static int
 cpt_fixed(struct cpt_file *f, enum record_field field,
-    struct record_set *set, struct cpt_index *ix, struct record_err *err)
+    struct record_set *set, struct record_index *ix, struct record_err *err)
 {
 	struct record	*r;
 	struct record_err e;
@@ -353,7 +282,7 @@ cpt_fixed(struct cpt_file *f, enum record_field field,
 		}
 		desc = l->len > 6 ? l->p + 6 : l->p + l->len;
 		dlen = (size_t)(l->p + l->len - desc);
-		if ((idx = cpt_index_get(ix, set, code)) >= 0) {
+		if ((idx = record_index_get(ix, set, code)) >= 0) {
 			r = &set->recs[idx];
 			if ((field == RF_SHORT ? r->short_desc :
 			    r->medium_desc) != NULL) {
@@ -372,7 +301,7 @@ cpt_fixed(struct cpt_file *f, enum record_field field,
 		    &e) == -1 ||
 		    record_set_field(set, r, field, desc, dlen, f->cp1252,
 		    &e) == -1 ||
-		    cpt_index_put(ix, set, set->nrecs - 1) == -1) {
+		    record_index_put(ix, set, set->nrecs - 1) == -1) {
 			record_set_drop_last(set);
 			return cpt_oom(f->path, err);
 		}
@@ -390,7 +319,7 @@ none:
  */
 static int
 cpt_mod_add(struct cpt_file *f, struct record_set *set,
-    struct cpt_index *ix, const char *code2, const char *sd, size_t slen,
+    struct record_index *ix, const char *code2, const char *sd, size_t slen,
     const char *ld, size_t llen, int quiet_dup, struct record_err *err)
 {
 	struct record	*r;
@@ -399,7 +328,7 @@ cpt_mod_add(struct cpt_file *f, struct record_set *set,
 
 	if (record_normalize_code(code2, 2, code) != 2)
 		return 0;	/* the callers matched the shape already */
-	if (cpt_index_get(ix, set, code) >= 0) {
+	if (record_index_get(ix, set, code) >= 0) {
 		if (!quiet_dup)
 			set->stats.duplicates++;
 		return 0;
@@ -411,7 +340,7 @@ cpt_mod_add(struct cpt_file *f, struct record_set *set,
 	    &e) == -1 ||
 	    record_set_field(set, r, RF_LONG, ld, llen, f->cp1252,
 	    &e) == -1 ||
-	    cpt_index_put(ix, set, set->nrecs - 1) == -1) {
+	    record_index_put(ix, set, set->nrecs - 1) == -1) {
 		record_set_drop_last(set);
 		return cpt_oom(f->path, err);
 	}
@@ -447,7 +376,7 @@ cpt_entry_append(struct cpt_entry *en, const char *p, size_t len)
  */
 static int
 cpt_entry_flush(struct cpt_file *f, struct cpt_entry *en,
-    struct record_set *set, struct cpt_index *ix, size_t *nmods,
+    struct record_set *set, struct record_index *ix, size_t *nmods,
     struct record_err *err)
 {
 	const char	*t, *colon;
@@ -477,7 +406,7 @@ cpt_entry_flush(struct cpt_file *f, struct cpt_entry *en,
 
 /* MODUL.txt, read line by line, each line trimmed. */
 static int
-cpt_mods(struct cpt_file *f, struct record_set *set, struct cpt_index *ix,
+cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
     struct record_err *err)
 {
 	struct cpt_entry en;
@@ -615,7 +544,7 @@ int
 load_cpt(const char *longult, const char *shortu, const char *medu,
     const char *modul, struct record_set *set, struct record_err *err)
 {
-	struct cpt_index ix = { NULL, 0, 0 };
+	struct record_index ix = { NULL, 0, 0 };
 	struct cpt_file	 f;
 	const char	*paths[3] = { shortu, medu, modul };
 	size_t		 k;
@@ -641,10 +570,10 @@ load_cpt(const char *longult, const char *shortu, const char *medu,
 		if (rc == -1)
 			goto fail;
 	}
-	free(ix.slot);
+	record_index_free(&ix);
 	cpt_count_kinds(set);
 	return 0;
 fail:
-	free(ix.slot);
+	record_index_free(&ix);
 	return -1;
 }

@@ -57,13 +57,6 @@ struct delim_map {
 	size_t		 idx;
 };
 
-/* Code -> record index, open addressing; slots hold index + 1. */
-struct delim_index {
-	size_t		*slot;
-	size_t		 cap;		/* power of two */
-	size_t		 n;
-};
-
 static void	delim_advance(struct delim_parser *);
 static int	delim_push(struct delim_row *, char *, size_t, size_t,
 		    size_t, int);
@@ -71,18 +64,13 @@ static int	delim_row(struct delim_parser *, struct delim_row *,
 		    struct record_err *);
 static int	delim_row_blank(const struct delim_row *);
 static void	delim_trim(const char **, size_t *);
-static uint32_t	delim_hash(const char *);
-static long	delim_index_get(const struct delim_index *,
-		    const struct record_set *, const char *);
-static int	delim_index_put(struct delim_index *,
-		    const struct record_set *, size_t);
 static int	delim_oom(const char *, struct record_err *);
 static int	delim_map_header(const struct conf_set *,
 		    const struct delim_row *, struct delim_map **, size_t *,
 		    size_t *, struct record_err *);
 static int	delim_record(struct delim_parser *, const struct delim_row *,
 		    const struct delim_map *, size_t, size_t,
-		    struct record_set *, struct delim_index *,
+		    struct record_set *, struct record_index *,
 		    struct record_err *);
 
 /* Consume one byte, keeping line and (character) column. */
@@ -235,66 +223,6 @@ delim_trim(const char **p, size_t *len)
 		(*len)--;
 }
 
-/* FNV-1a */
-static uint32_t
-delim_hash(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static long
-delim_index_get(const struct delim_index *ix, const struct record_set *set,
-    const char *code)
-{
-	size_t	i;
-
-	if (ix->cap == 0)
-		return -1;
-	for (i = delim_hash(code) & (ix->cap - 1); ix->slot[i] != 0;
-	    i = (i + 1) & (ix->cap - 1))
-		if (strcmp(set->recs[ix->slot[i] - 1].code, code) == 0)
-			return (long)(ix->slot[i] - 1);
-	return -1;
-}
-
-static int
-delim_index_put(struct delim_index *ix, const struct record_set *set,
-    size_t idx)
-{
-	size_t	*old = ix->slot, oldcap = ix->cap, i, j;
-
-	if ((ix->n + 1) * 2 > ix->cap) {
-		ix->cap = oldcap == 0 ? 256 : oldcap * 2;
-		if ((ix->slot = calloc(ix->cap, sizeof(*ix->slot))) == NULL) {
-			ix->slot = old;
-			ix->cap = oldcap;
-			return -1;
-		}
-		for (j = 0; j < oldcap; j++) {
-			if (old[j] == 0)
-				continue;
-			i = delim_hash(set->recs[old[j] - 1].code) &
-			    (ix->cap - 1);
-			while (ix->slot[i] != 0)
-				i = (i + 1) & (ix->cap - 1);
-			ix->slot[i] = old[j];
-		}
-		free(old);
-	}
-	i = delim_hash(set->recs[idx].code) & (ix->cap - 1);
-	while (ix->slot[i] != 0)
-		i = (i + 1) & (ix->cap - 1);
-	ix->slot[i] = idx + 1;
-	ix->n++;
-	return 0;
-}
-
 static int
 delim_oom(const char *path, struct record_err *err)
 {
@@ -366,7 +294,7 @@ delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
 static int
 delim_record(struct delim_parser *dp, const struct delim_row *row,
     const struct delim_map *map, size_t nmap, size_t codeidx,
-    struct record_set *set, struct delim_index *ix, struct record_err *err)
+    struct record_set *set, struct record_index *ix, struct record_err *err)
 {
 	const struct delim_field *cf = &row->f[codeidx];
 	struct record	*r;
@@ -390,7 +318,7 @@ delim_record(struct delim_parser *dp, const struct delim_row *row,
 		    vl > 40 ? 40 : (int)vl, v);
 		return -1;
 	}
-	if (delim_index_get(ix, set, code) >= 0) {
+	if (record_index_get(ix, set, code) >= 0) {
 		set->stats.duplicates++;
 		return 0;
 	}
@@ -403,7 +331,7 @@ delim_record(struct delim_parser *dp, const struct delim_row *row,
 		if (record_set_field(set, r, map[k].field, row->f[map[k].idx].p,
 		    row->f[map[k].idx].len, dp->cp1252, &e) == -1)
 			goto oom;
-	if (delim_index_put(ix, set, set->nrecs - 1) == -1)
+	if (record_index_put(ix, set, set->nrecs - 1) == -1)
 		goto oom;
 	return 0;
 oom:
@@ -417,7 +345,7 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 {
 	struct delim_parser dp;
 	struct delim_row row = { NULL, 0, 0, 0, 0 };
-	struct delim_index ix = { NULL, 0, 0 };
+	struct record_index ix = { NULL, 0, 0 };
 	struct delim_map *map = NULL;
 	size_t		 nmap = 0, nfields = 0, codeidx = 0, nrecs = 0, i;
 	int		 rc, header = 0;
@@ -479,13 +407,13 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 		else
 			set->stats.procedures++;
 	}
-	free(ix.slot);
+	record_index_free(&ix);
 	free(map);
 	free(row.f);
 	free(dp.buf);
 	return 0;
 fail:
-	free(ix.slot);
+	record_index_free(&ix);
 	free(map);
 	free(row.f);
 	free(dp.buf);

@@ -525,3 +525,75 @@ record_days_to_date(long z)
 	y += m <= 2;
 	return (uint32_t)(y * 10000 + m * 100 + d);
 }
+
+/*
+ * The code index loaders use to merge and drop duplicates while they
+ * read: open addressing over the set's records, slots hold index + 1.
+ */
+
+/* FNV-1a */
+static uint32_t
+record_hash(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+long
+record_index_get(const struct record_index *ix, const struct record_set *set,
+    const char *code)
+{
+	size_t	i;
+
+	if (ix->cap == 0)
+		return -1;
+	for (i = record_hash(code) & (ix->cap - 1); ix->slot[i] != 0;
+	    i = (i + 1) & (ix->cap - 1))
+		if (strcmp(set->recs[ix->slot[i] - 1].code, code) == 0)
+			return (long)(ix->slot[i] - 1);
+	return -1;
+}
+
+int
+record_index_put(struct record_index *ix, const struct record_set *set,
+    size_t idx)
+{
+	size_t	*old = ix->slot, oldcap = ix->cap, i, j;
+
+	if ((ix->n + 1) * 2 > ix->cap) {
+		ix->cap = oldcap == 0 ? 1024 : oldcap * 2;
+		if ((ix->slot = calloc(ix->cap, sizeof(*ix->slot))) == NULL) {
+			ix->slot = old;
+			ix->cap = oldcap;
+			return -1;
+		}
+		for (j = 0; j < oldcap; j++) {
+			if (old[j] == 0)
+				continue;
+			i = record_hash(set->recs[old[j] - 1].code) &
+			    (ix->cap - 1);
+			while (ix->slot[i] != 0)
+				i = (i + 1) & (ix->cap - 1);
+			ix->slot[i] = old[j];
+		}
+		free(old);
+	}
+	i = record_hash(set->recs[idx].code) & (ix->cap - 1);
+	while (ix->slot[i] != 0)
+		i = (i + 1) & (ix->cap - 1);
+	ix->slot[i] = idx + 1;
+	ix->n++;
+	return 0;
+}
+
+void
+record_index_free(struct record_index *ix)
+{
+	free(ix->slot);
+	memset(ix, 0, sizeof(*ix));
+}

@@ -150,6 +150,25 @@ char		*record_strndup(struct record_set *, const char *, size_t);
  */
 char		*record_cp1252_dup(struct record_set *, const char *, size_t);
 
+/*
+ * Code -> position in a record_set, for loaders that merge or drop
+ * repeated codes as they read.  Zero-initialise; free with
+ * record_index_free.
+ */
+struct record_index {
+	size_t		*slot;		/* position + 1; 0 is empty */
+	size_t		 cap;		/* power of two */
+	size_t		 n;
+};
+
+/* Position of code in set, or -1. */
+long		 record_index_get(const struct record_index *,
+		    const struct record_set *, const char *);
+/* Index set->recs[idx] by its code; -1 when out of memory. */
+int		 record_index_put(struct record_index *,
+		    const struct record_set *, size_t);
+void		 record_index_free(struct record_index *);
+
 /* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
 int		 record_utf8_valid(const char *, size_t);
 

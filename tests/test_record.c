@@ -1,6 +1,7 @@
 /*
  * test_record.c: field parsing, encodings and dates of the record model.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "record.h"
@@ -94,9 +95,43 @@ test_names_dates(void)
 	    20200301);
 }
 
+static void
+test_index(void)
+{
+	struct record_set	 set;
+	struct record_index	 ix = { NULL, 0, 0 };
+	struct record		*r;
+	char			 code[6];
+	size_t			 i, bad = 0;
+
+	record_set_init(&set);
+	T_EQ_INT(record_index_get(&ix, &set, "A0021"), -1);
+	/* Enough codes to make the table grow several times. */
+	for (i = 0; i < 3000; i++) {
+		r = record_set_add(&set);
+		snprintf(code, sizeof(code), "A%04zu", i);
+		memcpy(r->code, code, sizeof(code));
+		if (record_index_put(&ix, &set, set.nrecs - 1) == -1)
+			bad++;
+	}
+	T_EQ_INT(bad, 0);
+	for (i = 0; i < 3000; i++) {
+		snprintf(code, sizeof(code), "A%04zu", i);
+		if (record_index_get(&ix, &set, code) != (long)i)
+			bad++;
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(record_index_get(&ix, &set, "B0001"), -1);
+	T_EQ_INT(ix.n, 3000);
+	record_index_free(&ix);
+	T_OK(ix.slot == NULL);
+	record_set_free(&set);
+}
+
 int
 main(void)
 {
+	test_index();
 	test_fields();
 	test_names_dates();
 	return t_done();
