@@ -598,6 +598,21 @@ def test_reload(p):
     info = c.result('info')
     eq(info['last_reload']['ok'], True, 'last_reload ok again')
     eq(info['last_reload']['error'], None, 'no error after success')
+    # safe-load refusals fail a live reload too; generation 3 serves on
+    with open(conf) as f:
+        good = f.read()
+    for extra, why in (('    sha256: "%s"\n' % ('0' * 64), 'sha256 mismatch'),
+                       ('    min_records: 7\n', 'min_records')):
+        with open(conf, 'w') as f:
+            f.write(good + extra)
+        r = c.result('reload')
+        eq((r['ok'], r['generation']), (False, 3), 'refused: ' + why)
+        check(why in r.get('error', '') and data in r.get('error', ''),
+              'the refusal names the file and why: %r' % r)
+        eq(c.result('lookup', 'A0021')['code'], 'A0021',
+           'old data still served after a %s refusal' % why)
+    with open(conf, 'w') as f:
+        f.write(good)
     c.close()
 
 
