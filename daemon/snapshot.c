@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <msgpack.h>
 
@@ -121,6 +122,9 @@ static void	snapshot_free(struct snapshot *);
 static int	snapshot_grow(struct snapshot_buf *, size_t, size_t);
 static int	snapshot_rec_cmp(const void *, const void *);
 static uint32_t	snapshot_today(void);
+/* Tests only: runs between hashing a release's file and parsing it. */
+void		(*snapshot_after_hash)(const char *path);
+
 static int	snapshot_load_release(const struct conf_set *,
 		    const struct conf_release *, struct snapshot_src *,
 		    char *, size_t);
@@ -192,6 +196,7 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 {
 	struct conf_set	 one;
 	struct record_err re;
+	struct stat	 before, after;
 	const struct record *r;
 	uint32_t	 latest = 0, m;
 	size_t		 i;
@@ -203,6 +208,15 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 	src->effective_auto = cr->effective_auto;
 	src->min_records = cs->min_records;
 	re.msg[0] = '\0';
+	/*
+	 * The file is read twice, to hash and to parse; one replaced in
+	 * between (an admin copying the new quarter in place) would be
+	 * reported by one hash and served with another's records.  Its
+	 * identity before and after tells: such a load fails, and a
+	 * reload keeps the old data.
+	 */
+	if (stat(cr->path, &before) == -1)
+		memset(&before, 0, sizeof(before));	/* the loader says why */
 	/* The sha256 first: a file that is not the one meant is not read. */
 	if (sha256_file(cr->path, src->sha256, &re) == -1) {
 		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
@@ -214,6 +228,8 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 		    cr->sha256, src->sha256);
 		return -1;
 	}
+	if (snapshot_after_hash != NULL)
+		snapshot_after_hash(cr->path);
 	/* The loaders read the set's own file fields: this release's. */
 	one = *cs;
 	one.path = cr->path;
@@ -222,6 +238,15 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 	one.modifiers_path = cr->modifiers_path;
 	if (load_set(&one, &src->rs, &re) == -1) {
 		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
+		return -1;
+	}
+	if (stat(cr->path, &after) == -1 || after.st_ino != before.st_ino ||
+	    after.st_dev != before.st_dev || after.st_size != before.st_size ||
+	    after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+	    after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
+		snprintf(err, errlen, "set \"%s\": %s: changed while it was "
+		    "being loaded (copy new files in under another name, then "
+		    "rename them into place)", cs->name, cr->path);
 		return -1;
 	}
 	src->loaded_at = time(NULL);

@@ -958,6 +958,74 @@ check_releases(void)
 	T_EQ_INT(src[0].rs.nrecs, 0);	/* taken over and freed */
 }
 
+/* Replace the file at path by a new one (a new inode), as cp+mv would. */
+static void
+swap_file(const char *path)
+{
+	char	 tmp[600];
+	FILE	*f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return;
+	fputs("HCPC,LONG\nW2000,Swapped in while loading\n", f);
+	fclose(f);
+	rename(tmp, path);
+}
+
+/*
+ * A file replaced between its hash and its parse would be reported by
+ * one sha256 and served with another's records: the load fails.
+ */
+static void
+check_changed_while_loading(void)
+{
+	struct conf	 conf;
+	struct conf_set	 cs;
+	struct snapshot	*s;
+	char		 dir[] = "/tmp/hcpcsd-test-snap.XXXXXX";
+	char		 path[512], err[1024];
+	FILE		*f;
+
+	T_OK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/local.csv", dir);
+	T_OK((f = fopen(path, "w")) != NULL);
+	if (f == NULL)
+		return;
+	fputs("HCPC,LONG\nW1000,Local visit\n", f);
+	fclose(f);
+	memset(&conf, 0, sizeof(conf));
+	memset(&cs, 0, sizeof(cs));
+	conf.sets = &cs;
+	conf.nsets = 1;
+	snprintf(cs.name, sizeof(cs.name), "local");
+	cs.format = CONF_FMT_DELIMITED;
+	cs.path = path;
+	cs.delimiter = ',';
+	cs.columns[0].field = RF_CODE;
+	cs.columns[0].headers[0] = (char *)"HCPC";
+	cs.columns[0].nheaders = 1;
+	cs.columns[1].field = RF_LONG;
+	cs.columns[1].headers[0] = (char *)"LONG";
+	cs.columns[1].nheaders = 1;
+	cs.ncolumns = 2;
+
+	s = snapshot_build(&conf, err, sizeof(err));
+	T_OK(s != NULL);
+	T_OK(s != NULL && snapshot_find(s, -1, "W1000", 20200101) != NULL);
+	snapshot_release(s);
+
+	snapshot_after_hash = swap_file;
+	s = snapshot_build(&conf, err, sizeof(err));
+	snapshot_after_hash = NULL;
+	T_OK(s == NULL);
+	T_OK(strstr(err, "local.csv: changed while it was being loaded") !=
+	    NULL);
+	snapshot_release(s);
+	remove(path);
+	remove(dir);
+}
+
 int
 main(void)
 {
@@ -973,5 +1041,6 @@ main(void)
 	check_publish();
 	check_real();
 	check_releases();
+	check_changed_while_loading();
 	return t_done();
 }
