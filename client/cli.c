@@ -793,8 +793,9 @@ main(int argc, char *argv[])
 				cl.json = 1;
 			else if (strcmp(a, "--all") == 0)
 				cl.all = 1;
-			else if ((v = cli_optarg(argc, argv, &i, "-s")) != NULL ||
-			    (v = cli_optarg(argc, argv, &i, "--socket")) != NULL)
+			else if ((v = cli_optarg(argc, argv, &i, "-s")) !=
+			    NULL || (v = cli_optarg(argc, argv, &i,
+			    "--socket")) != NULL)
 				cl.socket = v;
 			else if ((v = cli_optarg(argc, argv, &i, "--set")) !=
 			    NULL)

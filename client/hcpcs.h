@@ -379,8 +379,8 @@ HCPCS_API int	hcpcs_lookup_many(struct hcpcs *c, const char *const *codes,
  * that picks each set's release in force.  q may be NULL; only its set
  * is sent.  Returns 1 valid, 0 not valid (see (*out)->reason; it is
  * "no_release" when no considered set has a release in force on that
- * date), -1 on error.  out may be NULL; *out is owned by c, valid until the next
- * call on c.
+ * date), -1 on error.  out may be NULL; *out is owned by c, valid until
+ * the next call on c.
  */
 HCPCS_API int	hcpcs_validate(struct hcpcs *c, const char *code,
 		    const char *date, const struct hcpcs_query *q,

@@ -646,8 +646,8 @@ conf_releases(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
 		    "releases: expected at least one release, found an "
 		    "empty list");
 	if (nitems > CONF_MAX_RELEASES)
-		return conf_error(p, &conf_node(p,
-		    n->data.sequence.items.start[CONF_MAX_RELEASES])->start_mark,
+		return conf_error(p, &conf_node(p, n->data.sequence.items.
+		    start[CONF_MAX_RELEASES])->start_mark,
 		    "releases: too many releases (expected at most %d)",
 		    CONF_MAX_RELEASES);
 	if ((s->releases = calloc(nitems, sizeof(*s->releases))) == NULL)
@@ -941,7 +941,8 @@ conf_clean(char *path)
 			r++;
 			continue;
 		}
-		if (r[0] == '/' && r[1] == '.' && (r[2] == '/' || r[2] == '\0')) {
+		if (r[0] == '/' && r[1] == '.' &&
+		    (r[2] == '/' || r[2] == '\0')) {
 			r += 2;
 			continue;
 		}

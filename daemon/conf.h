@@ -53,7 +53,7 @@ struct conf_set {
 	 * first listed of a releases: set), kept for messages and for
 	 * load_set(), which loads these.
 	 */
-	char		*path;		/* absolute (made so relative to conf) */
+	char		*path;		/* absolute (relative: to the conf) */
 	char		*short_path;	/* ama-cpt: SHORTU.txt, or NULL */
 	char		*medium_path;	/* ama-cpt: MEDU.txt, or NULL */
 	char		*modifiers_path; /* ama-cpt: modifiers file, or NULL */

@@ -109,9 +109,10 @@ main(int argc, char *argv[])
 		usage();
 	if (!tflag) {
 		/*
-		 * Until server_init installs the handlers, a SIGHUP (logrotate, an
-		 * impatient admin) would kill us mid-load: hold the signals and
-		 * take them once serving, a HUP then meaning one more load.
+		 * Until server_init installs the handlers, a SIGHUP
+		 * (logrotate, an impatient admin) would kill us mid-load:
+		 * hold the signals and take them once serving, a HUP then
+		 * meaning one more load.
 		 */
 		sigemptyset(&held);
 		sigaddset(&held, SIGHUP);

@@ -82,7 +82,7 @@ arena_alloc(struct record_set *set, size_t n)
 			return NULL;
 		c->used = 0;
 		c->size = size;
-		/* A big one-off goes behind the head so the head keeps filling. */
+		/* A big one-off goes behind the head, which keeps filling. */
 		if (n > ARENA_CHUNK / 2 && set->arena->head != NULL) {
 			c->next = set->arena->head->next;
 			set->arena->head->next = c;
@@ -257,7 +257,7 @@ add_raw(struct record_set *set, struct record *r, enum record_field f,
 	const char	*v;
 
 	if (r->nraw == RECORD_MAX_RAW)
-		return 0;	/* counted by the caller; nothing more to keep */
+		return 0;	/* counted by the caller; no room to keep */
 	v = text_dup(set, s, len, cp1252);
 	if (v == NULL)
 		return -1;
@@ -428,7 +428,8 @@ record_normalize_code(const char *s, size_t len, char out[RECORD_CODE_MAX + 1])
 	if (len != 2 && len != 5)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (!isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+		if ((unsigned char)s[i] >= 0x80 ||
+		    !isalnum((unsigned char)s[i]))
 			return -1;
 		out[i] = (char)toupper((unsigned char)s[i]);
 	}

@@ -104,11 +104,11 @@ struct record {
 struct record_stats {
 	size_t		 procedures;
 	size_t		 modifiers;
-	size_t		 skipped_lines;		/* headers, disclaimers, blanks */
-	size_t		 bad_dates;		/* kept raw */
-	size_t		 bad_values;		/* other unparsable values, kept raw */
-	size_t		 orphan_lines;		/* continuations with no open record */
-	size_t		 duplicates;		/* later record with a key seen before */
+	size_t		 skipped_lines;	/* headers, disclaimers, blanks */
+	size_t		 bad_dates;	/* kept raw */
+	size_t		 bad_values;	/* other unparsable values, kept raw */
+	size_t		 orphan_lines;	/* continuations of no open record */
+	size_t		 duplicates;	/* records whose key came before */
 };
 
 struct record_arena;

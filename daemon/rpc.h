@@ -93,7 +93,7 @@ void		 rpc_batch_end(void);
 enum rpc_result {
 	RPC_DONE,		/* one object consumed; the stream is fine */
 	RPC_MORE,		/* no complete object yet: read more */
-	RPC_CLOSE		/* answer (if any) appended; close after flush */
+	RPC_CLOSE		/* answer (if any) appended; close after */
 };
 
 /*

@@ -450,7 +450,8 @@ conn_grow(struct conn *c)
 	if (cap > max)
 		cap = max;
 	if ((n = realloc(c->in, cap)) == NULL) {
-		log_warn("client %llu: input buffer", (unsigned long long)c->id);
+		log_warn("client %llu: input buffer",
+		    (unsigned long long)c->id);
 		return -1;
 	}
 	c->in = n;

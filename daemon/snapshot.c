@@ -216,7 +216,7 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 	 * reload keeps the old data.
 	 */
 	if (stat(cr->path, &before) == -1)
-		memset(&before, 0, sizeof(before));	/* the loader says why */
+		memset(&before, 0, sizeof(before));	/* loader says why */
 	/* The sha256 first: a file that is not the one meant is not read. */
 	if (sha256_file(cr->path, src->sha256, &re) == -1) {
 		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
@@ -263,8 +263,8 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 				latest = r->effective;
 		}
 		if (latest == 0) {
-			snprintf(err, errlen, "set \"%s\": %s: effective: auto, "
-			    "but the file has no action effective date",
+			snprintf(err, errlen, "set \"%s\": %s: effective: "
+			    "auto, but the file has no action effective date",
 			    cs->name, cr->path);
 			return -1;
 		}

@@ -106,7 +106,7 @@ struct snapshot_src {
 	char		 sha256[65];
 	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
 	int		 effective_auto; /* only reported by info */
-	size_t		 min_records;	/* only reported (the largest of a set) */
+	size_t		 min_records;	/* reported only (largest of a set) */
 };
 
 /*
