@@ -1109,7 +1109,7 @@ rpc_close(const unsigned char *buf, size_t len, struct rpc_out *out,
 		msgpack_packer_init(&pk, out, rpc_out_write);
 		rpc_pack_error(&pk, msgid, rpc_err_names[e], msg);
 	}
-	log_debug("closing client: %s", msg);
+	out->why = msg;
 	return RPC_CLOSE;
 }
 

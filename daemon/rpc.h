@@ -40,6 +40,7 @@ struct rpc_out {
 	size_t		 len;
 	size_t		 cap;
 	int		 oom;		/* an append failed: close the client */
+	const char	*why;		/* after RPC_CLOSE: what was wrong */
 };
 
 void		 rpc_out_free(struct rpc_out *);
@@ -100,7 +101,8 @@ enum rpc_result {
  * Handle the first object in buf[0, len): on RPC_DONE *used bytes were
  * consumed and the response (none for a notification) is appended to
  * out.  On RPC_CLOSE an error response is appended when the request's
- * msgid could be read.  The byte limit is rpc_set_limits'
+ * msgid could be read, and out->why says what was wrong (static text,
+ * for the caller's log line).  The byte limit is rpc_set_limits'
  * max_request_bytes.  May allocate: only to grow out (out->oom set on
  * failure).
  */

@@ -349,22 +349,6 @@ conn_flush(struct conn *c)
 	    !c->waiting && pending < server_soft_cap());
 }
 
-/* Why rpc_process closed: the request at buf, scanned once more. */
-static const char *
-conn_close_reason(const unsigned char *buf, size_t len)
-{
-	size_t	n;
-
-	switch (rpc_scan(buf, len, srv_conf->max_request_bytes, &n)) {
-	case RPC_SCAN_TOO_LARGE:
-		return "request over the size or nesting limit";
-	case RPC_SCAN_MALFORMED:
-		return "not MessagePack";
-	default:
-		return "not a MessagePack-RPC request";
-	}
-}
-
 /*
  * Answer every complete request in the input buffer, then flush.  At
  * the soft output cap answering stops and the rest waits in the buffer
@@ -398,8 +382,7 @@ conn_process(struct conn *c)
 			server_client_warnx("client %llu: protocol error after "
 			    "%llu requests: %s: closing",
 			    (unsigned long long)c->id,
-			    (unsigned long long)c->nreq,
-			    conn_close_reason(c->in + off, c->inlen - off));
+			    (unsigned long long)c->nreq, c->out.why);
 		if (off > 0) {
 			memmove(c->in, c->in + off, c->inlen - off);
 			c->inlen -= off;
