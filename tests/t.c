@@ -1,14 +1,33 @@
 /*
- * t.c: the counting assert behind t.h.
+ * t.c: the counting assert behind t.h, and the temporary directories
+ * every test that writes files shares.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "t.h"
 
+/* Deeper than any tree a test makes: t_rmtree() gives up below it. */
+#define T_RMTREE_DEPTH	8
+/* Longer $TMPDIRs are ignored: tests build paths in fixed buffers. */
+#define T_TMPDIR_MAX	32
+
 int t_checks, t_failures;
+
+static char	**t_dirs, **t_paths;
+static size_t	  t_ndirs, t_npaths;
+static pid_t	  t_owner;
+
+static void	t_cleanup(void);
 
 void
 t_fail(const char *file, int line, const char *fmt, ...)
@@ -26,6 +45,7 @@ t_fail(const char *file, int line, const char *fmt, ...)
 int
 t_done(void)
 {
+	t_cleanup();
 	printf("%d checks, %d failed\n", t_checks, t_failures);
 	return t_failures == 0 ? 0 : 1;
 }
@@ -53,4 +73,133 @@ t_shared_data(void)
 		if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
 			return dirs[i];
 	return NULL;
+}
+
+/* Remember a malloc'd string in *list (exits 2 out of memory). */
+static void
+t_remember(char ***list, size_t *n, char *s)
+{
+	char	**l;
+
+	if ((l = realloc(*list, (*n + 1) * sizeof(*l))) == NULL) {
+		perror("t_remember");
+		exit(2);
+	}
+	l[(*n)++] = s;
+	*list = l;
+}
+
+/*
+ * Remove every directory t_mkdtemp() made.  Runs from t_done() and at
+ * exit; a forked child leaves them to the process that made them.
+ */
+static void
+t_cleanup(void)
+{
+	size_t	i;
+
+	if (t_owner != getpid())
+		return;
+	for (i = 0; i < t_ndirs; i++) {
+		if (t_rmtree(t_dirs[i]) == -1)
+			fprintf(stderr, "t_cleanup: cannot remove %s\n",
+			    t_dirs[i]);
+		free(t_dirs[i]);
+	}
+	for (i = 0; i < t_npaths; i++)
+		free(t_paths[i]);
+	free(t_dirs);
+	free(t_paths);
+	t_dirs = t_paths = NULL;
+	t_ndirs = t_npaths = 0;
+}
+
+const char *
+t_mkdtemp(const char *tag)
+{
+	const char	*base = getenv("TMPDIR");
+	struct stat	 st;
+	char		*dir;
+	int		 blen;
+
+	if (base == NULL || base[0] != '/' ||
+	    strlen(base) > T_TMPDIR_MAX || stat(base, &st) == -1 ||
+	    !S_ISDIR(st.st_mode))
+		base = "/tmp";
+	/* Without trailing slashes: tests compare cleaned paths. */
+	for (blen = strlen(base); blen > 0 && base[blen - 1] == '/'; blen--)
+		;
+	if (asprintf(&dir, "%.*s/hcpcsd-test-%s.XXXXXX", blen, base,
+	    tag) == -1) {
+		perror("t_mkdtemp");
+		exit(2);
+	}
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "mkdtemp %s: %s\n", dir, strerror(errno));
+		exit(2);
+	}
+	if (t_owner == 0) {
+		t_owner = getpid();
+		atexit(t_cleanup);
+	}
+	t_remember(&t_dirs, &t_ndirs, dir);
+	return dir;
+}
+
+char *
+t_write_file(const char *dir, const char *name, const void *bytes,
+    size_t len, mode_t mode)
+{
+	char	*path;
+	int	 fd;
+
+	if (asprintf(&path, "%s/%s", dir, name) == -1) {
+		perror("t_write_file");
+		exit(2);
+	}
+	errno = 0;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || (len > 0 && write(fd, bytes, len) !=
+	    (ssize_t)len) || fchmod(fd, mode) == -1 || close(fd) == -1) {
+		fprintf(stderr, "%s: cannot write: %s\n", path,
+		    errno != 0 ? strerror(errno) : "short write");
+		exit(2);
+	}
+	t_remember(&t_paths, &t_npaths, path);
+	return path;
+}
+
+static int
+t_rmtree_depth(const char *path, int depth)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	char		 sub[PATH_MAX];
+	int		 rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	if (depth == 0 || (d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >=
+		    (int)sizeof(sub) || t_rmtree_depth(sub, depth - 1) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	if (rmdir(path) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+t_rmtree(const char *path)
+{
+	return t_rmtree_depth(path, T_RMTREE_DEPTH);
 }

@@ -6,6 +6,8 @@
 #ifndef HCPCSD_T_H
 #define HCPCSD_T_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +19,20 @@ int	t_done(void);
 _Noreturn void t_skip(const char *reason);
 /* Directory holding the real CMS files, or NULL (callers then skip). */
 const char *t_shared_data(void);
+
+/*
+ * Temporary files.  t_mkdtemp() makes a private directory named
+ * hcpcsd-test-TAG.XXXXXX under $TMPDIR (when that is a short absolute
+ * path) or /tmp; it is remembered, and t_done(), t_skip() or any exit of
+ * the process that made it removes it with all it holds.  t_write_file()
+ * writes len bytes to dir/name with mode; the path it returns lasts until
+ * exit.  Both exit 2 when they cannot (setup, not a test result).
+ */
+const char *t_mkdtemp(const char *tag);
+char	*t_write_file(const char *dir, const char *name, const void *bytes,
+	    size_t len, mode_t mode);
+/* Remove path and what is below it (not following links); 0 or -1. */
+int	 t_rmtree(const char *path);
 
 #define T_OK(c) do { t_checks++; if (!(c)) \
 	t_fail(__FILE__, __LINE__, "%s", #c); } while (0)

@@ -225,11 +225,7 @@ srv_start(struct srv *s, srv_fn fn)
 
 	memset(s, 0, sizeof(*s));
 	s->fn = fn;
-	snprintf(s->dir, sizeof(s->dir), "/tmp/hcpcs-tc.XXXXXX");
-	if (mkdtemp(s->dir) == NULL) {
-		perror("mkdtemp");
-		exit(2);
-	}
+	snprintf(s->dir, sizeof(s->dir), "%s", t_mkdtemp("client"));
 	snprintf(s->path, sizeof(s->path), "%s/s.sock", s->dir);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -15,24 +15,17 @@
 #include "conf.h"
 #include "record.h"
 
-static char	tdir[PATH_MAX];
-static int	tfiles;
+static const char	*tdir;
+static int		 tfiles;
 
-/* Write text to a new file in tdir; returns its path (static buffer). */
+/* Write text to a new file in tdir; returns its path. */
 static const char *
 put(const char *text)
 {
-	static char	 path[PATH_MAX + 32];
-	FILE		*f;
+	char	name[32];
 
-	snprintf(path, sizeof(path), "%s/c%03d.yaml", tdir, tfiles++);
-	if ((f = fopen(path, "w")) == NULL) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-	return path;
+	snprintf(name, sizeof(name), "c%03d.yaml", tfiles++);
+	return t_write_file(tdir, name, text, strlen(text), 0644);
 }
 
 /*
@@ -664,26 +657,12 @@ test_example(void)
 int
 main(void)
 {
-	const char	*tmp = getenv("TMPDIR");
-	char		 path[PATH_MAX + 32];
-	int		 i;
-
-	snprintf(tdir, sizeof(tdir), "%s/test_conf.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(tdir) == NULL) {
-		perror(tdir);
-		return 1;
-	}
+	tdir = t_mkdtemp("conf");
 	test_full();
 	test_defaults();
 	test_values();
 	test_errors();
 	test_example();
 	test_releases();
-	for (i = 0; i < tfiles; i++) {
-		snprintf(path, sizeof(path), "%s/c%03d.yaml", tdir, i);
-		unlink(path);
-	}
-	rmdir(tdir);
 	return t_done();
 }

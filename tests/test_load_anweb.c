@@ -24,7 +24,7 @@ struct fx {
 	size_t	 len;
 };
 
-static char	 tmpdir[64];
+static const char	*tmpdir;
 static int	 nfiles;
 
 static void
@@ -124,16 +124,10 @@ line_cont(char l[LINE_W + 1], const char *key, const char *seq, char ric,
 static const char *
 fx_write(const struct fx *f)
 {
-	static char	 path[128];
-	FILE		*fp;
+	char	name[32];
 
-	snprintf(path, sizeof(path), "%s/anweb%d.txt", tmpdir, nfiles++);
-	if ((fp = fopen(path, "wb")) == NULL ||
-	    fwrite(f->buf, 1, f->len, fp) != f->len || fclose(fp) != 0) {
-		perror(path);
-		exit(2);
-	}
-	return path;
+	snprintf(name, sizeof(name), "anweb%d.txt", nfiles++);
+	return t_write_file(tmpdir, name, f->buf, f->len, 0644);
 }
 
 static const struct record *
@@ -710,30 +704,10 @@ test_failure_keeps_set(void)
 	record_set_free(&set);
 }
 
-static void
-cleanup(void)
-{
-	char	path[128];
-	int	i;
-
-	for (i = 0; i < nfiles; i++) {
-		snprintf(path, sizeof(path), "%s/anweb%d.txt", tmpdir, i);
-		unlink(path);
-	}
-	rmdir(tmpdir);
-}
-
 int
 main(void)
 {
-	const char	*td = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_anweb.XXXXXX",
-	    td != NULL && strlen(td) < 40 ? td : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	tmpdir = t_mkdtemp("load_anweb");
 	test_line_ends();
 	test_disclaimer();
 	test_short_lines();
@@ -747,6 +721,5 @@ main(void)
 	test_duplicates();
 	test_errors();
 	test_failure_keeps_set();
-	cleanup();
 	return t_done();
 }

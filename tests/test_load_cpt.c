@@ -12,30 +12,13 @@
 #include "record.h"
 #include "t.h"
 
-static char	tdir[] = "/tmp/test_load_cpt.XXXXXX";
-static char	tpaths[64][256];
-static int	ntpaths;
+static const char	*tdir;
 
 /* Write a fixture into the temporary directory; returns its path. */
 static const char *
 fixture(const char *name, const char *data, size_t len)
 {
-	char	*p;
-	FILE	*f;
-
-	if (ntpaths == sizeof(tpaths) / sizeof(tpaths[0])) {
-		fprintf(stderr, "too many fixtures\n");
-		exit(1);
-	}
-	p = tpaths[ntpaths++];
-
-	snprintf(p, sizeof(tpaths[0]), "%s/%s", tdir, name);
-	if ((f = fopen(p, "wb")) == NULL || fwrite(data, 1, len, f) != len) {
-		perror(p);
-		exit(1);
-	}
-	fclose(f);
-	return p;
+	return t_write_file(tdir, name, data, len, 0644);
 }
 
 #define FIXTURE(name, lit) fixture(name, lit, sizeof(lit) - 1)
@@ -441,12 +424,7 @@ test_sample(void)
 int
 main(void)
 {
-	int	i;
-
-	if (mkdtemp(tdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tdir = t_mkdtemp("load_cpt");
 	test_cp1252_crlf();
 	test_utf8_lf();
 	test_no_preamble();
@@ -455,8 +433,5 @@ main(void)
 	test_errors();
 	test_fixed_errors();
 	test_sample();
-	for (i = 0; i < ntpaths; i++)
-		unlink(tpaths[i]);
-	rmdir(tdir);
 	return t_done();
 }

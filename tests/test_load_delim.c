@@ -14,28 +14,12 @@
 #include "record.h"
 #include "t.h"
 
-static char	tdir[] = "/tmp/test_load_delim.XXXXXX";
-static char	tpaths[64][256];
-static int	ntpaths;
+static const char	*tdir;
 
 static char *
 fixture(const char *name, const char *data, size_t len)
 {
-	char	*p;
-	FILE	*f;
-
-	if (ntpaths == sizeof(tpaths) / sizeof(tpaths[0])) {
-		fprintf(stderr, "too many fixtures\n");
-		exit(1);
-	}
-	p = tpaths[ntpaths++];
-	snprintf(p, sizeof(tpaths[0]), "%s/%s", tdir, name);
-	if ((f = fopen(p, "wb")) == NULL || fwrite(data, 1, len, f) != len) {
-		perror(p);
-		exit(1);
-	}
-	fclose(f);
-	return p;
+	return t_write_file(tdir, name, data, len, 0644);
 }
 
 #define FIXTURE(name, lit) fixture(name, lit, sizeof(lit) - 1)
@@ -321,18 +305,10 @@ test_sample(void)
 int
 main(void)
 {
-	int	i;
-
-	if (mkdtemp(tdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tdir = t_mkdtemp("load_delim");
 	test_csv();
 	test_tsv();
 	test_errors();
 	test_sample();
-	for (i = 0; i < ntpaths; i++)
-		unlink(tpaths[i]);
-	rmdir(tdir);
 	return t_done();
 }

@@ -25,7 +25,7 @@
 #define SHA2019	"c8e38e89b9b4d47dd81bea6924b8e9005f3494a89234fe28b534a7c17c3c6f12"
 
 static const char *data;
-static char	 tmpdir[64];
+static const char *tmpdir;
 static char	 confpath[128];
 
 /* Write a config of one set "hcpcs" with the given releases text. */
@@ -479,11 +479,7 @@ main(void)
 		perror("realpath");
 		return 2;
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_releases.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	tmpdir = t_mkdtemp("releases");
 
 	/* Two dated releases, listed newest first. */
 	snprintf(more, sizeof(more), ", sha256: %s", SHA2019);
@@ -601,7 +597,5 @@ main(void)
 		}
 	}
 
-	unlink(confpath);
-	rmdir(tmpdir);
 	return t_done();
 }

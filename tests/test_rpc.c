@@ -18,7 +18,7 @@
 #include "snapshot.h"
 #include "t.h"
 
-static char	 tmpdir[64];
+static const char	*tmpdir;
 
 /*
  * Scanner.
@@ -1023,11 +1023,7 @@ test_releases(void)
 int
 main(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_rpc.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	tmpdir = t_mkdtemp("rpc");
 	test_scan_complete();
 	test_scan_types();
 	test_scan_declared();
@@ -1037,18 +1033,5 @@ main(void)
 	test_framing();
 	test_with_data();
 	test_releases();
-	{
-		char	path[128];
-
-		snprintf(path, sizeof(path), "%s/fx.txt", tmpdir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/r2019.txt", tmpdir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/r2020.txt", tmpdir);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/rel.yaml", tmpdir);
-		unlink(path);
-		rmdir(tmpdir);
-	}
 	return t_done();
 }

@@ -73,19 +73,11 @@ check_vectors(void)
 static void
 check_file(void)
 {
-	char		 hex[SHA256_HEX_LEN + 1], dir[] = "/tmp/sha256.XXXXXX";
-	char		 path[64];
+	char		 hex[SHA256_HEX_LEN + 1];
+	const char	*path;
 	struct record_err err;
-	FILE		*fp;
 
-	T_OK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/abc", dir);
-	fp = fopen(path, "w");
-	T_OK(fp != NULL);
-	if (fp == NULL)
-		return;
-	fputs("abc", fp);
-	fclose(fp);
+	path = t_write_file(t_mkdtemp("sha256"), "abc", "abc", 3, 0644);
 	T_EQ_INT(sha256_file(path, hex, &err), 0);
 	T_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
@@ -93,7 +85,6 @@ check_file(void)
 	T_EQ_INT(sha256_file(path, hex, &err), -1);
 	T_OK(strstr(err.msg, path) != NULL);
 	T_OK(strstr(err.msg, "No such file") != NULL);
-	rmdir(dir);
 }
 
 static void

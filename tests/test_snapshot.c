@@ -403,6 +403,13 @@ check_encoding(const struct snapshot *s)
 	    20171231), "active");
 	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "K0010", 20200101)->rec,
 	    20991231), "active");
+	/* The TERM DT is the last valid day: terminated the day after. */
+	T_OK(!snapshot_terminated(snapshot_find(s, -1, "G0503",
+	    20200101)->rec, 20171231));
+	T_OK(snapshot_terminated(snapshot_find(s, -1, "G0503",
+	    20200101)->rec, 20180101));
+	T_OK(!snapshot_terminated(snapshot_find(s, -1, "K0010",
+	    20200101)->rec, 20991231));
 
 	sr = snapshot_find(s, -1, "G0503", 20200101);
 	T_EQ_INT(sr->enc[0], 0xde);		/* map16: 20 keys */
@@ -983,17 +990,11 @@ check_changed_while_loading(void)
 	struct conf	 conf;
 	struct conf_set	 cs;
 	struct snapshot	*s;
-	char		 dir[] = "/tmp/hcpcsd-test-snap.XXXXXX";
-	char		 path[512], err[1024];
-	FILE		*f;
+	static const char csv[] = "HCPC,LONG\nW1000,Local visit\n";
+	char		*path, err[1024];
 
-	T_OK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/local.csv", dir);
-	T_OK((f = fopen(path, "w")) != NULL);
-	if (f == NULL)
-		return;
-	fputs("HCPC,LONG\nW1000,Local visit\n", f);
-	fclose(f);
+	path = t_write_file(t_mkdtemp("snapshot"), "local.csv", csv,
+	    sizeof(csv) - 1, 0644);
 	memset(&conf, 0, sizeof(conf));
 	memset(&cs, 0, sizeof(cs));
 	conf.sets = &cs;
@@ -1022,8 +1023,6 @@ check_changed_while_loading(void)
 	T_OK(strstr(err, "local.csv: changed while it was being loaded") !=
 	    NULL);
 	snapshot_release(s);
-	remove(path);
-	remove(dir);
 }
 
 int
