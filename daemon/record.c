@@ -527,6 +527,13 @@ record_days_to_date(long z)
 	return (uint32_t)(y * 10000 + m * 100 + d);
 }
 
+uint32_t
+record_today(void)
+{
+	/* POSIX time has no leap seconds: every day is 86400 of them. */
+	return record_days_to_date((long)(time(NULL) / 86400));
+}
+
 /*
  * The code index loaders use to merge and drop duplicates while they
  * read: open addressing over the set's records, slots hold index + 1.

@@ -214,4 +214,7 @@ void		 record_format_date(uint32_t, char buf[11]);
 long		 record_date_to_days(uint32_t);
 uint32_t	 record_days_to_date(long);
 
+/* Today (UTC) as YYYYMMDD. */
+uint32_t	 record_today(void);
+
 #endif /* HCPCSD_RECORD_H */

@@ -1284,13 +1284,8 @@ rpc_note_reload(int ok, time_t at, const char *err, long duration_ms)
 void
 rpc_batch_begin(void)
 {
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-
 	rpc_snap = snapshot_acquire();
-	if (gmtime_r(&now, &tm) != NULL)
-		rpc_today = (uint32_t)(tm.tm_year + 1900) * 10000 +
-		    (uint32_t)(tm.tm_mon + 1) * 100 + (uint32_t)tm.tm_mday;
+	rpc_today = record_today();
 }
 
 void

@@ -121,7 +121,6 @@ static const unsigned char snapshot_kv_terminated[] = {
 static void	snapshot_free(struct snapshot *);
 static int	snapshot_grow(struct snapshot_buf *, size_t, size_t);
 static int	snapshot_rec_cmp(const void *, const void *);
-static uint32_t	snapshot_today(void);
 /* Tests only: runs between hashing a release's file and parsing it. */
 void		(*snapshot_after_hash)(const char *path);
 
@@ -171,19 +170,6 @@ static void	ids_sort(uint32_t *, size_t);
 /*
  * Build.
  */
-
-/* Today's date (UTC) as YYYYMMDD. */
-static uint32_t
-snapshot_today(void)
-{
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-
-	if (gmtime_r(&now, &tm) == NULL)
-		return 0;
-	return (uint32_t)(tm.tm_year + 1900) * 10000 +
-	    (uint32_t)(tm.tm_mon + 1) * 100 + (uint32_t)tm.tm_mday;
-}
 
 /*
  * Load one release into src, checking what the config asks of it.
@@ -455,7 +441,7 @@ snapshot_copy_info(struct snapshot *s, struct snapshot_src *src,
 	const struct snapshot_src *sc;
 	const struct record *r;
 	size_t		 i, j, k, total = 1, len;
-	uint32_t	 today = snapshot_today();
+	uint32_t	 today = record_today();
 	char		*p, d[11];
 	int		 cur;
 

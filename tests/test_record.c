@@ -93,6 +93,14 @@ test_names_dates(void)
 	T_EQ_INT(record_date_to_days(19700101), 0);
 	T_EQ_INT(record_days_to_date(record_date_to_days(20200229) + 1),
 	    20200301);
+	/* record_today is what gmtime says, unless midnight passes now. */
+	now = time(NULL);
+	T_OK(gmtime_r(&now, &tm) != NULL);
+	today = (uint32_t)(tm.tm_year + 1900) * 10000 +
+	    (uint32_t)(tm.tm_mon + 1) * 100 + (uint32_t)tm.tm_mday;
+	T_OK(record_today() == today ||
+	    record_today() == record_days_to_date(record_date_to_days(today) +
+	    1));
 }
 
 static void
