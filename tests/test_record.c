@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "record.h"
 #include "t.h"
@@ -73,8 +74,11 @@ test_fields(void)
 static void
 test_names_dates(void)
 {
-	char	buf[11];
-	long	d;
+	struct tm	 tm;
+	time_t		 now;
+	uint32_t	 today;
+	char		 buf[11];
+	long		 d;
 
 	T_OK(record_utf8_valid("caf\xc3\xa9 \xe2\x80\x99", 9));
 	T_OK(!record_utf8_valid("caf\xe9", 4));
