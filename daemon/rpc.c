@@ -729,7 +729,7 @@ rpc_m_validate(struct rpc_req *r)
 		reason = "not_found";
 	else if (sr->rec->added != 0 && date < sr->rec->added)
 		reason = "not_yet_effective";
-	else if (sr->rec->terminated != 0 && sr->rec->terminated < date)
+	else if (snapshot_terminated(sr->rec, date))
 		reason = "terminated";
 	else
 		reason = "ok";

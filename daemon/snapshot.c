@@ -1038,18 +1038,23 @@ snapshot_find(const struct snapshot *s, int set, const char *code,
 	return NULL;
 }
 
+int
+snapshot_terminated(const struct record *r, uint32_t as_of)
+{
+	return r->terminated != 0 && r->terminated < as_of;
+}
+
 const char *
 snapshot_status(const struct record *r, uint32_t as_of)
 {
-	return r->terminated != 0 && r->terminated < as_of ? "terminated" :
-	    "active";
+	return snapshot_terminated(r, as_of) ? "terminated" : "active";
 }
 
 void
 snapshot_status_kv(const struct record *r, uint32_t as_of,
     const unsigned char **kv, size_t *kvlen)
 {
-	if (r->terminated != 0 && r->terminated < as_of) {
+	if (snapshot_terminated(r, as_of)) {
 		*kv = snapshot_kv_terminated;
 		*kvlen = sizeof(snapshot_kv_terminated);
 	} else {
@@ -1189,8 +1194,7 @@ rec_matches(const struct snapshot *s, const struct snapshot_search *q,
 	if (snapshot_in_force(s, sr->set_index, q->as_of) !=
 	    (int)sr->release_index)
 		return 0;
-	if (!q->include_terminated && r->terminated != 0 &&
-	    r->terminated < q->as_of)
+	if (!q->include_terminated && snapshot_terminated(r, q->as_of))
 		return 0;
 	*exact = 0;
 	for (i = 0; i < ntok; i++) {

@@ -167,7 +167,14 @@ int		 snapshot_release_index(const struct snapshot *, size_t set,
 const struct snapshot_rec *snapshot_find(const struct snapshot *, int set,
 		    const char *code, uint32_t as_of);
 
-/* "active", or "terminated" when the record's TERM DT is before as_of. */
+/*
+ * Whether the record is terminated on as_of: its TERM DT (the last
+ * valid day) is before it.  The one rule behind status, validate's
+ * reason and search's include_terminated.
+ */
+int		 snapshot_terminated(const struct record *, uint32_t as_of);
+
+/* "active", or "terminated" (snapshot_terminated). */
 const char	*snapshot_status(const struct record *, uint32_t as_of);
 
 /*

@@ -403,6 +403,13 @@ check_encoding(const struct snapshot *s)
 	    20171231), "active");
 	T_EQ_STR(snapshot_status(snapshot_find(s, -1, "K0010", 20200101)->rec,
 	    20991231), "active");
+	/* The TERM DT is the last valid day: terminated the day after. */
+	T_OK(!snapshot_terminated(snapshot_find(s, -1, "G0503",
+	    20200101)->rec, 20171231));
+	T_OK(snapshot_terminated(snapshot_find(s, -1, "G0503",
+	    20200101)->rec, 20180101));
+	T_OK(!snapshot_terminated(snapshot_find(s, -1, "K0010",
+	    20200101)->rec, 20991231));
 
 	sr = snapshot_find(s, -1, "G0503", 20200101);
 	T_EQ_INT(sr->enc[0], 0xde);		/* map16: 20 keys */
