@@ -90,10 +90,10 @@ void		 conf_defaults(struct conf *);
  * Parse FILE.  On error returns NULL with err set to
  * "file:line:column: what (expected ...)", or "file: reason" when the
  * file cannot be read; err may be NULL.  Relative paths in the file are
- * made absolute against the file's directory (not normalised: "../x"
- * stays in the path); c->path is the file's absolute path.  Columns
- * keep their order in the file.  Caller owns the result; free it with
- * conf_free().
+ * made absolute against the file's directory and cleaned lexically
+ * ("a/../b" becomes "b", no "//" or "/./"); c->path is the file's
+ * absolute path, cleaned the same way.  Columns keep their order in
+ * the file.  Caller owns the result; free it with conf_free().
  */
 struct conf	*conf_load(const char *path, char *err, size_t errlen);
 /* Free a conf_load() result and everything it points to; NULL is fine. */
