@@ -22,7 +22,11 @@ load_slurp(const char *path, size_t *lenp, struct record_err *err)
 	ssize_t		 n;
 	int		 fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO or device put where a data file belongs must
+	 * be refused below, not hang the load (regular files ignore it).
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd == -1) {
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
 		    strerror(errno));

@@ -3,8 +3,11 @@
  * portable rather than fast: it hashes a few megabytes per reload.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sha256.h"
 
@@ -169,25 +172,38 @@ sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1],
     struct record_err *err)
 {
 	struct sha256_ctx c;
+	struct stat	 st;
 	unsigned char	 d[SHA256_DIGEST_LEN], buf[65536];
-	FILE		*fp;
-	size_t		 n;
+	ssize_t		 n;
+	int		 fd;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
+	/* Non-blocking open: a FIFO here must not hang a reload. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1) {
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
 		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+		    S_ISREG(st.st_mode) ? strerror(errno) :
+		    "not a regular file");
+		close(fd);
 		return -1;
 	}
 	sha256_init(&c);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		sha256_update(&c, buf, n);
-	if (ferror(fp)) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-		    strerror(errno));
-		fclose(fp);
-		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		sha256_update(&c, buf, (size_t)n);
 	}
-	fclose(fp);
+	close(fd);
 	sha256_final(&c, d);
 	sha256_hex(d, hex);
 	return 0;

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "load.h"
+#include "sha256.h"
 #include "t.h"
 
 int
@@ -16,7 +18,7 @@ main(void)
 	const char		*dir = t_mkdtemp("load");
 	const char		*path;
 	char			 missing[256];
-	char			*buf;
+	char			*buf, hex[SHA256_HEX_LEN + 1];
 	size_t			 len = 0;
 
 	path = t_write_file(dir, "ok.txt", "A0021\n", 6, 0644);
@@ -42,5 +44,19 @@ main(void)
 
 	T_OK(load_slurp(dir, &len, &err) == NULL);
 	T_OK(strstr(err.msg, ": not a regular file") != NULL);
+
+	/*
+	 * A FIFO where a data file belongs: refused at once, not a load
+	 * blocked forever in open() (alarm ends the test if it hangs).
+	 */
+	snprintf(missing, sizeof(missing), "%s/fifo.txt", dir);
+	T_EQ_INT(mkfifo(missing, 0600), 0);
+	alarm(10);
+	T_OK(load_slurp(missing, &len, &err) == NULL);
+	T_OK(strstr(err.msg, "fifo.txt: not a regular file") != NULL);
+	T_EQ_INT(sha256_file(missing, hex, &err), -1);
+	T_OK(strstr(err.msg, "fifo.txt: not a regular file") != NULL);
+	alarm(0);
+	remove(missing);
 	return t_done();
 }
