@@ -91,6 +91,13 @@ fail:
 }
 
 int
+load_oom(const char *path, struct record_err *err)
+{
+	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
+	return -1;
+}
+
+int
 load_set(const struct conf_set *cs, struct record_set *set,
     struct record_err *err)
 {

@@ -38,4 +38,7 @@ int	load_set(const struct conf_set *, struct record_set *,
  */
 char	*load_slurp(const char *path, size_t *len, struct record_err *);
 
+/* err = "path: out of memory"; returns -1 for the caller to return. */
+int	load_oom(const char *path, struct record_err *);
+
 #endif /* HCPCSD_LOAD_H */

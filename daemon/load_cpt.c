@@ -76,7 +76,6 @@ static int	cpt_file_read(struct cpt_file *, const char *,
 static void	cpt_file_free(struct cpt_file *);
 static size_t	cpt_data_range(const struct cpt_file *, size_t *);
 static int	cpt_any_data(const struct cpt_file *, size_t, size_t, int);
-static int	cpt_oom(const char *, struct record_err *);
 static int	cpt_long(struct cpt_file *, struct record_set *,
 		    struct record_index *, struct record_err *);
 static int	cpt_fixed(struct cpt_file *, enum record_field,
@@ -120,7 +119,7 @@ cpt_file_read(struct cpt_file *f, const char *path, struct record_err *err)
 			n++;
 	if ((f->lines = calloc(n, sizeof(*f->lines))) == NULL) {
 		cpt_file_free(f);
-		return cpt_oom(path, err);
+		return load_oom(path, err);
 	}
 	for (start = 0, i = 0; i <= f->len; i++) {
 		if (i < f->len && f->buf[i] != '\n')
@@ -186,13 +185,6 @@ cpt_any_data(const struct cpt_file *f, size_t start, size_t end, int tab)
 	return 0;
 }
 
-static int
-cpt_oom(const char *path, struct record_err *err)
-{
-	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
-	return -1;
-}
-
 /* LONGULT.txt: code<TAB>long descriptor after the preamble. */
 static int
 cpt_long(struct cpt_file *f, struct record_set *set, struct record_index *ix,
@@ -231,14 +223,14 @@ cpt_long(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 			continue;
 		}
 		if ((r = record_set_add(set)) == NULL)
-			return cpt_oom(f->path, err);
+			return load_oom(f->path, err);
 		if (record_set_field(set, r, RF_CODE, code, strlen(code), 0,
 		    &e) == -1 ||
 		    record_set_field(set, r, RF_LONG, tab + 1,
 		    l->len - (size_t)(tab + 1 - l->p), f->cp1252, &e) == -1 ||
 		    record_index_put(ix, set, set->nrecs - 1) == -1) {
 			record_set_drop_last(set);
-			return cpt_oom(f->path, err);
+			return load_oom(f->path, err);
 		}
 	}
 	return 0;
@@ -291,19 +283,19 @@ cpt_fixed(struct cpt_file *f, enum record_field field,
 			}
 			if (record_set_field(set, r, field, desc, dlen,
 			    f->cp1252, &e) == -1)
-				return cpt_oom(f->path, err);
+				return load_oom(f->path, err);
 			continue;
 		}
 		/* Not in LONGULT: keep it, with what this file says. */
 		if ((r = record_set_add(set)) == NULL)
-			return cpt_oom(f->path, err);
+			return load_oom(f->path, err);
 		if (record_set_field(set, r, RF_CODE, code, strlen(code), 0,
 		    &e) == -1 ||
 		    record_set_field(set, r, field, desc, dlen, f->cp1252,
 		    &e) == -1 ||
 		    record_index_put(ix, set, set->nrecs - 1) == -1) {
 			record_set_drop_last(set);
-			return cpt_oom(f->path, err);
+			return load_oom(f->path, err);
 		}
 	}
 	return 0;
@@ -334,7 +326,7 @@ cpt_mod_add(struct cpt_file *f, struct record_set *set,
 		return 0;
 	}
 	if ((r = record_set_add(set)) == NULL)
-		return cpt_oom(f->path, err);
+		return load_oom(f->path, err);
 	if (record_set_field(set, r, RF_CODE, code, 2, 0, &e) == -1 ||
 	    record_set_field(set, r, RF_SHORT, sd, slen, f->cp1252,
 	    &e) == -1 ||
@@ -342,7 +334,7 @@ cpt_mod_add(struct cpt_file *f, struct record_set *set,
 	    &e) == -1 ||
 	    record_index_put(ix, set, set->nrecs - 1) == -1) {
 		record_set_drop_last(set);
-		return cpt_oom(f->path, err);
+		return load_oom(f->path, err);
 	}
 	return 0;
 }
@@ -520,7 +512,7 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 	}
 	return 0;
 oom:
-	cpt_oom(f->path, err);
+	load_oom(f->path, err);
 fail:
 	free(en.text);
 	return -1;

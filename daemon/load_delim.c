@@ -64,7 +64,6 @@ static int	delim_row(struct delim_parser *, struct delim_row *,
 		    struct record_err *);
 static int	delim_row_blank(const struct delim_row *);
 static void	delim_trim(const char **, size_t *);
-static int	delim_oom(const char *, struct record_err *);
 static int	delim_map_header(const struct conf_set *,
 		    const struct delim_row *, struct delim_map **, size_t *,
 		    size_t *, struct record_err *);
@@ -171,7 +170,7 @@ delim_row(struct delim_parser *dp, struct delim_row *row,
 			}
 			if (delim_push(row, dp->buf + start, out - start,
 			    line, col, 1) == -1)
-				return delim_oom(dp->path, err);
+				return load_oom(dp->path, err);
 		} else {
 			start = dp->pos;
 			while (dp->pos < dp->len) {
@@ -184,7 +183,7 @@ delim_row(struct delim_parser *dp, struct delim_row *row,
 			}
 			if (delim_push(row, dp->buf + start, dp->pos - start,
 			    line, col, 0) == -1)
-				return delim_oom(dp->path, err);
+				return load_oom(dp->path, err);
 		}
 		row->endline = dp->line;
 		row->endcol = dp->col;
@@ -223,13 +222,6 @@ delim_trim(const char **p, size_t *len)
 		(*len)--;
 }
 
-static int
-delim_oom(const char *path, struct record_err *err)
-{
-	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
-	return -1;
-}
-
 /*
  * Resolve every mapped header name to its column (names compare trimmed
  * and case-insensitively).  The code's column comes back in *codeidx.
@@ -248,7 +240,7 @@ delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
 	for (i = 0; i < cs->ncolumns; i++)
 		n += cs->columns[i].nheaders;
 	if ((map = calloc(n + 1, sizeof(*map))) == NULL)
-		return delim_oom(cs->path, err);
+		return load_oom(cs->path, err);
 	*mapp = map;
 	*nmapp = 0;
 	for (i = 0; i < cs->ncolumns; i++) {
@@ -323,7 +315,7 @@ delim_record(struct delim_parser *dp, const struct delim_row *row,
 		return 0;
 	}
 	if ((r = record_set_add(set)) == NULL)
-		return delim_oom(dp->path, err);
+		return load_oom(dp->path, err);
 	if (record_set_field(set, r, RF_CODE, code, strlen(code), 0,
 	    &e) == -1)
 		goto oom;
@@ -336,7 +328,7 @@ delim_record(struct delim_parser *dp, const struct delim_row *row,
 	return 0;
 oom:
 	record_set_drop_last(set);
-	return delim_oom(dp->path, err);
+	return load_oom(dp->path, err);
 }
 
 int
