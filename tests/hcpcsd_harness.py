@@ -1,10 +1,11 @@
-"""hcpcsd_harness.py: what tests/test_reload_load.sh, test_notify.sh,
-test_activation.sh and test_logs.sh share: generated ANWEB fixtures, a
-daemon started in a private directory (killed by PID at exit), a raw
-MessagePack client and counting checks.  Python 3 + python3-msgpack."""
+"""hcpcsd_harness.py: what tests/test_server.sh, test_reload_load.sh,
+test_notify.sh, test_activation.sh and test_logs.sh share: generated
+ANWEB fixtures, a daemon started in a private directory (killed by PID
+at exit), a raw MessagePack client and counting checks.  Python 3 +
+python3-msgpack."""
 
-import atexit
 import ctypes
+import errno
 import os
 import shutil
 import signal
@@ -82,18 +83,21 @@ def private_dir():
 # --- fixtures ----------------------------------------------------------
 
 def anweb_line(key, seq, ric, piece, short='', added='20000101', term='',
-               action='N'):
-    """One 320-column CMS ANWEB line (DOMAIN.md), first line of a code."""
+               action='N', first=True, betos=''):
+    """One 320-column CMS ANWEB line (DOMAIN.md): the first line of a
+    code, or with first=False a continuation carrying only more text."""
     l = [' '] * 320
 
     def at(col, s):
         l[col - 1:col - 1 + len(s)] = list(s)
     at(1, key); at(6, seq); at(11, ric); at(12, piece)
-    at(92, short)
-    if ric == '3':
-        at(120, '00'); at(128, '9'); at(261, '1'); at(266, '  0')
-    at(230, 'C'); at(269, added); at(277, added); at(285, term)
-    at(293, action)
+    if first:
+        at(92, short)
+        if ric == '3':
+            at(120, '00'); at(128, '9'); at(257, betos); at(261, '1')
+            at(266, '  0')
+        at(230, 'C'); at(269, added); at(277, added); at(285, term)
+        at(293, action)
     return ''.join(l)
 
 
@@ -125,11 +129,35 @@ def write_file(path, content, mode=0o644):
     os.rename(path + '.new', path)
 
 
+def conf_text(sock, datafile, extra=''):
+    """A config of one cms-anweb set "hcpcs" (bytes)."""
+    return ('socket: %s\nsocket_mode: "0600"\n%s'
+            'code_sets:\n'
+            '  - name: hcpcs\n    format: cms-anweb\n'
+            '    path: %s\n' % (sock, extra, datafile)).encode()
+
+
 def write_conf(path, sock, datafile, extra=''):
-    write_file(path, ('socket: %s\nsocket_mode: "0600"\n%s'
-                      'code_sets:\n'
-                      '  - name: hcpcs\n    format: cms-anweb\n'
-                      '    path: %s\n' % (sock, extra, datafile)).encode())
+    write_file(path, conf_text(sock, datafile, extra))
+
+
+def feed_fifo(path, content, timeout=20):
+    """Write content once the daemon has the FIFO open for reading;
+    False if it never does within timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:      # ENXIO: no reader yet
+                raise
+            time.sleep(0.01)
+            continue
+        os.set_blocking(fd, True)
+        os.write(fd, content)
+        os.close(fd)
+        return True
+    return False
 
 
 # --- daemon ------------------------------------------------------------
@@ -174,6 +202,12 @@ def stop(p, timeout=30):
         p.kill()
         p.wait()
         return None
+
+
+def reloads(c):
+    """(generation, reloads count) from info, or a false value."""
+    i = c.call('info')
+    return i and (i['generation'], i['stats']['reloads']['count'])
 
 
 def rss_kb(pid):

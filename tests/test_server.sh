@@ -13,61 +13,19 @@ if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
 	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
 	exit 77
 fi
-exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import ctypes, hashlib, os, re, select, shutil, signal, socket, stat
-import subprocess, sys, tempfile, time
+PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
+import hashlib, os, re, signal, socket, stat, subprocess, sys, time
 import msgpack
+from hcpcsd_harness import (anweb_line, check, crashed, die_with_parent, eq,
+                            finish, private_dir, procs, rss_kb, wait_for,
+                            write_file)
+import hcpcsd_harness as h
 
+h.NAME = 'test_server.sh'
 BIN = os.path.abspath(sys.argv[1])
-checks = failures = 0
-procs = []
-
-
-def check(cond, what):
-    global checks, failures
-    checks += 1
-    if not cond:
-        failures += 1
-        frame = sys._getframe(1)
-        print("test_server.sh:%d: FAIL: %s" % (frame.f_lineno, what),
-              file=sys.stderr)
-    return cond
-
-
-def eq(got, want, what):
-    return check(got == want, "%s: got %r, expected %r" % (what, got, want))
-
-
-def on_term(sig, frame):
-    raise SystemExit(2)
-
-
-signal.signal(signal.SIGTERM, on_term)
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def die_with_parent():
-    libc.prctl(1, signal.SIGKILL)       # PR_SET_PDEATHSIG
 
 
 # --- fixture ---------------------------------------------------------
-
-def anweb_line(key, seq, ric, piece, short='', first=True,
-               added='20000101', term='', action='N', betos=''):
-    l = [' '] * 320
-
-    def at(col, s):
-        l[col - 1:col - 1 + len(s)] = list(s)
-    at(1, key); at(6, seq); at(11, ric); at(12, piece)
-    if first:
-        at(92, short)
-        if ric == '3':
-            at(120, '00'); at(128, '9'); at(257, betos); at(261, '1')
-            at(266, '  0')
-        at(230, 'C'); at(269, added); at(277, added); at(285, term)
-        at(293, action)
-    return ''.join(l)
-
 
 def anweb(extra=()):
     rows = [
@@ -97,21 +55,13 @@ def anweb(extra=()):
     return ''.join(r + '\r\n' for r in rows).encode('ascii')
 
 
-tmp = tempfile.mkdtemp(prefix='hcpcsd-test-')
-os.chmod(tmp, 0o700)
+tmp = private_dir()
 data = os.path.join(tmp, 'hcpcs.txt')
 sock = os.path.join(tmp, 'hcpcsd.sock')
 conf = os.path.join(tmp, 'hcpcsd.yaml')
 log = os.path.join(tmp, 'hcpcsd.log')
 MAX_REQ = 4096
 MAX_CLIENTS = 16
-
-
-def write_file(path, content, mode=0o644):
-    with open(path + '.new', 'wb') as f:
-        f.write(content)
-    os.chmod(path + '.new', mode)
-    os.rename(path + '.new', path)
 
 
 def write_conf(path, datafile, sockpath=sock):
@@ -190,46 +140,8 @@ class Client:
         self.s.close()
 
 
-def start(extra_env=None):
-    env = dict(os.environ)
-    # ASan keeps freed memory in quarantine; keep it small so RSS is
-    # a fair measure of leaks under build-san.
-    env['ASAN_OPTIONS'] = (env.get('ASAN_OPTIONS', '') +
-                           ':quarantine_size_mb=4').lstrip(':')
-    lf = open(log, 'ab')
-    p = subprocess.Popen([BIN, '-f', '-c', conf], stdin=subprocess.DEVNULL,
-                         stdout=lf, stderr=lf, env=env,
-                         preexec_fn=die_with_parent)
-    lf.close()
-    procs.append(p)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if p.poll() is not None:
-            break
-        try:
-            Client(timeout=2).close()
-            return p
-        except OSError:
-            time.sleep(0.05)
-    return p
-
-
-def rss_kb(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    return -1
-
-
-def wait_for(pred, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
+def start():
+    return h.start(BIN, conf, log, sock)
 
 
 # --- expected answers ------------------------------------------------
@@ -565,7 +477,7 @@ def test_reload(p):
     write_file(data, anweb([extra]))
     os.kill(p.pid, signal.SIGHUP)
     info = wait_for(lambda: (lambda i: i if i['generation'] == 2 else None)
-                    (c.result('info')))
+                    (c.result('info')), timeout=10, step=0.05)
     eq(info and info['generation'], 2, 'SIGHUP publishes generation 2')
     eq(info and info['sets'][0]['records'], 6, 'new record count')
     check(info and info['last_reload']['ok'] and
@@ -577,7 +489,8 @@ def test_reload(p):
     write_file(data, b'')
     os.kill(p.pid, signal.SIGHUP)
     info = wait_for(lambda: (lambda i: i if not i['last_reload']['ok']
-                             else None)(c.result('info')))
+                             else None)(c.result('info')), timeout=10,
+                    step=0.05)
     check(info is not None, 'a failed reload is reported')
     if info:
         eq(info['generation'], 2, 'generation kept')
@@ -648,16 +561,8 @@ try:
         test_bad_input(p.pid)
         test_reload(p)
         test_stop(p)
+except Exception:
+    crashed()
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    if failures and os.path.exists(log):
-        with open(log, errors='replace') as f:
-            tail = f.readlines()[-30:]
-        sys.stderr.write('daemon log:\n' + ''.join('  ' + l for l in tail))
-    shutil.rmtree(tmp, ignore_errors=True)
-print('%d checks, %d failed' % (checks, failures))
-sys.exit(1 if failures else 0)
+    finish(tmp, log)
 EOF
