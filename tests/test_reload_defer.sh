@@ -16,11 +16,13 @@ if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
 	exit 77
 fi
 PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import errno, os, select, signal, sys, time
+import os, select, signal, sys, time
 import msgpack
 from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
                             anweb_variant, gen_code, short_of, write_file,
-                            write_conf, start, stop, wait_for)
+                            write_conf, start, stop, wait_for, feed_fifo,
+                            reloads)
+import hcpcsd_harness as h
 
 BIN = os.path.abspath(sys.argv[1])
 NREC = 50
@@ -32,38 +34,13 @@ data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'AB'}
 
 
 def conf_text(v):
-    return ('socket: %s\nsocket_mode: "0600"\ncode_sets:\n'
-            '  - name: hcpcs\n    format: cms-anweb\n    path: %s\n'
-            % (sock, data[v])).encode()
+    return h.conf_text(sock, data[v])
 
 
 def silent(c, secs):
     """True when nothing arrives on c for secs."""
     r, _, _ = select.select([c.s], [], [], secs)
     return not r
-
-
-def feed_fifo(path, content, timeout=20):
-    """Write content once the daemon has the FIFO open for reading."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as e:
-            if e.errno != errno.ENXIO:      # ENXIO: no reader yet
-                raise
-            time.sleep(0.01)
-            continue
-        os.set_blocking(fd, True)
-        os.write(fd, content)
-        os.close(fd)
-        return True
-    return False
-
-
-def reloads(c):
-    i = c.call('info')
-    return i and (i['generation'], i['stats']['reloads']['count'])
 
 
 def short7(c):

@@ -17,11 +17,12 @@ if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
 	exit 77
 fi
 PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import errno, os, signal, sys, time
+import os, signal, sys, time
 import msgpack
 from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
                             anweb_variant, gen_code, short_of, write_file,
-                            start, stop, wait_for)
+                            start, stop, wait_for, feed_fifo, reloads)
+import hcpcsd_harness as h
 
 BIN = os.path.abspath(sys.argv[1])
 tmp = private_dir()
@@ -32,32 +33,7 @@ data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'AB'}
 
 
 def conf_text(v):
-    return ('socket: %s\nsocket_mode: "0600"\ncode_sets:\n'
-            '  - name: hcpcs\n    format: cms-anweb\n    path: %s\n'
-            % (sock, data[v])).encode()
-
-
-def feed_fifo(path, content, timeout=20):
-    """Write content once the daemon has the FIFO open; False if never."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as e:
-            if e.errno != errno.ENXIO:      # ENXIO: no reader yet
-                raise
-            time.sleep(0.01)
-            continue
-        os.set_blocking(fd, True)
-        os.write(fd, content)
-        os.close(fd)
-        return True
-    return False
-
-
-def reloads(c):
-    i = c.call('info')
-    return i and (i['generation'], i['stats']['reloads']['count'])
+    return h.conf_text(sock, data[v])
 
 
 def fifo_conf():
