@@ -3,11 +3,13 @@
  * every test that writes files shares.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,8 @@
 #define T_RMTREE_DEPTH	8
 /* Longer $TMPDIRs are ignored: tests build paths in fixed buffers. */
 #define T_TMPDIR_MAX	32
+/* Directories a fatal signal's handler removes (the first ones). */
+#define T_SIGDIRS	16
 
 int t_checks, t_failures;
 
@@ -28,6 +32,7 @@ static size_t	  t_ndirs, t_npaths;
 static pid_t	  t_owner;
 
 static void	t_cleanup(void);
+static void	t_on_signal(int);
 
 void
 t_fail(const char *file, int line, const char *fmt, ...)
@@ -139,11 +144,49 @@ t_mkdtemp(const char *tag)
 		exit(2);
 	}
 	if (t_owner == 0) {
+		static const int sigs[] = { SIGALRM, SIGHUP, SIGINT, SIGTERM };
+		struct sigaction sa;
+		size_t		 i;
+
 		t_owner = getpid();
 		atexit(t_cleanup);
+		/* An alarm() watchdog or run.sh's timeout exits no atexit. */
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			if (sigaction(sigs[i], NULL, &sa) == 0 &&
+			    sa.sa_handler == SIG_DFL)
+				signal(sigs[i], t_on_signal);
 	}
 	t_remember(&t_dirs, &t_ndirs, dir);
 	return dir;
+}
+
+/*
+ * A fatal signal: remove the directories with rm(1) (fork and exec are
+ * safe in a handler, opendir and free are not), then die of the signal.
+ */
+static void
+t_on_signal(int sig)
+{
+	char	*argv[T_SIGDIRS + 4];
+	size_t	 i, n = 0;
+	pid_t	 pid;
+
+	if (t_owner == getpid() && t_ndirs > 0) {
+		argv[n++] = (char *)"rm";
+		argv[n++] = (char *)"-rf";
+		argv[n++] = (char *)"--";
+		for (i = 0; i < t_ndirs && i < T_SIGDIRS; i++)
+			argv[n++] = t_dirs[i];
+		argv[n] = NULL;
+		if ((pid = fork()) == 0) {
+			execv("/bin/rm", argv);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 char *

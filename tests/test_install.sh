@@ -7,6 +7,8 @@ set -u
 B=${B:-build}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# A signal (run.sh's timeout) exits through the EXIT trap too.
+trap 'exit 2' INT TERM HUP
 inst() {	# DESTDIR PREFIX SYSCONFDIR [make variables]
 	d=$1 p=$2 e=$3; shift 3
 	make -s install B="$B" PREFIX="$p" SYSCONFDIR="$e" DESTDIR="$d" "$@" \

@@ -4,6 +4,8 @@
 set -u
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hcpcsd-sample.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# A signal (run.sh's timeout) exits through the EXIT trap too.
+trap 'exit 2' INT TERM HUP
 gen() {
 	/usr/bin/python3 tools/gensample.py "$1" ||
 	    { echo "FAIL: tools/gensample.py $1"; exit 1; }

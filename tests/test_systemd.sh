@@ -21,6 +21,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal (run.sh's timeout) exits through the EXIT trap too.
+trap 'exit 2' INT TERM HUP
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
