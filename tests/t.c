@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "../daemon/record.h"
 
 /* Deeper than any tree a test makes: t_rmtree() gives up below it. */
 #define T_RMTREE_DEPTH	8
@@ -77,6 +78,17 @@ t_shared_data(void)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
 			return dirs[i];
+	return NULL;
+}
+
+const struct record *
+t_find(const struct record_set *set, const char *code)
+{
+	size_t	i;
+
+	for (i = 0; i < set->nrecs; i++)
+		if (strcmp(set->recs[i].code, code) == 0)
+			return &set->recs[i];
 	return NULL;
 }
 

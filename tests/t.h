@@ -20,6 +20,11 @@ _Noreturn void t_skip(const char *reason);
 /* Directory holding the real CMS files, or NULL (callers then skip). */
 const char *t_shared_data(void);
 
+struct record;
+struct record_set;
+/* The record with this code in set, or NULL (loader tests' lookup). */
+const struct record *t_find(const struct record_set *, const char *code);
+
 /*
  * Temporary files.  t_mkdtemp() makes a private directory named
  * hcpcsd-test-TAG.XXXXXX under $TMPDIR (when that is a short absolute

@@ -130,17 +130,6 @@ fx_write(const struct fx *f)
 	return t_write_file(tmpdir, name, f->buf, f->len, 0644);
 }
 
-static const struct record *
-find(const struct record_set *set, const char *code)
-{
-	size_t	i;
-
-	for (i = 0; i < set->nrecs; i++)
-		if (strcmp(set->recs[i].code, code) == 0)
-			return &set->recs[i];
-	return NULL;
-}
-
 static const char *
 raw_of(const struct record *r, const char *field)
 {
@@ -180,14 +169,14 @@ test_line_ends(void)
 		T_EQ_INT(set.nrecs, 2);
 		T_EQ_INT(set.stats.procedures, 2);
 		T_EQ_INT(set.stats.skipped_lines, 0);
-		T_OK((r = find(&set, "B1001")) != NULL);
+		T_OK((r = t_find(&set, "B1001")) != NULL);
 		if (r != NULL) {
 			T_EQ_STR(r->long_desc, "Synthetic supply, first piece "
 			    "and its second piece");
 			T_EQ_STR(r->short_desc, "Synth supply one");
 			T_EQ_STR(r->action, "N");
 		}
-		T_OK((r = find(&set, "B1002")) != NULL);
+		T_OK((r = t_find(&set, "B1002")) != NULL);
 		if (r != NULL) {
 			/* No '\r' left in the last field of a CRLF line. */
 			T_EQ_STR(r->action, "N");
@@ -262,13 +251,13 @@ test_short_lines(void)
 	record_set_init(&set);
 	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
-	T_OK((r = find(&set, "G9001")) != NULL);
+	T_OK((r = t_find(&set, "G9001")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc,
 		    "Piece one piece two piece three piece four");
 		T_EQ_INT(r->added, 20170101);
 	}
-	T_OK((r = find(&set, "G9002")) != NULL);
+	T_OK((r = t_find(&set, "G9002")) != NULL);
 	if (r != NULL) {
 		/* Cut at column 250: BETOS, TOS still there, dates gone. */
 		T_EQ_STR(r->long_desc, "Short first line");
@@ -306,7 +295,7 @@ test_join(void)
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
 	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_OK((r = find(&set, "G9003")) != NULL);
+	T_OK((r = t_find(&set, "G9003")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Synthetic service, part one;  two "
 		    "spaces kept  starts with a blank and ends with blanks");
@@ -344,7 +333,7 @@ test_modifier(void)
 	T_EQ_INT(set.nrecs, 2);
 	T_EQ_INT(set.stats.modifiers, 1);
 	T_EQ_INT(set.stats.procedures, 1);
-	T_OK((r = find(&set, "XE")) != NULL);
+	T_OK((r = t_find(&set, "XE")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->kind, RECORD_MODIFIER);
 		T_EQ_STR(r->long_desc,
@@ -357,7 +346,7 @@ test_modifier(void)
 		T_EQ_INT(r->added, 20150101);
 		T_EQ_STR(r->action, "A");
 	}
-	T_OK((r = find(&set, "B1003")) != NULL);
+	T_OK((r = t_find(&set, "B1003")) != NULL);
 	if (r != NULL)
 		T_EQ_INT(r->kind, RECORD_PROCEDURE);
 	record_set_free(&set);
@@ -402,7 +391,7 @@ test_all_fields(void)
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
 	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_OK((r = find(&set, "L9001")) != NULL);
+	T_OK((r = t_find(&set, "L9001")) != NULL);
 	if (r == NULL)
 		goto out;
 	T_EQ_STR(r->short_desc, "Synth every field 28 chars.");
@@ -463,7 +452,7 @@ test_blank_effective(void)
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
 	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_OK((r = find(&set, "A9001")) != NULL);
+	T_OK((r = t_find(&set, "A9001")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->effective, 0);
 		T_EQ_INT(r->added, 19840101);
@@ -501,14 +490,14 @@ test_bad_asc_date(void)
 	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
 	T_EQ_INT(set.stats.bad_dates, 1);
-	T_OK((r = find(&set, "C9901")) != NULL);
+	T_OK((r = t_find(&set, "C9901")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->asc_group, "20");
 		T_EQ_INT(r->asc_date, 0);
 		T_EQ_STR(raw_of(r, "asc_date"), "170401");
 		T_EQ_INT(r->effective, 20180101);
 	}
-	T_OK((r = find(&set, "C9902")) != NULL);
+	T_OK((r = t_find(&set, "C9902")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->asc_group, "YY");
 		T_EQ_INT(r->asc_date, 20170401);
@@ -537,7 +526,7 @@ test_unknown_values(void)
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
 	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_OK((r = find(&set, "A9002")) != NULL);
+	T_OK((r = t_find(&set, "A9002")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->pricing[0], "40");
 		T_EQ_STR(r->pricing[1], NULL);
@@ -580,10 +569,10 @@ test_orphans(void)
 	T_EQ_INT(set.nrecs, 1);
 	T_EQ_INT(set.stats.orphan_lines, 3);
 	T_EQ_INT(set.stats.skipped_lines, 0);
-	T_OK((r = find(&set, "B2001")) != NULL);
+	T_OK((r = t_find(&set, "B2001")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Synthetic first record own piece");
-	T_OK(find(&set, "B2002") == NULL);
+	T_OK(t_find(&set, "B2002") == NULL);
 	record_set_free(&set);
 }
 
@@ -611,12 +600,12 @@ test_duplicates(void)
 	T_EQ_INT(set.nrecs, 2);
 	T_EQ_INT(set.stats.duplicates, 1);
 	T_EQ_INT(set.stats.procedures, 2);
-	T_OK((r = find(&set, "B3001")) != NULL);
+	T_OK((r = t_find(&set, "B3001")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc, "Later version");
 		T_EQ_STR(r->short_desc, "Synth late");
 	}
-	T_OK((r = find(&set, "B3002")) != NULL);
+	T_OK((r = t_find(&set, "B3002")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Between them");
 	record_set_free(&set);

@@ -23,17 +23,6 @@ fixture(const char *name, const char *data, size_t len)
 
 #define FIXTURE(name, lit) fixture(name, lit, sizeof(lit) - 1)
 
-static const struct record *
-find(const struct record_set *set, const char *code)
-{
-	size_t	i;
-
-	for (i = 0; i < set->nrecs; i++)
-		if (strcmp(set->recs[i].code, code) == 0)
-			return &set->recs[i];
-	return NULL;
-}
-
 /* Load and expect failure with exactly msg. */
 static void
 expect_error(const char *longult, const char *shortu, const char *medu,
@@ -86,7 +75,7 @@ test_cp1252_crlf(void)
 	T_EQ_INT(set.stats.procedures, 5);
 	T_EQ_INT(set.stats.modifiers, 0);
 	T_EQ_INT(set.stats.skipped_lines, 7);
-	T_OK((r = find(&set, "00100")) != NULL);
+	T_OK((r = t_find(&set, "00100")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc,
 		    "Synthetic anesthesia item \xe2\x80\x94 sample");
@@ -94,15 +83,15 @@ test_cp1252_crlf(void)
 		T_EQ_STR(r->short_desc, NULL);
 		T_EQ_STR(r->medium_desc, NULL);
 	}
-	T_OK((r = find(&set, "10021")) != NULL);
+	T_OK((r = t_find(&set, "10021")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Synthetic surgery item, with a comma");
-	T_OK(find(&set, "0042T") != NULL);
-	T_OK(find(&set, "3074F") != NULL);
-	T_OK((r = find(&set, "0001U")) != NULL);
+	T_OK(t_find(&set, "0042T") != NULL);
+	T_OK(t_find(&set, "3074F") != NULL);
+	T_OK((r = t_find(&set, "0001U")) != NULL);
 	if (r != NULL)	/* descriptors keep leading blanks */
 		T_EQ_STR(r->long_desc, "  Synthetic PLA item");
-	T_OK(find(&set, "12345") == NULL);	/* preamble, not data */
+	T_OK(t_find(&set, "12345") == NULL);	/* preamble, not data */
 	record_set_free(&set);
 }
 
@@ -123,11 +112,11 @@ test_utf8_lf(void)
 	T_EQ_INT(load_cpt(FIXTURE("l2.txt", longult), NULL, NULL, NULL,
 	    &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
-	T_OK((r = find(&set, "99213")) != NULL);
+	T_OK((r = t_find(&set, "99213")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc,
 		    "Synthetic visit \xe2\x80\x94 established, sample");
-	T_OK((r = find(&set, "0001A")) != NULL);	/* upper-cased */
+	T_OK((r = t_find(&set, "0001A")) != NULL);	/* upper-cased */
 	if (r != NULL)
 		T_EQ_STR(r->long_desc,
 		    "Synthetic immunization admin \xe2\x84\xa2");
@@ -182,25 +171,25 @@ test_merge(void)
 	T_EQ_INT(set.nrecs, 4);
 	T_EQ_INT(set.stats.procedures, 4);
 	T_EQ_INT(set.stats.duplicates, 2);
-	T_OK((r = find(&set, "10021")) != NULL);
+	T_OK((r = t_find(&set, "10021")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc, "Synthetic surgery one");
 		T_EQ_STR(r->short_desc, "SYNTH SURG ONE");
 		T_EQ_STR(r->medium_desc,
 		    "SYNTHETIC SURGERY PROCEDURE NUMBER ONE");
 	}
-	T_OK((r = find(&set, "10022")) != NULL);
+	T_OK((r = t_find(&set, "10022")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "SYNTH SURG TWO");
 		T_EQ_STR(r->medium_desc,
 		    "SYNTHETIC SURGERY PROCEDURE NUMBER TWO");
 	}
-	T_OK((r = find(&set, "70010")) != NULL);
+	T_OK((r = t_find(&set, "70010")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "SYNTH RAD");
 		T_EQ_STR(r->medium_desc, NULL);
 	}
-	T_OK((r = find(&set, "0500T")) != NULL);
+	T_OK((r = t_find(&set, "0500T")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "SYNTH CAT III SHORT ONLY");
 		T_EQ_STR(r->long_desc, NULL);
@@ -271,45 +260,45 @@ test_modifiers(void)
 	T_EQ_INT(set.stats.procedures, 1);
 	T_EQ_INT(set.stats.modifiers, 8);
 	T_EQ_INT(set.stats.duplicates, 0);
-	T_OK((r = find(&set, "25")) != NULL);
+	T_OK((r = t_find(&set, "25")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->kind, RECORD_MODIFIER);
 		T_EQ_STR(r->short_desc, "Sample Separate Visit");
 		T_EQ_STR(r->long_desc, "A synthetic explanation that wraps "
 		    "onto a second line \xe2\x80\x94 and a third.");
 	}
-	T_OK((r = find(&set, "59")) != NULL);
+	T_OK((r = t_find(&set, "59")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "Sample Distinct Service");
 		T_EQ_STR(r->long_desc, "Invented text for testing.");
 	}
-	T_OK((r = find(&set, "P1")) != NULL);
+	T_OK((r = t_find(&set, "P1")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->kind, RECORD_MODIFIER);
 		T_EQ_STR(r->long_desc, "A sample healthy patient");
 	}
-	T_OK((r = find(&set, "P2")) != NULL);
+	T_OK((r = t_find(&set, "P2")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->short_desc, "A sample patient, mild illness");
-	T_OK((r = find(&set, "27")) != NULL);
+	T_OK((r = t_find(&set, "27")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Invented ASC-only text.");
-	T_OK((r = find(&set, "1P")) != NULL);
+	T_OK((r = t_find(&set, "1P")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc,
 		    "Sample Exclusion Modifier due to Medical Reasons");
 		T_EQ_STR(r->long_desc, "Sample Exclusion Modifier due to "
 		    "Medical Reasons Reasons include: Invented reason one");
 	}
-	T_OK((r = find(&set, "LT")) != NULL);
+	T_OK((r = t_find(&set, "LT")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "Sample left side");
 		T_EQ_STR(r->long_desc, "Sample left side");
 	}
-	T_OK((r = find(&set, "E1")) != NULL);
+	T_OK((r = t_find(&set, "E1")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Sample upper left, eyelid");
-	T_OK(find(&set, "HC") == NULL);
+	T_OK(t_find(&set, "HC") == NULL);
 	record_set_free(&set);
 
 	m = FIXTURE("MODUL_empty.txt", "Nothing here.\r\n\r\nAt all.\r\n");
@@ -398,26 +387,26 @@ test_sample(void)
 	T_EQ_INT(set.nrecs, 72);
 	T_EQ_INT(set.stats.procedures, 72);
 	T_EQ_INT(set.stats.duplicates, 0);
-	T_OK((r = find(&set, "10021")) != NULL);
+	T_OK((r = t_find(&set, "10021")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc,
 		    "Synthetic procedure 10021 (surgery section sample)");
 		T_EQ_STR(r->short_desc, "SYNTH SURG PROC 10021");
 		T_EQ_STR(r->medium_desc, "SYNTHETIC SURGERY PROC 10021");
 	}
-	T_OK((r = find(&set, "99499")) != NULL);
+	T_OK((r = t_find(&set, "99499")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Synthetic procedure 99499 (evaluation "
 		    "and management section sample) \xe2\x80\x94 each "
 		    "additional sample unit");
-	T_OK((r = find(&set, "3074F")) != NULL);
+	T_OK((r = t_find(&set, "3074F")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "SYNTH PERF MEASURE 3074F");
 		T_EQ_STR(r->medium_desc, NULL);
 	}
-	T_OK(find(&set, "0613U") != NULL);
-	T_OK(find(&set, "0042T") != NULL);
-	T_OK(find(&set, "00100") != NULL);
+	T_OK(t_find(&set, "0613U") != NULL);
+	T_OK(t_find(&set, "0042T") != NULL);
+	T_OK(t_find(&set, "00100") != NULL);
 	record_set_free(&set);
 }
 

@@ -57,17 +57,6 @@ std_set(struct conf_set *cs, char *path, char delim)
 	column(cs, RF_TOS, "TOS1", "TOS2", (char *)NULL);
 }
 
-static const struct record *
-find(const struct record_set *set, const char *code)
-{
-	size_t	i;
-
-	for (i = 0; i < set->nrecs; i++)
-		if (strcmp(set->recs[i].code, code) == 0)
-			return &set->recs[i];
-	return NULL;
-}
-
 static void
 expect_error(const struct conf_set *cs, const char *msg, int line)
 {
@@ -115,7 +104,7 @@ test_csv(void)
 	T_EQ_INT(set.stats.modifiers, 1);
 	T_EQ_INT(set.stats.duplicates, 1);
 	T_EQ_INT(set.stats.bad_dates, 2);
-	T_OK((r = find(&set, "W1000")) != NULL);
+	T_OK((r = t_find(&set, "W1000")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "Sample visit");
 		T_EQ_STR(r->long_desc, "Visit, sample, \"quoted\" word");
@@ -125,7 +114,7 @@ test_csv(void)
 		T_EQ_STR(r->tos[1], "9");
 		T_EQ_INT(r->kind, RECORD_PROCEDURE);
 	}
-	T_OK((r = find(&set, "W1001")) != NULL);	/* upper-cased */
+	T_OK((r = t_find(&set, "W1001")) != NULL);	/* upper-cased */
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "Line\nbreak");
 		T_EQ_STR(r->long_desc, "Plain \xe2\x80\x94 text");
@@ -134,7 +123,7 @@ test_csv(void)
 		T_EQ_STR(r->tos[0], "D");	/* TOS1 blank: not a slot */
 		T_EQ_STR(r->tos[1], NULL);
 	}
-	T_OK((r = find(&set, "W1002")) != NULL);
+	T_OK((r = t_find(&set, "W1002")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->added, 0);
 		T_EQ_INT(r->nraw, 2);
@@ -146,7 +135,7 @@ test_csv(void)
 		}
 		T_EQ_STR(r->tos[0], NULL);
 	}
-	T_OK((r = find(&set, "WA")) != NULL);
+	T_OK((r = t_find(&set, "WA")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->kind, RECORD_MODIFIER);
 		T_EQ_STR(r->long_desc, "Sample local modifier");
@@ -173,14 +162,14 @@ test_tsv(void)
 	record_set_init(&set);
 	T_EQ_INT(load_delimited(&cs, &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
-	T_OK((r = find(&set, "X1234")) != NULL);
+	T_OK((r = t_find(&set, "X1234")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc, "Has\ta tab");
 		T_EQ_STR(r->short_desc, "Caf\xc3\xa9 sample");
 		T_EQ_INT(r->added, 20100101);
 		T_EQ_STR(r->tos[0], "1");
 	}
-	T_OK((r = find(&set, "Y0001")) != NULL);
+	T_OK((r = t_find(&set, "Y0001")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc, "Em \xe2\x80\x94 dash");
 		T_EQ_STR(r->short_desc, NULL);
@@ -281,7 +270,7 @@ test_sample(void)
 	T_EQ_INT(set.nrecs, 10);
 	T_EQ_INT(set.stats.procedures, 10);
 	T_EQ_INT(set.stats.bad_dates, 0);
-	T_OK((r = find(&set, "W1001")) != NULL);
+	T_OK((r = t_find(&set, "W1001")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc,
 		    "Transport, \"sample\" wheelchair van, per trip");
@@ -290,15 +279,15 @@ test_sample(void)
 		T_EQ_STR(r->tos[1], "9");
 		T_EQ_STR(r->betos, "Z1");
 	}
-	T_OK((r = find(&set, "W1003")) != NULL);
+	T_OK((r = t_find(&set, "W1003")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->added, 20020701);
 		T_EQ_INT(r->terminated, 20031231);
 	}
-	T_OK((r = find(&set, "W1005")) != NULL);
+	T_OK((r = t_find(&set, "W1005")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->short_desc, "Clinic visit \xe2\x80\x94 sample");
-	T_OK(find(&set, "W1009") != NULL);
+	T_OK(t_find(&set, "W1009") != NULL);
 	record_set_free(&set);
 }
 

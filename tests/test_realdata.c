@@ -176,17 +176,6 @@ static const struct totals totals2020 = {
 	"NADCPS", { 6648, 250, 99, 70, 10, 2 }
 };
 
-static const struct record *
-find(const struct record_set *set, const char *code)
-{
-	size_t	i;
-
-	for (i = 0; i < set->nrecs; i++)
-		if (strcmp(set->recs[i].code, code) == 0)
-			return &set->recs[i];
-	return NULL;
-}
-
 /* FNV-1a, to pin G0503's text independently of the literal above. */
 static uint32_t
 fnv1a(const char *s)
@@ -206,7 +195,7 @@ check_record(const struct record_set *set, const struct want *w,
 {
 	const struct record *r;
 
-	if ((r = find(set, w->code)) == NULL) {
+	if ((r = t_find(set, w->code)) == NULL) {
 		t_checks++;
 		t_fail(__FILE__, __LINE__, "%s: %s missing", year, w->code);
 		return;
@@ -309,8 +298,8 @@ test_2019(const char *dir)
 		check_record(&set, &both[i], "2019");
 	for (i = 0; i < sizeof(only2019) / sizeof(only2019[0]); i++)
 		check_record(&set, &only2019[i], "2019");
-	T_OK(find(&set, "DA") == NULL);
-	if ((r = find(&set, "G0503")) != NULL) {
+	T_OK(t_find(&set, "DA") == NULL);
+	if ((r = t_find(&set, "G0503")) != NULL) {
 		T_EQ_INT(strlen(r->long_desc), 1251);
 		T_EQ_INT(strncmp(r->long_desc, "Subsequent psychiatric "
 		    "collaborative care management, first ", 60), 0);

@@ -11,17 +11,6 @@
 #include "record.h"
 #include "t.h"
 
-static const struct record *
-find(const struct record_set *set, const char *code)
-{
-	size_t	i;
-
-	for (i = 0; i < set->nrecs; i++)
-		if (strcmp(set->recs[i].code, code) == 0)
-			return &set->recs[i];
-	return NULL;
-}
-
 static void
 check_hcpcs(const struct record_set *set)
 {
@@ -37,7 +26,7 @@ check_hcpcs(const struct record_set *set)
 		if (set->recs[i].terminated != 0)
 			term++;
 	T_EQ_INT(term, 7);
-	T_OK((r = find(set, "A0021")) != NULL);
+	T_OK((r = t_find(set, "A0021")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc,
 		    "Ambulance service, sample ground transport, per trip");
@@ -49,7 +38,7 @@ check_hcpcs(const struct record_set *set)
 		T_EQ_INT(r->anesthesia_units, 0);
 	}
 	/* Five description lines, joined with one blank. */
-	T_OK((r = find(set, "G0501")) != NULL);
+	T_OK((r = t_find(set, "G0501")) != NULL);
 	if (r != NULL && r->long_desc != NULL) {
 		T_EQ_INT(strlen(r->long_desc), 371);
 		T_OK(strncmp(r->long_desc, "Comprehensive synthetic care "
@@ -58,14 +47,14 @@ check_hcpcs(const struct record_set *set)
 		    "sample clinical staff time per calendar month") == 0);
 		T_EQ_STR(r->short_desc, "Sample chronic care mgmt");
 	}
-	T_OK((r = find(set, "ZA")) != NULL);
+	T_OK((r = t_find(set, "ZA")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->kind, RECORD_MODIFIER);
 		T_EQ_INT(r->terminated, 20180331);
 		T_EQ_INT(r->effective, 20180401);
 		T_EQ_STR(r->action, "D");
 	}
-	T_OK((r = find(set, "E0100")) != NULL);
+	T_OK((r = t_find(set, "E0100")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->tos[0], "P");
 		T_EQ_STR(r->tos[1], "R");
@@ -107,14 +96,14 @@ main(void)
 		} else if (strcmp(cs->name, "cpt") == 0) {
 			T_EQ_INT(cs->format, CONF_FMT_AMA_CPT);
 			T_EQ_INT(set.stats.procedures, 72);
-			T_OK((r = find(&set, "0001U")) != NULL);
+			T_OK((r = t_find(&set, "0001U")) != NULL);
 			if (r != NULL)
 				T_EQ_STR(r->medium_desc,
 				    "SYNTHETIC PROPRIETARY LAB ANALYSIS 0001U");
 		} else if (strcmp(cs->name, "local") == 0) {
 			T_EQ_INT(cs->format, CONF_FMT_DELIMITED);
 			T_EQ_INT(set.stats.procedures, 10);
-			T_OK((r = find(&set, "W1006")) != NULL);
+			T_OK((r = t_find(&set, "W1006")) != NULL);
 			if (r != NULL) {
 				T_EQ_STR(r->long_desc, "Screening, sample "
 				    "school program, \"brief\", each");
