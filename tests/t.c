@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <msgpack.h>
+
 #include "t.h"
 #include "../daemon/record.h"
 
@@ -90,6 +92,42 @@ t_find(const struct record_set *set, const char *code)
 		if (strcmp(set->recs[i].code, code) == 0)
 			return &set->recs[i];
 	return NULL;
+}
+
+const msgpack_object *
+t_get(const msgpack_object *m, const char *key)
+{
+	uint32_t	i;
+
+	if (m == NULL || m->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (i = 0; i < m->via.map.size; i++) {
+		const msgpack_object *k = &m->via.map.ptr[i].key;
+
+		if (k->type == MSGPACK_OBJECT_STR &&
+		    k->via.str.size == strlen(key) &&
+		    memcmp(k->via.str.ptr, key, k->via.str.size) == 0)
+			return &m->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+const char *
+t_str(const msgpack_object *o)
+{
+	static char	buf[4][512];
+	static int	which;
+	char		*b = buf[which++ % 4];
+
+	if (o == NULL)
+		return "(absent)";
+	if (o->type == MSGPACK_OBJECT_NIL)
+		return "(nil)";
+	if (o->type != MSGPACK_OBJECT_STR)
+		return "(?)";
+	snprintf(b, sizeof(buf[0]), "%.*s", (int)o->via.str.size,
+	    o->via.str.ptr);
+	return b;
 }
 
 /* Remember a malloc'd string in *list (exits 2 out of memory). */

@@ -25,6 +25,16 @@ struct record_set;
 /* The record with this code in set, or NULL (loader tests' lookup). */
 const struct record *t_find(const struct record_set *, const char *code);
 
+struct msgpack_object;
+/* The value of key in map m, or NULL (also when m is NULL or no map). */
+const struct msgpack_object *t_get(const struct msgpack_object *m,
+	    const char *key);
+/*
+ * A str object as a C string, "(absent)" for NULL, "(nil)" or "(?)";
+ * from four static buffers in turn, so four can be used at once.
+ */
+const char *t_str(const struct msgpack_object *);
+
 /*
  * Temporary files.  t_mkdtemp() makes a private directory named
  * hcpcsd-test-TAG.XXXXXX under $TMPDIR (when that is a short absolute

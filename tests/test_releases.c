@@ -83,41 +83,6 @@ resp_free(struct resp *r)
 	rpc_out_free(&r->out);
 }
 
-static const msgpack_object *
-map_get(const msgpack_object *m, const char *key)
-{
-	uint32_t	i;
-
-	if (m == NULL || m->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (i = 0; i < m->via.map.size; i++) {
-		const msgpack_object *k = &m->via.map.ptr[i].key;
-
-		if (k->type == MSGPACK_OBJECT_STR &&
-		    k->via.str.size == strlen(key) &&
-		    memcmp(k->via.str.ptr, key, k->via.str.size) == 0)
-			return &m->via.map.ptr[i].val;
-	}
-	return NULL;
-}
-
-static const char *
-str_of(const msgpack_object *o)
-{
-	static char	buf[4][256];
-	static int	which;
-	char		*b = buf[which++ % 4];
-
-	if (o == NULL)
-		return "(absent)";
-	if (o->type == MSGPACK_OBJECT_NIL)
-		return "(nil)";
-	if (o->type != MSGPACK_OBJECT_STR)
-		return "(?)";
-	snprintf(b, 256, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-	return b;
-}
-
 static size_t
 arr_len(const msgpack_object *o)
 {
@@ -311,19 +276,19 @@ check_rpc(void)
 
 	/* lookup as_of across the two releases */
 	if (call("lookup", 1, "C9407", NULL, NULL, "2019-06-01", &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
-		T_EQ_STR(str_of(map_get(&r.res, "release")), "2019-01-01");
-		T_EQ_STR(str_of(map_get(&r.res, "terminated")), "(absent)");
+		T_EQ_STR(t_str(t_get(&r.res, "status")), "active");
+		T_EQ_STR(t_str(t_get(&r.res, "release")), "2019-01-01");
+		T_EQ_STR(t_str(t_get(&r.res, "terminated")), "(absent)");
 		/* release sits right after set */
 		T_OK(r.res.type == MSGPACK_OBJECT_MAP &&
 		    r.res.via.map.size > 3 &&
-		    strcmp(str_of(&r.res.via.map.ptr[2].key), "release") == 0);
+		    strcmp(t_str(&r.res.via.map.ptr[2].key), "release") == 0);
 		resp_free(&r);
 	}
 	if (call("lookup", 1, "C9407", NULL, NULL, "2020-02-01", &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
-		T_EQ_STR(str_of(map_get(&r.res, "release")), "2020-01-01");
-		T_EQ_STR(str_of(map_get(&r.res, "terminated")), "2019-12-31");
+		T_EQ_STR(t_str(t_get(&r.res, "status")), "terminated");
+		T_EQ_STR(t_str(t_get(&r.res, "release")), "2020-01-01");
+		T_EQ_STR(t_str(t_get(&r.res, "terminated")), "2019-12-31");
 		resp_free(&r);
 	}
 	if (call("lookup", 1, "A9590", NULL, NULL, "2019-06-01", &r) == 0) {
@@ -332,42 +297,42 @@ check_rpc(void)
 		resp_free(&r);
 	}
 	if (call("lookup", 1, "A9590", NULL, NULL, "2020-02-01", &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "short")),
+		T_EQ_STR(t_str(t_get(&r.res, "short")),
 		    "Iodine i-131 iobenguane 1mci");
-		T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+		T_EQ_STR(t_str(t_get(&r.res, "status")), "active");
 		resp_free(&r);
 	}
 
 	/* validate: the date is the as_of */
 	if (call("validate", 2, "C9407", "2019-06-01", NULL, NULL, &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "reason")), "ok");
-		T_OK(map_get(&r.res, "valid") != NULL &&
-		    map_get(&r.res, "valid")->via.boolean);
-		T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
-		T_EQ_STR(str_of(map_get(&r.res, "release")), "2019-01-01");
+		T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+		T_OK(t_get(&r.res, "valid") != NULL &&
+		    t_get(&r.res, "valid")->via.boolean);
+		T_EQ_STR(t_str(t_get(&r.res, "set")), "hcpcs");
+		T_EQ_STR(t_str(t_get(&r.res, "release")), "2019-01-01");
 		resp_free(&r);
 	}
 	if (call("validate", 2, "C9407", "2020-02-01", NULL, NULL, &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "reason")), "terminated");
-		T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
-		T_EQ_STR(str_of(map_get(&r.res, "release")), "2020-01-01");
+		T_EQ_STR(t_str(t_get(&r.res, "reason")), "terminated");
+		T_EQ_STR(t_str(t_get(&r.res, "status")), "terminated");
+		T_EQ_STR(t_str(t_get(&r.res, "release")), "2020-01-01");
 		resp_free(&r);
 	}
 	if (call("validate", 2, "A9590", "2019-06-01", NULL, NULL, &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "reason")), "not_found");
+		T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
 		resp_free(&r);
 	}
 	if (call("validate", 2, "A9590", "2020-02-01", NULL, NULL, &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "reason")), "ok");
-		T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+		T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+		T_EQ_STR(t_str(t_get(&r.res, "status")), "active");
 		resp_free(&r);
 	}
 	if (call("validate", 2, "C9407", "2018-06-01", NULL, NULL, &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.res, "reason")), "no_release");
-		T_OK(map_get(&r.res, "valid") != NULL &&
-		    !map_get(&r.res, "valid")->via.boolean);
-		T_EQ_STR(str_of(map_get(&r.res, "status")), "(nil)");
-		T_EQ_STR(str_of(map_get(&r.res, "set")), "(absent)");
+		T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_release");
+		T_OK(t_get(&r.res, "valid") != NULL &&
+		    !t_get(&r.res, "valid")->via.boolean);
+		T_EQ_STR(t_str(t_get(&r.res, "status")), "(nil)");
+		T_EQ_STR(t_str(t_get(&r.res, "set")), "(absent)");
 		resp_free(&r);
 	}
 
@@ -376,8 +341,8 @@ check_rpc(void)
 	    &r) == 0) {
 		for (i = 0; i < arr_len(&r.res) && i < 64; i++) {
 			v = &r.res.via.array.ptr[i];
-			T_EQ_STR(str_of(map_get(v, "release")), "2019-01-01");
-			T_OK(strcmp(str_of(map_get(v, "code")), "A9590") != 0);
+			T_EQ_STR(t_str(t_get(v, "release")), "2019-01-01");
+			T_OK(strcmp(t_str(t_get(v, "code")), "A9590") != 0);
 		}
 		T_OK(arr_len(&r.res) >= 1 && arr_len(&r.res) < 64);
 		resp_free(&r);
@@ -387,20 +352,20 @@ check_rpc(void)
 	if (call("diff", 3, "hcpcs", "2019-01-01", "2020-01-01", NULL,
 	    &r) == 0) {
 		T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
-		T_EQ_INT(arr_len(map_get(&r.res, "added")), 279);
-		T_EQ_INT(arr_len(map_get(&r.res, "removed")), 0);
-		T_EQ_INT(arr_len(map_get(&r.res, "terminated")), 89);
-		v = map_get(&r.res, "changed");
+		T_EQ_INT(arr_len(t_get(&r.res, "added")), 279);
+		T_EQ_INT(arr_len(t_get(&r.res, "removed")), 0);
+		T_EQ_INT(arr_len(t_get(&r.res, "terminated")), 89);
+		v = t_get(&r.res, "changed");
 		T_EQ_INT(arr_len(v), 177);
 		for (i = 0; i < arr_len(v) && i < 177; i++) {
 			const msgpack_object *fl;
 
-			fl = map_get(&v->via.array.ptr[i], "fields");
+			fl = t_get(&v->via.array.ptr[i], "fields");
 			for (j = 0; j < arr_len(fl) && j < RF_MAX; j++) {
-				if (strcmp(str_of(&fl->via.array.ptr[j]),
+				if (strcmp(t_str(&fl->via.array.ptr[j]),
 				    "long") == 0)
 					nlong++;
-				if (strcmp(str_of(&fl->via.array.ptr[j]),
+				if (strcmp(t_str(&fl->via.array.ptr[j]),
 				    "short") == 0)
 					nshort++;
 			}
@@ -408,57 +373,57 @@ check_rpc(void)
 		T_EQ_INT(nlong, 70);
 		T_EQ_INT(nshort, 51);
 		/* Sorted codes: the first addition is A4226 (A-codes). */
-		v = map_get(&r.res, "added");
+		v = t_get(&r.res, "added");
 		if (arr_len(v) == 279) {
 			for (i = 1; i < 279; i++)
-				T_OK(strcmp(str_of(&v->via.array.ptr[i - 1]),
-				    str_of(&v->via.array.ptr[i])) < 0);
+				T_OK(strcmp(t_str(&v->via.array.ptr[i - 1]),
+				    t_str(&v->via.array.ptr[i])) < 0);
 		}
 		resp_free(&r);
 	}
 	if (call("diff", 3, "hcpcs", "2018-01-01", "2020-01-01", NULL,
 	    &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.err, "code")), "bad_request");
-		T_EQ_STR(str_of(map_get(&r.err, "message")), "set \"hcpcs\" "
+		T_EQ_STR(t_str(t_get(&r.err, "code")), "bad_request");
+		T_EQ_STR(t_str(t_get(&r.err, "message")), "set \"hcpcs\" "
 		    "has no release effective 2018-01-01");
 		resp_free(&r);
 	}
 	if (call("diff", 3, "hcpcs", NULL, "2020-01-01", NULL, &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.err, "code")), "bad_request");
+		T_EQ_STR(t_str(t_get(&r.err, "code")), "bad_request");
 		resp_free(&r);
 	}
 	if (call("diff", 3, "nope", "2019-01-01", "2020-01-01", NULL,
 	    &r) == 0) {
-		T_EQ_STR(str_of(map_get(&r.err, "message")),
+		T_EQ_STR(t_str(t_get(&r.err, "message")),
 		    "unknown set \"nope\"");
 		resp_free(&r);
 	}
 
 	/* info: both releases, the 2020 one in force today */
 	if (call("info", 0, NULL, NULL, NULL, NULL, &r) == 0) {
-		sets = map_get(&r.res, "sets");
+		sets = t_get(&r.res, "sets");
 		T_EQ_INT(arr_len(sets), 1);
 		if (arr_len(sets) == 1) {
 			v = &sets->via.array.ptr[0];
-			T_EQ_INT(map_get(v, "records")->via.u64, 6710);
-			T_EQ_INT(map_get(v, "min_records")->via.u64, 6000);
-			rels = map_get(v, "releases");
+			T_EQ_INT(t_get(v, "records")->via.u64, 6710);
+			T_EQ_INT(t_get(v, "min_records")->via.u64, 6000);
+			rels = t_get(v, "releases");
 			T_EQ_INT(arr_len(rels), 2);
 			if (arr_len(rels) == 2) {
 				v = &rels->via.array.ptr[0];
-				T_EQ_STR(str_of(map_get(v, "effective")),
+				T_EQ_STR(t_str(t_get(v, "effective")),
 				    "2019-01-01");
-				T_OK(!map_get(v, "in_force")->via.boolean);
-				T_OK(!map_get(v, "effective_auto")->via.boolean);
-				T_EQ_INT(map_get(v, "records")->via.u64, 6440);
-				T_EQ_INT(map_get(v, "modifiers")->via.u64, 360);
-				T_EQ_STR(str_of(map_get(v, "sha256")), SHA2019);
+				T_OK(!t_get(v, "in_force")->via.boolean);
+				T_OK(!t_get(v, "effective_auto")->via.boolean);
+				T_EQ_INT(t_get(v, "records")->via.u64, 6440);
+				T_EQ_INT(t_get(v, "modifiers")->via.u64, 360);
+				T_EQ_STR(t_str(t_get(v, "sha256")), SHA2019);
 				v = &rels->via.array.ptr[1];
-				T_EQ_STR(str_of(map_get(v, "effective")),
+				T_EQ_STR(t_str(t_get(v, "effective")),
 				    "2020-01-01");
-				T_OK(map_get(v, "in_force")->via.boolean);
-				T_OK(map_get(v, "effective_auto")->via.boolean);
-				T_EQ_INT(map_get(v, "modifiers")->via.u64, 369);
+				T_OK(t_get(v, "in_force")->via.boolean);
+				T_OK(t_get(v, "effective_auto")->via.boolean);
+				T_EQ_INT(t_get(v, "modifiers")->via.u64, 369);
 			}
 		}
 		resp_free(&r);

@@ -227,46 +227,10 @@ resp_next(const struct rpc_out *o, size_t *off, struct resp *r)
 	return 0;
 }
 
-static const msgpack_object *
-map_get(const msgpack_object *m, const char *key)
-{
-	uint32_t	i;
-
-	if (m->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (i = 0; i < m->via.map.size; i++) {
-		const msgpack_object *k = &m->via.map.ptr[i].key;
-
-		if (k->type == MSGPACK_OBJECT_STR &&
-		    k->via.str.size == strlen(key) &&
-		    memcmp(k->via.str.ptr, key, k->via.str.size) == 0)
-			return &m->via.map.ptr[i].val;
-	}
-	return NULL;
-}
-
-/* A str object as a C string (static buffer), "(nil)" or "(?)". */
-static const char *
-str_of(const msgpack_object *o)
-{
-	static char	buf[4][512];
-	static int	which;
-	char		*b = buf[which++ % 4];
-
-	if (o == NULL)
-		return "(absent)";
-	if (o->type == MSGPACK_OBJECT_NIL)
-		return "(nil)";
-	if (o->type != MSGPACK_OBJECT_STR)
-		return "(?)";
-	snprintf(b, 512, "%.*s", (int)o->via.str.size, o->via.str.ptr);
-	return b;
-}
-
 static const char *
 err_code(const struct resp *r)
 {
-	return str_of(map_get(&r->err, "code"));
+	return t_str(t_get(&r->err, "code"));
 }
 
 /*
@@ -344,21 +308,21 @@ test_ping_and_errors(void)
 	T_EQ_INT(call(8, "ping", "9101", &o, &r), RPC_DONE);
 	T_EQ_INT(r.msgid, 8);
 	T_EQ_STR(err_code(&r), "bad_request");
-	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
 	    "expected 0 params, got 1");
 	T_EQ_INT(r.res.type, MSGPACK_OBJECT_NIL);
 	resp_free(&r);
 
 	T_EQ_INT(call(9, "frobnicate", "90", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "unknown_method");
-	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
 	    "unknown method \"frobnicate\"");
 	resp_free(&r);
 
 	/* params not an array */
 	T_EQ_INT(call(10, "ping", "c0", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
-	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
 	    "params must be an array");
 	resp_free(&r);
 
@@ -373,20 +337,20 @@ test_ping_and_errors(void)
 	/* no data published yet: lookup is an internal error */
 	T_EQ_INT(call(13, "lookup", "91a54130303231", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "internal");
-	T_EQ_STR(str_of(map_get(&r.err, "message")), "no data loaded");
+	T_EQ_STR(t_str(t_get(&r.err, "message")), "no data loaded");
 	resp_free(&r);
 
 	/* classify needs no data: a0021 is Level II ambulance */
 	T_EQ_INT(call(14, "classify", "91a56130303231", &o, &r), RPC_DONE);
 	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
-	T_EQ_STR(str_of(map_get(&r.res, "code")), "A0021");
-	T_EQ_STR(str_of(map_get(&r.res, "system")), "HCPCS");
-	T_EQ_STR(str_of(map_get(&r.res, "kind")), "procedure");
-	T_EQ_STR(str_of(map_get(&r.res, "maintainer")), "CMS");
-	T_EQ_STR(str_of(map_get(&r.res, "group")), "ambulance_transport");
-	T_OK(map_get(&r.res, "category") == NULL);
-	T_OK(map_get(&r.res, "level") != NULL &&
-	    map_get(&r.res, "level")->via.u64 == 2);
+	T_EQ_STR(t_str(t_get(&r.res, "code")), "A0021");
+	T_EQ_STR(t_str(t_get(&r.res, "system")), "HCPCS");
+	T_EQ_STR(t_str(t_get(&r.res, "kind")), "procedure");
+	T_EQ_STR(t_str(t_get(&r.res, "maintainer")), "CMS");
+	T_EQ_STR(t_str(t_get(&r.res, "group")), "ambulance_transport");
+	T_OK(t_get(&r.res, "category") == NULL);
+	T_OK(t_get(&r.res, "level") != NULL &&
+	    t_get(&r.res, "level")->via.u64 == 2);
 	resp_free(&r);
 
 	rpc_out_free(&o);
@@ -415,7 +379,7 @@ test_framing(void)
 	off = 0;
 	T_OK(resp_next(&o, &off, &r) == 0);
 	T_EQ_INT(r.msgid, 3);
-	T_EQ_STR(str_of(&r.res), "pong");
+	T_EQ_STR(t_str(&r.res), "pong");
 	resp_free(&r);
 	/* A notification for an unknown method is dropped silently. */
 	T_EQ_INT(call_raw("\x93\x02\xa1x\x90", 5, &o, &r, &have), RPC_DONE);
@@ -581,24 +545,24 @@ test_with_data(void)
 	/* lookup [" a0021 "] */
 	T_EQ_INT(call(1, "lookup", "91a720613030323120", &o, &r), RPC_DONE);
 	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
-	T_EQ_STR(str_of(map_get(&r.res, "code")), "A0021");
-	T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
-	T_EQ_STR(str_of(map_get(&r.res, "short")),
+	T_EQ_STR(t_str(t_get(&r.res, "code")), "A0021");
+	T_EQ_STR(t_str(t_get(&r.res, "set")), "hcpcs");
+	T_EQ_STR(t_str(t_get(&r.res, "short")),
 	    "Outside state ambulance serv");
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "active");
 	/* status is the last key */
 	T_OK(r.res.type == MSGPACK_OBJECT_MAP &&
-	    str_of(&r.res.via.map.ptr[r.res.via.map.size - 1].key)[0] == 's');
+	    t_str(&r.res.via.map.ptr[r.res.via.map.size - 1].key)[0] == 's');
 	resp_free(&r);
 
 	/* G0001: terminated today, active with as_of 2010-06-01 */
 	T_EQ_INT(call(2, "lookup", "91a54730303031", &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
-	T_EQ_STR(str_of(map_get(&r.res, "terminated")), "2012-12-31");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "terminated");
+	T_EQ_STR(t_str(t_get(&r.res, "terminated")), "2012-12-31");
 	resp_free(&r);
 	T_EQ_INT(call(3, "lookup", "92a54730303031"
 	    "81a561735f6f66aa323031302d30362d3031", &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "active");
 	resp_free(&r);
 	/* a bad as_of, an unknown option, an unknown set */
 	T_EQ_INT(call(4, "lookup", "92a54730303031"
@@ -608,11 +572,11 @@ test_with_data(void)
 	T_EQ_INT(call(5, "lookup", "92a54730303031" "81a178c3", &o, &r),
 	    RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
-	T_EQ_STR(str_of(map_get(&r.err, "message")), "unknown option \"x\"");
+	T_EQ_STR(t_str(t_get(&r.err, "message")), "unknown option \"x\"");
 	resp_free(&r);
 	T_EQ_INT(call(6, "lookup", "92a54730303031" "81a3736574a26e6f", &o,
 	    &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.err, "message")), "unknown set \"no\"");
+	T_EQ_STR(t_str(t_get(&r.err, "message")), "unknown set \"no\"");
 	resp_free(&r);
 	/* a well-shaped code that is not loaded: nil */
 	T_EQ_INT(call(7, "lookup", "91a54130303939", &o, &r), RPC_DONE);
@@ -625,7 +589,7 @@ test_with_data(void)
 	T_EQ_INT(r.res.type, MSGPACK_OBJECT_ARRAY);
 	if (r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 2) {
 		v = &r.res.via.array.ptr[0];
-		T_EQ_STR(str_of(map_get(v, "kind")), "modifier");
+		T_EQ_STR(t_str(t_get(v, "kind")), "modifier");
 		T_EQ_INT(r.res.via.array.ptr[1].type, MSGPACK_OBJECT_NIL);
 	} else
 		t_fail(__FILE__, __LINE__, "lookup_many result");
@@ -636,35 +600,35 @@ test_with_data(void)
 	resp_free(&r);
 	T_EQ_INT(call(9, "lookup_many", "9192a2413105", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
-	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
 	    "codes[1] must be a string");
 	resp_free(&r);
 
 	/* validate */
 	T_EQ_INT(call(10, "validate", "92a54730303031aa323031352d30312d3031",
 	    &o, &r), RPC_DONE);
-	T_OK(map_get(&r.res, "valid") != NULL &&
-	    map_get(&r.res, "valid")->type == MSGPACK_OBJECT_BOOLEAN &&
-	    !map_get(&r.res, "valid")->via.boolean);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "terminated");
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
-	T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
+	T_OK(t_get(&r.res, "valid") != NULL &&
+	    t_get(&r.res, "valid")->type == MSGPACK_OBJECT_BOOLEAN &&
+	    !t_get(&r.res, "valid")->via.boolean);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "terminated");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "terminated");
+	T_EQ_STR(t_str(t_get(&r.res, "set")), "hcpcs");
 	resp_free(&r);
 	/* the last valid day is still valid */
 	T_EQ_INT(call(11, "validate", "92a54730303031aa323031322d31322d3331",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "ok");
-	T_OK(map_get(&r.res, "valid")->via.boolean);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "valid")->via.boolean);
 	resp_free(&r);
 	T_EQ_INT(call(12, "validate", "92a54730303031aa313939372d31322d3331",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "not_yet_effective");
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_yet_effective");
 	resp_free(&r);
 	T_EQ_INT(call(13, "validate", "92a54130303939aa323031352d30312d3031",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "not_found");
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "(nil)");
-	T_OK(map_get(&r.res, "set") == NULL);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "(nil)");
+	T_OK(t_get(&r.res, "set") == NULL);
 	resp_free(&r);
 	T_EQ_INT(call(14, "validate", "92a54730303031a6323031353031", &o,
 	    &r), RPC_DONE);
@@ -675,9 +639,9 @@ test_with_data(void)
 	T_EQ_INT(call(15, "search", "91a463616e65", &o, &r), RPC_DONE);
 	T_OK(r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 2);
 	if (r.res.type == MSGPACK_OBJECT_ARRAY && r.res.via.array.size == 2) {
-		T_EQ_STR(str_of(map_get(&r.res.via.array.ptr[0], "code")),
+		T_EQ_STR(t_str(t_get(&r.res.via.array.ptr[0], "code")),
 		    "E0100");
-		T_EQ_STR(str_of(map_get(&r.res.via.array.ptr[1], "code")),
+		T_EQ_STR(t_str(t_get(&r.res.via.array.ptr[1], "code")),
 		    "E0105");
 	}
 	resp_free(&r);
@@ -700,27 +664,27 @@ test_with_data(void)
 
 	/* info: one set, generation as published */
 	T_EQ_INT(call(20, "info", "90", &o, &r), RPC_DONE);
-	v = map_get(&r.res, "sets");
+	v = t_get(&r.res, "sets");
 	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1);
 	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1) {
-		T_EQ_STR(str_of(map_get(&v->via.array.ptr[0], "name")),
+		T_EQ_STR(t_str(t_get(&v->via.array.ptr[0], "name")),
 		    "hcpcs");
-		T_EQ_INT(map_get(&v->via.array.ptr[0], "records")->via.u64,
+		T_EQ_INT(t_get(&v->via.array.ptr[0], "records")->via.u64,
 		    4);
-		T_EQ_INT(map_get(&v->via.array.ptr[0], "modifiers")->via.u64,
+		T_EQ_INT(t_get(&v->via.array.ptr[0], "modifiers")->via.u64,
 		    1);
 	}
-	v = map_get(&r.res, "last_reload");
-	T_OK(v != NULL && map_get(v, "ok")->via.boolean);
-	T_EQ_STR(str_of(map_get(v, "at")), "(nil)");
+	v = t_get(&r.res, "last_reload");
+	T_OK(v != NULL && t_get(v, "ok")->via.boolean);
+	T_EQ_STR(t_str(t_get(v, "at")), "(nil)");
 	resp_free(&r);
 
 	/* reload without a hook: ok false, data kept */
 	T_EQ_INT(call(21, "reload", "90", &o, &r), RPC_DONE);
-	T_OK(!map_get(&r.res, "ok")->via.boolean);
-	T_EQ_STR(str_of(map_get(&r.res, "error")), "reload is not available");
+	T_OK(!t_get(&r.res, "ok")->via.boolean);
+	T_EQ_STR(t_str(t_get(&r.res, "error")), "reload is not available");
 	resp_free(&r);
 	rpc_out_free(&o);
 }
@@ -836,16 +800,16 @@ test_releases(void)
 	/* [ "E0100", {"as_of": "2019-06-01"} ] */
 	T_EQ_INT(call(41, "lookup", "92a54530313030"
 	    "81a561735f6f66aa323031392d30362d3031", &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "active");
-	T_EQ_STR(str_of(map_get(&r.res, "release")), "2019-01-01");
-	T_EQ_STR(str_of(map_get(&r.res, "terminated")), "(absent)");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "active");
+	T_EQ_STR(t_str(t_get(&r.res, "release")), "2019-01-01");
+	T_EQ_STR(t_str(t_get(&r.res, "terminated")), "(absent)");
 	resp_free(&r);
 	/* as_of 2020-02-01 */
 	T_EQ_INT(call(42, "lookup", "92a54530313030"
 	    "81a561735f6f66aa323032302d30322d3031", &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "terminated");
-	T_EQ_STR(str_of(map_get(&r.res, "release")), "2020-01-01");
-	T_EQ_STR(str_of(map_get(&r.res, "terminated")), "2019-12-31");
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "terminated");
+	T_EQ_STR(t_str(t_get(&r.res, "release")), "2020-01-01");
+	T_EQ_STR(t_str(t_get(&r.res, "terminated")), "2019-12-31");
 	resp_free(&r);
 	/* E0200: not found in 2019, found in 2020 */
 	T_EQ_INT(call(43, "lookup", "92a54530323030"
@@ -855,17 +819,17 @@ test_releases(void)
 	resp_free(&r);
 	T_EQ_INT(call(44, "lookup", "92a54530323030"
 	    "81a561735f6f66aa323032302d30322d3031", &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "short")), "Heat lamp without stand");
+	T_EQ_STR(t_str(t_get(&r.res, "short")), "Heat lamp without stand");
 	resp_free(&r);
 
 	/* validate on 2018-06-01: no_release */
 	T_EQ_INT(call(45, "validate", "92a54530313030aa323031382d30362d3031",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "no_release");
-	T_OK(map_get(&r.res, "valid") != NULL &&
-	    !map_get(&r.res, "valid")->via.boolean);
-	T_EQ_STR(str_of(map_get(&r.res, "status")), "(nil)");
-	T_OK(map_get(&r.res, "set") == NULL);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_release");
+	T_OK(t_get(&r.res, "valid") != NULL &&
+	    !t_get(&r.res, "valid")->via.boolean);
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "(nil)");
+	T_OK(t_get(&r.res, "set") == NULL);
 	/* The exact bytes docs/protocol.md shows. */
 	{
 		static const unsigned char want_bytes[] = {
@@ -884,49 +848,49 @@ test_releases(void)
 	/* 2019-06-01: ok from the 2019 release; 2020-02-01: terminated */
 	T_EQ_INT(call(46, "validate", "92a54530313030aa323031392d30362d3031",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "ok");
-	T_EQ_STR(str_of(map_get(&r.res, "set")), "hcpcs");
-	T_EQ_STR(str_of(map_get(&r.res, "release")), "2019-01-01");
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_EQ_STR(t_str(t_get(&r.res, "set")), "hcpcs");
+	T_EQ_STR(t_str(t_get(&r.res, "release")), "2019-01-01");
 	resp_free(&r);
 	T_EQ_INT(call(47, "validate", "92a54530313030aa323032302d30322d3031",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.res, "reason")), "terminated");
-	T_EQ_STR(str_of(map_get(&r.res, "release")), "2020-01-01");
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "terminated");
+	T_EQ_STR(t_str(t_get(&r.res, "release")), "2020-01-01");
 	resp_free(&r);
 
 	/* diff ["hcpcs", "2019-01-01", "2020-01-01"] */
 	T_EQ_INT(call(48, "diff", "93a5686370637" "3aa323031392d30312d3031"
 	    "aa323032302d30312d3031", &o, &r), RPC_DONE);
 	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
-	v = map_get(&r.res, "added");
+	v = t_get(&r.res, "added");
 	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1 &&
-	    strcmp(str_of(&v->via.array.ptr[0]), "E0200") == 0);
-	v = map_get(&r.res, "removed");
+	    strcmp(t_str(&v->via.array.ptr[0]), "E0200") == 0);
+	v = t_get(&r.res, "removed");
 	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1 &&
-	    strcmp(str_of(&v->via.array.ptr[0]), "G0001") == 0);
-	v = map_get(&r.res, "terminated");
+	    strcmp(t_str(&v->via.array.ptr[0]), "G0001") == 0);
+	v = t_get(&r.res, "terminated");
 	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1 &&
-	    strcmp(str_of(&v->via.array.ptr[0]), "E0100") == 0);
-	v = map_get(&r.res, "changed");
+	    strcmp(t_str(&v->via.array.ptr[0]), "E0100") == 0);
+	v = t_get(&r.res, "changed");
 	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 2);
 	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 2) {
-		T_EQ_STR(str_of(map_get(&v->via.array.ptr[0], "code")),
+		T_EQ_STR(t_str(t_get(&v->via.array.ptr[0], "code")),
 		    "A0021");
-		w = map_get(&v->via.array.ptr[0], "fields");
+		w = t_get(&v->via.array.ptr[0], "fields");
 		T_OK(w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
 		    w->via.array.size == 1 &&
-		    strcmp(str_of(&w->via.array.ptr[0]), "long") == 0);
-		T_EQ_STR(str_of(map_get(&v->via.array.ptr[1], "code")),
+		    strcmp(t_str(&w->via.array.ptr[0]), "long") == 0);
+		T_EQ_STR(t_str(t_get(&v->via.array.ptr[1], "code")),
 		    "E0100");
-		w = map_get(&v->via.array.ptr[1], "fields");
+		w = t_get(&v->via.array.ptr[1], "fields");
 		T_OK(w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
 		    w->via.array.size == 1 &&
-		    strcmp(str_of(&w->via.array.ptr[0]), "terminated") == 0);
+		    strcmp(t_str(&w->via.array.ptr[0]), "terminated") == 0);
 	}
 	/* The exact bytes docs/protocol.md shows. */
 	{
@@ -955,15 +919,15 @@ test_releases(void)
 	T_EQ_INT(call(49, "diff", "93a5686370637" "3aa323031382d30312d3031"
 	    "aa323032302d30312d3031", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
-	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
 	    "set \"hcpcs\" has no release effective 2018-01-01");
 	resp_free(&r);
 	T_EQ_INT(call(50, "diff", "93a26e6fc0c0", &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.err, "message")), "unknown set \"no\"");
+	T_EQ_STR(t_str(t_get(&r.err, "message")), "unknown set \"no\"");
 	resp_free(&r);
 	T_EQ_INT(call(51, "diff", "93a5686370637" "3c0aa323032302d30312d3031",
 	    &o, &r), RPC_DONE);
-	T_EQ_STR(str_of(map_get(&r.err, "message")),
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
 	    "set \"hcpcs\" has no release effective since ever (nil)");
 	resp_free(&r);
 	T_EQ_INT(call(52, "diff", "92a56863706373c0", &o, &r), RPC_DONE);
@@ -972,49 +936,49 @@ test_releases(void)
 
 	/* info: releases, min_records, reloads */
 	T_EQ_INT(call(53, "info", "90", &o, &r), RPC_DONE);
-	v = map_get(&r.res, "sets");
+	v = t_get(&r.res, "sets");
 	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1);
 	if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
 	    v->via.array.size == 1) {
 		v = &v->via.array.ptr[0];
-		T_EQ_INT(map_get(v, "min_records")->via.u64, 3);
+		T_EQ_INT(t_get(v, "min_records")->via.u64, 3);
 		snprintf(want, sizeof(want), "%s/r2020.txt", tmpdir);
-		T_EQ_STR(str_of(map_get(v, "path")), want);
-		w = map_get(v, "releases");
+		T_EQ_STR(t_str(t_get(v, "path")), want);
+		w = t_get(v, "releases");
 		T_OK(w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
 		    w->via.array.size == 2);
 		if (w != NULL && w->type == MSGPACK_OBJECT_ARRAY &&
 		    w->via.array.size == 2) {
 			v = &w->via.array.ptr[0];
-			T_EQ_STR(str_of(map_get(v, "effective")),
+			T_EQ_STR(t_str(t_get(v, "effective")),
 			    "2019-01-01");
-			T_OK(!map_get(v, "effective_auto")->via.boolean);
-			T_OK(!map_get(v, "in_force")->via.boolean);
-			T_EQ_STR(str_of(map_get(v, "sha256")), hash);
-			T_EQ_INT(map_get(v, "records")->via.u64, 3);
-			T_EQ_INT(map_get(v, "modifiers")->via.u64, 0);
-			T_OK(map_get(v, "loaded_at")->type ==
+			T_OK(!t_get(v, "effective_auto")->via.boolean);
+			T_OK(!t_get(v, "in_force")->via.boolean);
+			T_EQ_STR(t_str(t_get(v, "sha256")), hash);
+			T_EQ_INT(t_get(v, "records")->via.u64, 3);
+			T_EQ_INT(t_get(v, "modifiers")->via.u64, 0);
+			T_OK(t_get(v, "loaded_at")->type ==
 			    MSGPACK_OBJECT_STR);
 			v = &w->via.array.ptr[1];
-			T_EQ_STR(str_of(map_get(v, "effective")),
+			T_EQ_STR(t_str(t_get(v, "effective")),
 			    "2020-01-01");
-			T_OK(map_get(v, "effective_auto")->via.boolean);
-			T_OK(map_get(v, "in_force")->via.boolean);
+			T_OK(t_get(v, "effective_auto")->via.boolean);
+			T_OK(t_get(v, "in_force")->via.boolean);
 		}
 	}
-	v = map_get(map_get(&r.res, "stats"), "reloads");
-	T_OK(v != NULL && map_get(v, "count") != NULL &&
-	    map_get(v, "failed") != NULL &&
-	    map_get(v, "last_duration_ms") != NULL);
+	v = t_get(t_get(&r.res, "stats"), "reloads");
+	T_OK(v != NULL && t_get(v, "count") != NULL &&
+	    t_get(v, "failed") != NULL &&
+	    t_get(v, "last_duration_ms") != NULL);
 	resp_free(&r);
 	rpc_note_reload(0, 1700000000, "x: broken", 12);
 	rpc_note_reload(1, 1700000001, NULL, 34);
 	T_EQ_INT(call(54, "info", "90", &o, &r), RPC_DONE);
-	v = map_get(map_get(&r.res, "stats"), "reloads");
-	T_OK(v != NULL && map_get(v, "count")->via.u64 == 2 &&
-	    map_get(v, "failed")->via.u64 == 1 &&
-	    map_get(v, "last_duration_ms")->via.u64 == 34);
+	v = t_get(t_get(&r.res, "stats"), "reloads");
+	T_OK(v != NULL && t_get(v, "count")->via.u64 == 2 &&
+	    t_get(v, "failed")->via.u64 == 1 &&
+	    t_get(v, "last_duration_ms")->via.u64 == 34);
 	resp_free(&r);
 	rpc_out_free(&o);
 	snapshot_publish(NULL);
