@@ -3,8 +3,9 @@
  * context; requests are encoded into an output buffer by the append
  * calls and sent by hcpcs_get_reply, which reads and writes in one poll
  * loop so a long pipeline cannot deadlock against the server's output
- * limit.  Replies are parsed with msgpack-c's streaming unpacker and
- * copied into one malloc'd hcpcs_value tree each.
+ * limit.  Each reply is checked byte by byte (hcpcs_scan) until it is
+ * complete and within the limits, then decoded with msgpack-c and
+ * copied into one malloc'd hcpcs_value tree.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -25,6 +26,16 @@
 #include "hcpcs.h"
 
 #define HCPCS_READ_CHUNK	65536	/* bytes per recv */
+/* Nested arrays and maps in a reply: at most msgpack-c's own limit. */
+#define HCPCS_MAX_DEPTH		32
+
+/* How far hcpcs_scan has checked the reply at the head of ibuf. */
+struct hcpcs_scan {
+	size_t		 pos;		/* bytes of the reply checked */
+	size_t		 depth;		/* containers open */
+	uint64_t	 need;		/* elements still due in all of them */
+	uint64_t	 left[HCPCS_MAX_DEPTH];	/* elements due in each */
+};
 
 /* Memory handed out by typed calls, freed at the next call. */
 struct hcpcs_scratch {
@@ -43,8 +54,11 @@ struct hcpcs {
 	msgpack_sbuffer	 obuf;		/* encoded, not yet sent */
 	size_t		 ooff;		/* bytes of obuf already sent */
 	int		 wclosed;	/* peer stopped reading */
-	msgpack_unpacker unp;
-	int		 unp_ok;
+	char		*ibuf;		/* bytes read, not yet decoded */
+	size_t		 ilen;		/* bytes in ibuf */
+	size_t		 icap;		/* ibuf's size */
+	size_t		 ioff;		/* where the next reply starts */
+	struct hcpcs_scan scan;
 	struct hcpcs_value *last;	/* the reply a typed call decoded */
 	struct hcpcs_value *srverr;	/* the last error reply's error */
 	struct hcpcs_scratch *scratch;
@@ -216,11 +230,6 @@ hcpcs_connect(const struct hcpcs_options *opts)
 	c->fd = -1;
 	c->next_msgid = c->read_msgid = 1;
 	msgpack_sbuffer_init(&c->obuf);
-	if (!msgpack_unpacker_init(&c->unp, HCPCS_READ_CHUNK)) {
-		free(c);
-		return NULL;
-	}
-	c->unp_ok = 1;
 
 	memset(&o, 0, sizeof(o));
 	if (opts != NULL) {
@@ -253,8 +262,7 @@ hcpcs_free(struct hcpcs *c)
 	if (c->fd != -1)
 		close(c->fd);
 	msgpack_sbuffer_destroy(&c->obuf);
-	if (c->unp_ok)
-		msgpack_unpacker_destroy(&c->unp);
+	free(c->ibuf);
 	hcpcs_value_free(c->last);
 	hcpcs_value_free(c->srverr);
 	hcpcs_scratch_free(c);
@@ -809,15 +817,30 @@ hcpcs_write_some(struct hcpcs *c)
 static int
 hcpcs_read_some(struct hcpcs *c)
 {
+	size_t	cap;
 	ssize_t	n;
+	char	*p;
 
-	if (!msgpack_unpacker_reserve_buffer(&c->unp, HCPCS_READ_CHUNK)) {
-		hcpcs_set_error(c, HCPCS_ERR_OOM, "out of memory");
-		return -1;
+	/* Only the reply being read stays: drop the decoded ones. */
+	if (c->ioff > 0) {
+		memmove(c->ibuf, c->ibuf + c->ioff, c->ilen - c->ioff);
+		c->ilen -= c->ioff;
+		c->ioff = 0;
+	}
+	if (c->icap - c->ilen < HCPCS_READ_CHUNK) {
+		cap = c->icap * 2;
+		if (cap < c->ilen + HCPCS_READ_CHUNK)
+			cap = c->ilen + HCPCS_READ_CHUNK;
+		if ((p = realloc(c->ibuf, cap)) == NULL) {
+			hcpcs_set_error(c, HCPCS_ERR_OOM, "out of memory");
+			return -1;
+		}
+		c->ibuf = p;
+		c->icap = cap;
 	}
 	for (;;) {
-		n = recv(c->fd, msgpack_unpacker_buffer(&c->unp),
-		    msgpack_unpacker_buffer_capacity(&c->unp), MSG_DONTWAIT);
+		n = recv(c->fd, c->ibuf + c->ilen, c->icap - c->ilen,
+		    MSG_DONTWAIT);
 		if (n > 0)
 			break;
 		if (n == 0) {
@@ -837,42 +860,180 @@ hcpcs_read_some(struct hcpcs *c)
 		hcpcs_set_errno(c, "recv");
 		return -1;
 	}
-	msgpack_unpacker_buffer_consumed(&c->unp, (size_t)n);
+	c->ilen += (size_t)n;
 	return 0;
+}
+
+static uint64_t
+hcpcs_be(const unsigned char *p, size_t k)
+{
+	uint64_t v = 0;
+
+	while (k-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * Check the reply at the head of ibuf without decoding it, going on
+ * where the last call stopped.  Returns 1 when it is complete (its
+ * length in scan.pos), 0 when more bytes are needed, -1 (sticky
+ * protocol error) when it is not MessagePack, nests deeper than
+ * HCPCS_MAX_DEPTH or cannot fit in HCPCS_MAX_REPLY_BYTES.  msgpack-c
+ * reserves memory for the element count an array or map header
+ * declares, so it sees a reply only once every declared element has
+ * arrived: its memory is then bounded by the reply's size.
+ */
+static int
+hcpcs_scan(struct hcpcs *c)
+{
+	struct hcpcs_scan *s = &c->scan;
+	const unsigned char *p;
+	uint64_t	 n, size, after;
+	size_t		 avail, k, extra;
+	int		 mult;
+	unsigned char	 b;
+
+	for (;;) {
+		p = (const unsigned char *)c->ibuf + c->ioff + s->pos;
+		avail = c->ilen - c->ioff - s->pos;
+		if (avail == 0)
+			return 0;
+		b = p[0];
+		k = extra = 0;
+		mult = 0;		/* elements per count: 1 array, 2 map */
+		n = 0;			/* count, or payload bytes */
+		size = 1;		/* bytes, header included */
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
+		    b == 0xc3)
+			;
+		else if (b <= 0x8f) {
+			mult = 2;
+			n = b & 0x0f;
+		} else if (b <= 0x9f) {
+			mult = 1;
+			n = b & 0x0f;
+		} else if (b <= 0xbf)
+			n = b & 0x1f;
+		else {
+			switch (b) {
+			case 0xc4: case 0xd9:	/* bin 8, str 8 */
+				k = 1;
+				break;
+			case 0xc5: case 0xda:
+				k = 2;
+				break;
+			case 0xc6: case 0xdb:
+				k = 4;
+				break;
+			case 0xc7: case 0xc8: case 0xc9:	/* ext */
+				k = (size_t)1 << (b - 0xc7);
+				extra = 1;
+				break;
+			case 0xca:		/* float 32 */
+				size = 5;
+				break;
+			case 0xcb:
+				size = 9;
+				break;
+			case 0xcc: case 0xcd: case 0xce: case 0xcf:
+				size = 1 + ((size_t)1 << (b - 0xcc));
+				break;
+			case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+				size = 1 + ((size_t)1 << (b - 0xd0));
+				break;
+			case 0xd4: case 0xd5: case 0xd6: case 0xd7:
+			case 0xd8:		/* fixext 1 .. 16 */
+				size = 2 + ((size_t)1 << (b - 0xd4));
+				break;
+			case 0xdc: case 0xdd:
+				mult = 1;
+				k = b == 0xdc ? 2 : 4;
+				break;
+			case 0xde: case 0xdf:
+				mult = 2;
+				k = b == 0xde ? 2 : 4;
+				break;
+			default:		/* 0xc1, never used */
+				hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
+				    "reply is not valid MessagePack");
+				return -1;
+			}
+		}
+		if (k > 0) {
+			if (avail < 1 + k + extra)
+				return 0;
+			n = hcpcs_be(p + 1, k);
+			size = 1 + k + extra;
+		}
+		if (mult == 0)
+			size += n;	/* str, bin, ext payload; else 0 */
+		else
+			n *= (uint64_t)mult;
+		/* This element, then at least a byte per element due. */
+		after = s->need - (s->depth > 0) + (mult != 0 ? n : 0);
+		if (s->pos + size + after > HCPCS_MAX_REPLY_BYTES) {
+			hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
+			    "reply larger than %u bytes",
+			    HCPCS_MAX_REPLY_BYTES);
+			return -1;
+		}
+		if (mult != 0 && s->depth == HCPCS_MAX_DEPTH) {
+			hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
+			    "reply nested deeper than %d", HCPCS_MAX_DEPTH);
+			return -1;
+		}
+		if (avail < size)
+			return 0;
+		s->pos += size;
+		if (s->depth > 0) {
+			s->left[s->depth - 1]--;
+			s->need--;
+		}
+		if (mult != 0 && n > 0) {
+			s->left[s->depth++] = n;
+			s->need += n;
+		}
+		while (s->depth > 0 && s->left[s->depth - 1] == 0)
+			s->depth--;
+		if (s->depth == 0)
+			return 1;
+	}
 }
 
 /*
  * Next complete MessagePack object from the server, flushing the
  * output buffer meanwhile.  Reads and writes share one poll loop: a
  * server that stops reading until we read its replies cannot deadlock
- * a long pipeline.
+ * a long pipeline.  u borrows from ibuf until the next read.
  */
 static int
 hcpcs_read_object(struct hcpcs *c, msgpack_unpacked *u)
 {
 	struct pollfd	 pfd;
 	long long	 deadline;
+	size_t		 off;
 	int		 rc;
 
 	deadline = c->timeout_ms < 0 ? -1 : hcpcs_now_ms() + c->timeout_ms;
 	for (;;) {
-		rc = msgpack_unpacker_next(&c->unp, u);
-		if (rc == MSGPACK_UNPACK_SUCCESS)
-			return 0;
-		if (rc == MSGPACK_UNPACK_NOMEM_ERROR) {
-			hcpcs_set_error(c, HCPCS_ERR_OOM, "out of memory");
+		if ((rc = hcpcs_scan(c)) == -1)
 			return -1;
-		}
-		if (rc != MSGPACK_UNPACK_CONTINUE) {
-			hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
-			    "reply is not valid MessagePack");
-			return -1;
-		}
-		if (msgpack_unpacker_message_size(&c->unp) >
-		    HCPCS_MAX_REPLY_BYTES) {
-			hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
-			    "reply larger than %u bytes",
-			    HCPCS_MAX_REPLY_BYTES);
+		if (rc == 1) {
+			off = 0;
+			msgpack_unpacked_destroy(u);
+			rc = msgpack_unpack_next(u, c->ibuf + c->ioff,
+			    c->scan.pos, &off);
+			c->ioff += c->scan.pos;
+			memset(&c->scan, 0, sizeof(c->scan));
+			if (rc == MSGPACK_UNPACK_SUCCESS)
+				return 0;
+			if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
+				hcpcs_set_error(c, HCPCS_ERR_OOM,
+				    "out of memory");
+			else
+				hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
+				    "reply is not valid MessagePack");
 			return -1;
 		}
 		pfd.fd = c->fd;

@@ -1111,6 +1111,114 @@ test_releases(void)
 	srv_stop(&s);
 }
 
+/* Answers each request with hostile[k]'s bytes after [1, msgid, nil. */
+static const struct {
+	const char	*bytes;
+	size_t		 len;
+	const char	*err;		/* in hcpcs_errstr */
+} hostile[] = {
+	/* An array of 2^31-1 elements, a str and a map of 4 GiB. */
+	{ "\xdd\x7f\xff\xff\xff", 5, "larger than" },
+	{ "\xdb\xff\xff\xff\xff", 5, "larger than" },
+	{ "\x91\xdf\xff\xff\xff\xff", 6, "larger than" },
+	/* 40 nested arrays. */
+	{ "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+	  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+	  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
+	  "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\xc0", 41,
+	  "nested deeper" },
+};
+static size_t hostile_k;
+
+static void
+sc_hostile(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_sbuffer_write(&sb, hostile[hostile_k].bytes,
+	    hostile[hostile_k].len);
+	srv_end(s, &sb);
+	sc_silent(s);
+}
+
+/* A record reply one byte per send, then 31 nested arrays. */
+static void
+sc_bytewise(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+	size_t		i;
+	int		d;
+
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	pack_record(&pk, "A0021", "active");
+	for (i = 0; i < sb.size; i++) {
+		srv_send(s, sb.data + i, 1);
+		usleep(200);
+	}
+	msgpack_sbuffer_destroy(&sb);
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	for (d = 0; d < 30; d++)
+		msgpack_pack_array(&pk, 1);
+	ps(&pk, "deep");
+	srv_end(s, &sb);
+	sc_silent(s);
+}
+
+static void
+test_hostile(void)
+{
+	struct hcpcs_record *r;
+	struct hcpcs_value *v;
+	const struct hcpcs_value *e;
+	struct hcpcs	*c;
+	struct srv	 s;
+	long long	 t0;
+	int		 d;
+
+	for (hostile_k = 0; hostile_k < sizeof(hostile) / sizeof(hostile[0]);
+	    hostile_k++) {
+		srv_start(&s, sc_hostile);
+		c = client(&s, 2000);
+		t0 = now_ms();
+		T_EQ_INT(hcpcs_ping(c), -1);
+		/* Refused from the header, not after the timeout. */
+		T_OK(now_ms() - t0 < 1000);
+		T_EQ_INT(hcpcs_err(c), HCPCS_ERR_PROTOCOL);
+		T_OK(strstr(hcpcs_errstr(c), hostile[hostile_k].err) != NULL);
+		hcpcs_free(c);
+		srv_stop(&s);
+	}
+
+	srv_start(&s, sc_bytewise);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_lookup(c, "A0021", NULL, &r), 1);
+	if (r != NULL) {
+		T_EQ_STR(r->code, "A0021");
+		T_EQ_STR(r->status, "active");
+		T_EQ_STR(r->tos[0], "D");
+		T_EQ_STR(r->raw_values[0], "170401  ");
+	}
+	/* 31 nested arrays (the response's own included) still decode. */
+	T_EQ_INT(hcpcs_appendf(c, "ping", ""), 0);
+	T_EQ_INT(hcpcs_get_reply(c, &v), 0);
+	for (e = v, d = 0; e != NULL && e->type == HCPCS_T_ARRAY; d++)
+		e = e->n == 1 ? &e->elems[0] : NULL;
+	T_EQ_INT(d, 30);
+	T_OK(e != NULL && e->type == HCPCS_T_STR && strcmp(e->s, "deep") == 0);
+	hcpcs_value_free(v);
+	hcpcs_free(c);
+	srv_stop(&s);
+}
+
 static void
 test_connect(void)
 {
@@ -1157,5 +1265,6 @@ main(void)
 	test_typed();
 	test_releases();
 	test_connect();
+	test_hostile();
 	return t_done();
 }
