@@ -51,10 +51,47 @@ cli_usage(FILE *f)
 
 /* ---- JSON ---- */
 
+/* Length of the valid UTF-8 sequence (RFC 3629) at s, 0 when none. */
+static size_t
+cli_utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* past U+10FFFF */
+	} else
+		return 0;
+	if (left < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string.  The server's strings should be UTF-8, but JSON must
+ * be: each byte that is not part of valid UTF-8 becomes U+FFFD.
+ */
 static void
 cli_json_str(const char *s, size_t len)
 {
-	size_t	i;
+	size_t	i, n;
 
 	putchar('"');
 	for (i = 0; i < len; i++) {
@@ -85,8 +122,15 @@ cli_json_str(const char *s, size_t len)
 		default:
 			if (ch < 0x20 || ch == 0x7f)
 				printf("\\u%04x", ch);
-			else
+			else if (ch < 0x80)
 				putchar(ch);
+			else if ((n = cli_utf8_len((const unsigned char *)s +
+			    i, len - i)) == 0)
+				fputs("\\ufffd", stdout);
+			else {
+				fwrite(s + i, 1, n, stdout);
+				i += n - 1;
+			}
 		}
 	}
 	putchar('"');

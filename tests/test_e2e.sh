@@ -435,6 +435,47 @@ else
 	    "HCPC2020_ANWEB_w_disclaimer.txt not found"
 fi
 
+# ---- a fake server: what the CLI makes of odd but well-framed replies ----
+# ping answers a str with control characters, UTF-8 and bytes that are
+# not UTF-8; search answers a record whose code is an int.
+cat >"$tmp/fake.py" <<'EOF'
+import msgpack, signal, socket, struct, sys
+signal.alarm(30)
+raw = (b'a"\\\x00\x01\x1f\x7f\t caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'
+       b' bad\xff\xc3( \xed\xa0\x80 \xc0\xaf\xf4\x90\x80\x80 end')
+ls = socket.socket(socket.AF_UNIX)
+ls.bind(sys.argv[1])
+ls.listen(4)
+open(sys.argv[1] + '.ready', 'w').close()
+while True:
+    s, _ = ls.accept()
+    up = msgpack.Unpacker(raw=False)
+    while True:
+        data = s.recv(65536)
+        if not data:
+            break
+        up.feed(data)
+        for req in up:
+            head = b'\x94\x01' + msgpack.packb(req[1]) + b'\xc0'
+            if req[2] == 'ping':
+                s.sendall(head + b'\xd9' + struct.pack('B', len(raw)) + raw)
+            else:
+                s.sendall(head + msgpack.packb([{'code': 5, 'short': 'x',
+                    'status': 'active'}]))
+    s.close()
+EOF
+$PY "$tmp/fake.py" "$tmp/fake.sock" 2>"$tmp/fake.err" &
+fake_pid=$!
+i=0
+while [ ! -e "$tmp/fake.sock.ready" ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+run 0 "$HCPCS_BIN" -s "$tmp/fake.sock" --json ping
+# Valid JSON; UTF-8 passes through, each byte that is not UTF-8 is U+FFFD.
+json 'j == "a\"\\\x00\x01\x1f\x7f\t caf\u00e9 \u20ac \U0001F600 bad\ufffd\ufffd( \ufffd\ufffd\ufffd \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd end"'
+kill "$fake_pid" 2>/dev/null
+wait "$fake_pid" 2>/dev/null
+
 # The daemons must still be alive: nothing above crashed them.  Then stop
 # them; under SAN=1 a sanitizer report in a log fails the test.
 for p in $pids; do
