@@ -455,7 +455,8 @@ cli_search(struct cli *cl)
 	if ((n = hcpcs_search(cl->c, text, &q, &recs)) == -1)
 		return cli_fail(cl);
 	for (i = 0; i < n; i++)
-		printf("%-5s  %-10s  %s\n", recs[i]->code,
+		printf("%-5s  %-10s  %s\n",
+		    recs[i]->code != NULL ? recs[i]->code : "?",
 		    recs[i]->status != NULL ? recs[i]->status : "-",
 		    recs[i]->short_desc != NULL ? recs[i]->short_desc :
 		    recs[i]->long_desc != NULL ? recs[i]->long_desc : "");

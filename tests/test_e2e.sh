@@ -473,6 +473,9 @@ done
 run 0 "$HCPCS_BIN" -s "$tmp/fake.sock" --json ping
 # Valid JSON; UTF-8 passes through, each byte that is not UTF-8 is U+FFFD.
 json 'j == "a\"\\\x00\x01\x1f\x7f\t caf\u00e9 \u20ac \U0001F600 bad\ufffd\ufffd( \ufffd\ufffd\ufffd \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd end"'
+# A record whose code is not a str: printed as "?", not "(null)".
+run 0 "$HCPCS_BIN" -s "$tmp/fake.sock" search x
+has out '^? *active *x$'
 kill "$fake_pid" 2>/dev/null
 wait "$fake_pid" 2>/dev/null
 
