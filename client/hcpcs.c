@@ -1005,17 +1005,16 @@ hcpcs_scan(struct hcpcs *c)
  * Next complete MessagePack object from the server, flushing the
  * output buffer meanwhile.  Reads and writes share one poll loop: a
  * server that stops reading until we read its replies cannot deadlock
- * a long pipeline.  u borrows from ibuf until the next read.
+ * a long pipeline.  u borrows from ibuf until the next read; deadline
+ * is a hcpcs_now_ms() time or -1 for none.
  */
 static int
-hcpcs_read_object(struct hcpcs *c, msgpack_unpacked *u)
+hcpcs_read_object(struct hcpcs *c, msgpack_unpacked *u, long long deadline)
 {
 	struct pollfd	 pfd;
-	long long	 deadline;
 	size_t		 off;
 	int		 rc;
 
-	deadline = c->timeout_ms < 0 ? -1 : hcpcs_now_ms() + c->timeout_ms;
 	for (;;) {
 		if ((rc = hcpcs_scan(c)) == -1)
 			return -1;
@@ -1074,6 +1073,7 @@ hcpcs_get_reply(struct hcpcs *c, struct hcpcs_value **result)
 	msgpack_object	*a = NULL;
 	struct hcpcs_value *v;
 	const char	*code, *msg;
+	long long	 deadline;
 
 	if (result != NULL)
 		*result = NULL;
@@ -1083,9 +1083,11 @@ hcpcs_get_reply(struct hcpcs *c, struct hcpcs_value **result)
 		hcpcs_set_error(c, HCPCS_ERR_OTHER, "no request pending");
 		return -1;
 	}
+	/* One deadline for the reply: notifications do not extend it. */
+	deadline = c->timeout_ms < 0 ? -1 : hcpcs_now_ms() + c->timeout_ms;
 	msgpack_unpacked_init(&u);
 	for (;;) {
-		if (hcpcs_read_object(c, &u) == -1)
+		if (hcpcs_read_object(c, &u, deadline) == -1)
 			goto fail;
 		if (u.data.type != MSGPACK_OBJECT_ARRAY)
 			goto bad;

@@ -563,6 +563,22 @@ sc_silent(struct srv *s)
 		;
 }
 
+/* A notification every 20 ms for 2 s, never a reply. */
+static void
+sc_chatty(struct srv *s)
+{
+	static const char note[] = "\x93\x02\xa4tick\x90";
+	int		i;
+
+	if (srv_next(s) == -1)
+		return;
+	for (i = 0; i < 100; i++) {
+		srv_send(s, note, sizeof(note) - 1);
+		usleep(20000);
+	}
+	sc_silent(s);
+}
+
 static void
 test_timeout(void)
 {
@@ -584,6 +600,17 @@ test_timeout(void)
 	T_EQ_INT(hcpcs_ping(c), -1);
 	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_TIMEOUT);
 	T_OK(now_ms() - t0 < 100);
+	hcpcs_free(c);
+	srv_stop(&s);
+
+	/* Notifications do not push the reply's deadline back. */
+	srv_start(&s, sc_chatty);
+	c = client(&s, 200);
+	t0 = now_ms();
+	T_EQ_INT(hcpcs_ping(c), -1);
+	dt = now_ms() - t0;
+	T_EQ_INT(hcpcs_err(c), HCPCS_ERR_TIMEOUT);
+	T_OK(dt >= 190 && dt < 1000);
 	hcpcs_free(c);
 	srv_stop(&s);
 }
