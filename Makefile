@@ -56,7 +56,7 @@ TEST_OBJS   := $(B)/tests/t.o
 
 SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
 
-.PHONY: all run check test deps install clean sample bench
+.PHONY: all run check test deps deps-run install clean sample bench
 .SECONDARY:
 all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS) \
      $(B)/bench
@@ -99,12 +99,13 @@ $(B)/bench: bench/bench.c $(B)/daemon/rpc.o $(CORE_OBJS)
 bench: $(B)/hcpcsd $(B)/bench
 	B=$(B) sh bench/run.sh $(BENCH_ARGS)
 
-# Debian packages the build and the tests need (installed when root).
-DEB_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev \
-	   python3 python3-msgpack procps man-db groff-base bsdextrautils systemd \
-	   strace
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# Debian packages: RUN_PKGS build and serve (make run); the tests also
+# need TEST_PKGS (make check).  Installed when missing, when root.
+RUN_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev
+TEST_PKGS = python3 python3-msgpack procps man-db groff-base bsdextrautils \
+	    systemd strace
+define install_missing
+	@missing=""; for p in $(1); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then \
@@ -112,8 +113,13 @@ deps:
 	            apt-get install -y -qq $$missing; \
 	    else echo "missing Debian packages:$$missing (run as root or apt-get install them)"; exit 1; fi; \
 	fi
+endef
+deps-run:
+	$(call install_missing,$(RUN_PKGS))
+deps: deps-run
+	$(call install_missing,$(TEST_PKGS))
 
-run: deps
+run: deps-run
 	$(MAKE) $(B)/hcpcsd $(B)/hcpcs
 	@echo "hcpcsd: serving data/sample on /tmp/hcpcsd-sample.sock"
 	@echo "query it from another terminal, e.g.:"
