@@ -623,7 +623,6 @@ conn_new(struct worker *w, int fd)
 	}
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	RPC_COUNT(w->rpc.cnt.conns_current, 1);
-	RPC_COUNT(w->rpc.cnt.conns_total, 1);
 	conn_want_read(c, 1);
 	log_debug("client %llu: connected (fd %d, worker %zu)",
 	    (unsigned long long)c->id, fd, w->idx);
@@ -869,6 +868,8 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		}
 		/* Counted now: the worker's close uncounts it. */
 		atomic_fetch_add(&srv_nconns, 1);
+		/* Here, in accept order, not when its worker gets to it. */
+		RPC_COUNT(rpc_main_ctx()->cnt.conns_total, 1);
 		w = &srv_workers[srv_next_worker++ % srv_nworkers];
 		memset(&m, 0, sizeof(m));
 		m.type = SRV_MSG_CONN;
