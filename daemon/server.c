@@ -1,7 +1,12 @@
 /*
- * server.c: the Unix socket listener and its clients on one libevent
- * loop, reloads on a loader thread, SIGHUP/SIGTERM/SIGINT, socket
- * activation and sd_notify state.
+ * server.c: the Unix socket listener on the main thread, clients served
+ * by N worker threads (the workers key), reloads on a loader thread,
+ * SIGHUP/SIGTERM/SIGINT, socket activation and sd_notify state.
+ *
+ * The main thread accepts and hands each client to a worker in turn
+ * through that worker's pipe; a worker has its own event base, clients
+ * and counters, and touches nothing of another's.  Signals, loads,
+ * publishing, sd_notify and the log rate timer stay on the main thread.
  *
  * The request path uses plain persistent read events and direct
  * read()/write(), not bufferevents: one read() per wakeup into the
@@ -14,13 +19,13 @@
  * a reaper event frees them once the stack has unwound.
  *
  * Reloads (SIGHUP or the reload method) run conf_load + snapshot_build
- * on one long-lived loader thread, so the loop keeps answering while a
- * reload parses.  The loader hands its result back through a pipe; the
- * loop thread then publishes (one pointer store; the old snapshot is
- * freed by whichever request batch drops the last reference), logs,
- * counts, notifies systemd and answers the reload requests waiting for
- * that load.  A request for a reload while one runs sets one flag: any
- * number of them coalesce into exactly one more load.  A client that
+ * on one long-lived loader thread, so the workers keep answering while
+ * a reload parses.  The loader hands its result back through a pipe;
+ * the main thread then publishes (one pointer store; the old snapshot
+ * is freed by whichever request batch drops the last reference), logs,
+ * counts, notifies systemd and tells every worker, which answers its
+ * clients waiting for that load.  A request for a reload while one runs
+ * sets one flag: any number of them coalesce into exactly one more load.  A client that
  * asked for a reload is not read, nor are its pipelined requests
  * answered, until its load finishes, so its responses stay in order.
  */
