@@ -127,14 +127,15 @@ static int		(*rpc_reload_fn)(uint32_t, int, char *, size_t);
 
 /* Written on a reload (main thread), read by info: under the lock. */
 static pthread_mutex_t	 rpc_reload_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct {
+struct rpc_reloads {
 	int		 ok;
 	time_t		 at;		/* 0: never reloaded */
 	char		 error[512];
 	uint64_t	 count;		/* reloads finished, failed included */
 	uint64_t	 failed;
 	uint64_t	 duration_ms;	/* of the last one */
-} rpc_last_reload = { 1, 0, "", 0, 0, 0 };
+};
+static struct rpc_reloads rpc_last_reload = { 1, 0, "", 0, 0, 0 };
 
 /*
  * The context of rpc_process and rpc_batch_*: the daemon's main thread
@@ -848,9 +849,8 @@ rpc_sum(size_t off)
 }
 
 static void
-rpc_pack_stats(msgpack_packer *pk)
+rpc_pack_stats(msgpack_packer *pk, const struct rpc_reloads *rl)
 {
-	uint64_t	 count, failed, ms;
 	size_t		 i;
 
 	msgpack_pack_map(pk, 9);
@@ -869,16 +869,11 @@ rpc_pack_stats(msgpack_packer *pk)
 	rpc_pack_u64(pk, "connections_rejected", RPC_SUM(conns_rejected));
 	rpc_pack_u64(pk, "bytes_in", RPC_SUM(bytes_in));
 	rpc_pack_u64(pk, "bytes_out", RPC_SUM(bytes_out));
-	pthread_mutex_lock(&rpc_reload_mtx);
-	count = rpc_last_reload.count;
-	failed = rpc_last_reload.failed;
-	ms = rpc_last_reload.duration_ms;
-	pthread_mutex_unlock(&rpc_reload_mtx);
 	rpc_pack_cstr(pk, "reloads");
 	msgpack_pack_map(pk, 3);
-	rpc_pack_u64(pk, "count", count);
-	rpc_pack_u64(pk, "failed", failed);
-	rpc_pack_u64(pk, "last_duration_ms", ms);
+	rpc_pack_u64(pk, "count", rl->count);
+	rpc_pack_u64(pk, "failed", rl->failed);
+	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
 }
 
 /* What one snapshot_diff walk packs: counts, or one kind's entries. */
@@ -1017,26 +1012,36 @@ rpc_m_info(struct rpc_req *r)
 	const struct snapshot_set_info *si;
 	const struct snapshot_release_info *ri;
 	msgpack_packer	*pk = &r->pk;
+	struct rpc_reloads rl;
+	struct snapshot	*snap;
 	size_t		 i, j, n;
-	time_t		 at;
-	int		 cur, ok;
-	char		 error[sizeof(rpc_last_reload.error)];
+	int		 cur;
 
 	if (rpc_nparams(r, 0, 0) == -1)
 		return -1;
-	n = r->ctx->snap != NULL ? snapshot_nsets(r->ctx->snap) : 0;
+	/*
+	 * The reload counters first, then the snapshot, fresh rather than
+	 * the batch's: a reload publishes before it is counted, so info
+	 * never shows a reload counted whose snapshot it does not show,
+	 * though another thread publishes while this batch runs.
+	 */
+	pthread_mutex_lock(&rpc_reload_mtx);
+	rl = rpc_last_reload;
+	pthread_mutex_unlock(&rpc_reload_mtx);
+	snap = snapshot_acquire();
+	n = snap != NULL ? snapshot_nsets(snap) : 0;
 	msgpack_pack_map(pk, 6);
 	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
 	rpc_pack_cstr(pk, "started_at");
 	rpc_pack_time(pk, rpc_started_at);
 	rpc_pack_u64(pk, "generation",
-	    r->ctx->snap != NULL ? snapshot_generation(r->ctx->snap) : 0);
+	    snap != NULL ? snapshot_generation(snap) : 0);
 	rpc_pack_cstr(pk, "sets");
 	msgpack_pack_array(pk, n);
 	for (i = 0; i < n; i++) {
-		si = snapshot_set(r->ctx->snap, i);
+		si = snapshot_set(snap, i);
 		/* The set-level keys: the release in force today. */
-		cur = snapshot_in_force(r->ctx->snap, i, r->ctx->today);
+		cur = snapshot_in_force(snap, i, r->ctx->today);
 		ri = &si->releases[cur >= 0 ? cur : 0];
 		msgpack_pack_map(pk, 8 + (si->min_records > 0));
 		rpc_pack_kv(pk, "name", si->name);
@@ -1055,23 +1060,19 @@ rpc_m_info(struct rpc_req *r)
 			rpc_pack_release(pk, &si->releases[j],
 			    cur >= 0 && (size_t)cur == j);
 	}
-	pthread_mutex_lock(&rpc_reload_mtx);
-	ok = rpc_last_reload.ok;
-	at = rpc_last_reload.at;
-	memcpy(error, rpc_last_reload.error, sizeof(error));
-	pthread_mutex_unlock(&rpc_reload_mtx);
 	rpc_pack_cstr(pk, "last_reload");
 	msgpack_pack_map(pk, 3);
 	rpc_pack_cstr(pk, "ok");
-	if (ok)
+	if (rl.ok)
 		msgpack_pack_true(pk);
 	else
 		msgpack_pack_false(pk);
 	rpc_pack_cstr(pk, "at");
-	rpc_pack_time(pk, at);
-	rpc_pack_kv(pk, "error", ok ? NULL : error);
+	rpc_pack_time(pk, rl.at);
+	rpc_pack_kv(pk, "error", rl.ok ? NULL : rl.error);
 	rpc_pack_cstr(pk, "stats");
-	rpc_pack_stats(pk);
+	rpc_pack_stats(pk, &rl);
+	snapshot_release(snap);
 	return 0;
 }
 
