@@ -1,6 +1,7 @@
 #!/bin/sh
 # Start hcpcsd on the real 2020 CMS file (or the bundled sample when the
 # shared data is absent), run bench against it, stop it by its PID.
+# WORKERS=N sets the workers key (default: the daemon's, online CPUs).
 set -u
 B=${B:-build}
 tmp=$(mktemp -d)
@@ -20,6 +21,10 @@ else
 	echo "data: data/sample (shared CMS files not found)"
 	sed "s|^socket:.*|socket: $tmp/s.sock|" conf/sample.yaml >"$tmp/conf.yaml"
 	sed -i "s|\.\./data/sample|$PWD/data/sample|g" "$tmp/conf.yaml"
+fi
+if [ -n "${WORKERS:-}" ]; then
+	echo "workers: $WORKERS"
+	echo "workers: $WORKERS" >>"$tmp/conf.yaml"
 fi
 "$B/hcpcsd" -f -c "$tmp/conf.yaml" 2>"$tmp/log" &
 pid=$!

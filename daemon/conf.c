@@ -33,6 +33,9 @@
 #define CONF_BATCH_MAX		1000000ULL
 #define CONF_CLIENTS_MIN	1ULL
 #define CONF_CLIENTS_MAX	65536ULL
+#define CONF_WORKERS_MIN	1ULL
+#define CONF_WORKERS_MAX	64ULL
+#define CONF_WORKERS_DEFAULT_MAX 8L	/* of the online CPUs */
 #define CONF_OUTPUT_MIN		65536ULL
 #define CONF_OUTPUT_MAX		(64ULL * 1024 * 1024 * 1024)
 #define CONF_MIN_RECORDS_MIN	1ULL
@@ -59,6 +62,7 @@ enum {
 	TK_MAX_BATCH,
 	TK_MAX_CLIENTS,
 	TK_OUTPUT_LIMIT,
+	TK_WORKERS,
 	TK_CODE_SETS,
 	TK_MAX
 };
@@ -71,6 +75,7 @@ static const char *const conf_top_keys[TK_MAX] = {
 	[TK_MAX_BATCH] = "max_batch",
 	[TK_MAX_CLIENTS] = "max_clients",
 	[TK_OUTPUT_LIMIT] = "output_limit",
+	[TK_WORKERS] = "workers",
 	[TK_CODE_SETS] = "code_sets",
 };
 
@@ -167,6 +172,8 @@ static int	 conf_parse(struct conf_parser *, const char *, size_t);
 void
 conf_defaults(struct conf *c)
 {
+	long	ncpu;
+
 	memset(c, 0, sizeof(*c));
 	c->socket = conf_default_socket;
 	c->socket_mode = 0660;
@@ -175,6 +182,10 @@ conf_defaults(struct conf *c)
 	c->max_batch = 10000;
 	c->max_clients = 1024;
 	c->output_limit = 64 * 1024 * 1024;
+	/* One per CPU; past a few the socket, not the lookups, is the cost. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	c->workers = ncpu < 1 ? 1 : ncpu > CONF_WORKERS_DEFAULT_MAX ?
+	    CONF_WORKERS_DEFAULT_MAX : (size_t)ncpu;
 	c->sets = NULL;
 	c->nsets = 0;
 }
@@ -890,6 +901,10 @@ conf_top(struct conf_parser *p, yaml_node_t *root, struct conf *c)
 	if (keys[TK_OUTPUT_LIMIT] != NULL &&
 	    conf_uint(p, vals[TK_OUTPUT_LIMIT], "output_limit",
 	    CONF_OUTPUT_MIN, CONF_OUTPUT_MAX, &c->output_limit) == -1)
+		return -1;
+	if (keys[TK_WORKERS] != NULL &&
+	    conf_uint(p, vals[TK_WORKERS], "workers", CONF_WORKERS_MIN,
+	    CONF_WORKERS_MAX, &c->workers) == -1)
 		return -1;
 
 	if (keys[TK_CODE_SETS] == NULL)

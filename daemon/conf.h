@@ -75,6 +75,7 @@ struct conf {
 	size_t		 max_batch;	/* lookup_many codes, default 10000 */
 	size_t		 max_clients;	/* default 1024 */
 	size_t		 output_limit;	/* bytes queued per client, 64 MiB */
+	size_t		 workers;	/* threads; online CPUs, at most 8 */
 	struct conf_set	*sets;
 	size_t		 nsets;
 };

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 
 #include "log.h"
 
-static enum log_level	log_max = LOG_LVL_INFO;
+/* Set by the main thread, read by every thread that logs. */
+static _Atomic int	log_max = LOG_LVL_INFO;
 static const char	*log_prog = "hcpcsd";
 
 static const char *const log_names[] = {
@@ -23,7 +25,7 @@ static const char *const log_names[] = {
 void
 log_init(enum log_level lvl, const char *progname)
 {
-	log_max = lvl;
+	atomic_store_explicit(&log_max, lvl, memory_order_relaxed);
 	if (progname != NULL)
 		log_prog = progname;
 }
@@ -31,7 +33,7 @@ log_init(enum log_level lvl, const char *progname)
 void
 log_set_level(enum log_level lvl)
 {
-	log_max = lvl;
+	atomic_store_explicit(&log_max, lvl, memory_order_relaxed);
 }
 
 int
@@ -55,7 +57,7 @@ log_vwrite(enum log_level lvl, int with_errno, int saved, const char *fmt,
 	char	line[2048];
 	int	n;
 
-	if (lvl > log_max)
+	if ((int)lvl > atomic_load_explicit(&log_max, memory_order_relaxed))
 		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)

@@ -10,7 +10,10 @@
  * connection's output buffer with a mark taken first, so a method that
  * fails half way only truncates back to the mark and packs its error.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +78,7 @@ struct rpc_req {
 	uint32_t	 nparams;
 	msgpack_packer	 pk;
 	struct rpc_out	*out;
+	struct rpc_ctx	*ctx;		/* the batch's snapshot, today, counters */
 	enum rpc_err	 err;
 	char		 emsg[RPC_EMSG_MAX];
 	uint32_t	 msgid;
@@ -109,31 +113,39 @@ static const struct rpc_method rpc_methods[] = {
 	{ "reload", rpc_m_reload },
 };
 #define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
+_Static_assert(RPC_NMETHODS <= RPC_METHODS_MAX, "RPC_METHODS_MAX");
+_Static_assert(RPC_E_MAX <= RPC_ERRORS_MAX, "RPC_ERRORS_MAX");
 
-static struct rpc_limits rpc_lim = { 1024 * 1024, 10000 };
+/*
+ * Set by the main thread (at startup, then after each reload) and read
+ * by every worker: relaxed atomics, a request sees the old or the new.
+ */
+static atomic_size_t	 rpc_max_request_bytes = 1024 * 1024;
+static atomic_size_t	 rpc_max_batch = 10000;
 static time_t		 rpc_started_at;
 static int		(*rpc_reload_fn)(uint32_t, int, char *, size_t);
 
-/* The batch: one snapshot reference and one "today" per wakeup. */
-static struct snapshot	*rpc_snap;
-static uint32_t		 rpc_today;
-
-static struct {
+/* Written on a reload (main thread), read by info: under the lock. */
+static pthread_mutex_t	 rpc_reload_mtx = PTHREAD_MUTEX_INITIALIZER;
+struct rpc_reloads {
 	int		 ok;
 	time_t		 at;		/* 0: never reloaded */
 	char		 error[512];
 	uint64_t	 count;		/* reloads finished, failed included */
 	uint64_t	 failed;
 	uint64_t	 duration_ms;	/* of the last one */
-} rpc_last_reload = { 1, 0, "", 0, 0, 0 };
+};
+static struct rpc_reloads rpc_last_reload = { 1, 0, "", 0, 0, 0 };
 
-static struct {
-	uint64_t	 requests[RPC_NMETHODS];
-	uint64_t	 unknown_method;
-	uint64_t	 notifications;
-	uint64_t	 errors[RPC_E_MAX];
-} rpc_stats;
-static struct rpc_conn_stats rpc_cstats;
+/*
+ * The context of rpc_process and rpc_batch_*: the daemon's main thread
+ * (it counts rejected clients there) and single-threaded tests.  info
+ * sums the counters of it and of every registered context; the list is
+ * only changed before the workers start and after they are joined.
+ */
+static struct rpc_ctx	 rpc_main;
+static struct rpc_ctx	*rpc_ctxs[RPC_CTX_MAX] = { &rpc_main };
+static size_t		 rpc_nctxs = 1;
 
 /*
  * Scanner.
@@ -558,7 +570,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 	uint64_t	 v;
 
 	o->set = -1;
-	o->as_of = rpc_today;
+	o->as_of = r->ctx->today;
 	o->limit = RPC_SEARCH_DEFAULT;
 	o->include_terminated = 0;
 	if (r->params.p >= r->params.end)
@@ -576,8 +588,8 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 		if ((allowed & RPC_OPT_SET) && rpc_str_eq(k, klen, "set")) {
 			if (rpc_param_str(r, "opts.set", &s, &slen) == -1)
 				return -1;
-			if (rpc_snap == NULL || (o->set =
-			    snapshot_set_index(rpc_snap, s, slen)) < 0)
+			if (r->ctx->snap == NULL || (o->set =
+			    snapshot_set_index(r->ctx->snap, s, slen)) < 0)
 				return rpc_fail(r, RPC_E_BAD_REQUEST,
 				    "unknown set \"%.*s\"",
 				    (int)(slen > 64 ? 64 : slen), s);
@@ -611,7 +623,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 static int
 rpc_need_snap(struct rpc_req *r)
 {
-	if (rpc_snap == NULL)
+	if (r->ctx->snap == NULL)
 		return rpc_fail(r, RPC_E_INTERNAL, "no data loaded");
 	return 0;
 }
@@ -656,7 +668,7 @@ rpc_m_lookup(struct rpc_req *r)
 	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
 	    rpc_need_snap(r) == -1)
 		return -1;
-	rpc_pack_rec(r, snapshot_find(rpc_snap, o.set, cl.code, o.as_of),
+	rpc_pack_rec(r, snapshot_find(r->ctx->snap, o.set, cl.code, o.as_of),
 	    o.as_of);
 	return 0;
 }
@@ -676,9 +688,9 @@ rpc_m_lookup_many(struct rpc_req *r)
 	if (rpc_read_container(&r->params, 0, &n) == -1)
 		return rpc_fail(r, RPC_E_BAD_REQUEST,
 		    "codes must be an array of strings");
-	if (n > rpc_lim.max_batch)
+	if (n > atomic_load_explicit(&rpc_max_batch, memory_order_relaxed))
 		return rpc_fail(r, RPC_E_TOO_LARGE,
-		    "%u codes, at most %zu per request", n, rpc_lim.max_batch);
+		    "%u codes, at most %zu per request", n, atomic_load_explicit(&rpc_max_batch, memory_order_relaxed));
 	/* Check every code's type before packing anything. */
 	codes = r->params;
 	for (i = 0; i < n; i++)
@@ -694,7 +706,7 @@ rpc_m_lookup_many(struct rpc_req *r)
 		if (classify_code(s, len, &cl) == -1)
 			msgpack_pack_nil(&r->pk);
 		else
-			rpc_pack_rec(r, snapshot_find(rpc_snap, o.set,
+			rpc_pack_rec(r, snapshot_find(r->ctx->snap, o.set,
 			    cl.code, o.as_of), o.as_of);
 	}
 	return 0;
@@ -718,11 +730,11 @@ rpc_m_validate(struct rpc_req *r)
 	    rpc_need_snap(r) == -1)
 		return -1;
 	/* The date is the as_of: it picks each set's release. */
-	for (i = 0; i < snapshot_nsets(rpc_snap); i++)
+	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++)
 		if ((o.set < 0 || (size_t)o.set == i) &&
-		    snapshot_in_force(rpc_snap, i, date) >= 0)
+		    snapshot_in_force(r->ctx->snap, i, date) >= 0)
 			inforce = 1;
-	sr = snapshot_find(rpc_snap, o.set, cl.code, date);
+	sr = snapshot_find(r->ctx->snap, o.set, cl.code, date);
 	if (!inforce)
 		reason = "no_release";
 	else if (sr == NULL)
@@ -772,7 +784,7 @@ rpc_m_search(struct rpc_req *r)
 	q.include_terminated = o.include_terminated;
 	q.as_of = o.as_of;
 	q.limit = o.limit;
-	n = snapshot_search(rpc_snap, &q, res, NULL);
+	n = snapshot_search(r->ctx->snap, &q, res, NULL);
 	if (n > o.limit)
 		n = o.limit;
 	msgpack_pack_array(&r->pk, n);
@@ -818,32 +830,50 @@ rpc_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
 	msgpack_pack_uint64(pk, v);
 }
 
-static void
-rpc_pack_stats(msgpack_packer *pk)
+/* A counter summed over every context (relaxed: a moment's view). */
+#define RPC_SUM(field) rpc_sum(offsetof(struct rpc_counters, field))
+
+static uint64_t
+rpc_sum(size_t off)
 {
-	size_t	i;
+	const _Atomic uint64_t *v;
+	uint64_t	 sum = 0;
+	size_t		 i;
+
+	for (i = 0; i < rpc_nctxs; i++) {
+		v = (const _Atomic uint64_t *)(const void *)
+		    ((const char *)&rpc_ctxs[i]->cnt + off);
+		sum += atomic_load_explicit(v, memory_order_relaxed);
+	}
+	return sum;
+}
+
+static void
+rpc_pack_stats(msgpack_packer *pk, const struct rpc_reloads *rl)
+{
+	size_t		 i;
 
 	msgpack_pack_map(pk, 9);
 	rpc_pack_cstr(pk, "requests");
 	msgpack_pack_map(pk, RPC_NMETHODS + 1);
 	for (i = 0; i < RPC_NMETHODS; i++)
-		rpc_pack_u64(pk, rpc_methods[i].name, rpc_stats.requests[i]);
-	rpc_pack_u64(pk, "unknown", rpc_stats.unknown_method);
-	rpc_pack_u64(pk, "notifications", rpc_stats.notifications);
+		rpc_pack_u64(pk, rpc_methods[i].name, RPC_SUM(requests[i]));
+	rpc_pack_u64(pk, "unknown", RPC_SUM(unknown_method));
+	rpc_pack_u64(pk, "notifications", RPC_SUM(notifications));
 	rpc_pack_cstr(pk, "errors");
 	msgpack_pack_map(pk, RPC_E_MAX - 1);
 	for (i = 1; i < RPC_E_MAX; i++)
-		rpc_pack_u64(pk, rpc_err_names[i], rpc_stats.errors[i]);
-	rpc_pack_u64(pk, "connections_current", rpc_cstats.conns_current);
-	rpc_pack_u64(pk, "connections_total", rpc_cstats.conns_total);
-	rpc_pack_u64(pk, "connections_rejected", rpc_cstats.conns_rejected);
-	rpc_pack_u64(pk, "bytes_in", rpc_cstats.bytes_in);
-	rpc_pack_u64(pk, "bytes_out", rpc_cstats.bytes_out);
+		rpc_pack_u64(pk, rpc_err_names[i], RPC_SUM(errors[i]));
+	rpc_pack_u64(pk, "connections_current", RPC_SUM(conns_current));
+	rpc_pack_u64(pk, "connections_total", RPC_SUM(conns_total));
+	rpc_pack_u64(pk, "connections_rejected", RPC_SUM(conns_rejected));
+	rpc_pack_u64(pk, "bytes_in", RPC_SUM(bytes_in));
+	rpc_pack_u64(pk, "bytes_out", RPC_SUM(bytes_out));
 	rpc_pack_cstr(pk, "reloads");
 	msgpack_pack_map(pk, 3);
-	rpc_pack_u64(pk, "count", rpc_last_reload.count);
-	rpc_pack_u64(pk, "failed", rpc_last_reload.failed);
-	rpc_pack_u64(pk, "last_duration_ms", rpc_last_reload.duration_ms);
+	rpc_pack_u64(pk, "count", rl->count);
+	rpc_pack_u64(pk, "failed", rl->failed);
+	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
 }
 
 /* What one snapshot_diff walk packs: counts, or one kind's entries. */
@@ -894,10 +924,10 @@ rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
 		r->params.p++;
 	else if (rpc_parse_date(r, what, &date) == -1)
 		return -1;
-	if ((*out = snapshot_release_index(rpc_snap, (size_t)set, date)) < 0) {
+	if ((*out = snapshot_release_index(r->ctx->snap, (size_t)set, date)) < 0) {
 		record_format_date(date, d);
 		return rpc_fail(r, RPC_E_BAD_REQUEST, "set \"%s\" has no "
-		    "release effective %s", snapshot_set(rpc_snap,
+		    "release effective %s", snapshot_set(r->ctx->snap,
 		    (size_t)set)->name, date != 0 ? d : "since ever (nil)");
 	}
 	return 0;
@@ -918,7 +948,7 @@ rpc_m_diff(struct rpc_req *r)
 	    rpc_param_str(r, "set", &s, &slen) == -1 ||
 	    rpc_need_snap(r) == -1)
 		return -1;
-	if ((set = snapshot_set_index(rpc_snap, s, slen)) < 0)
+	if ((set = snapshot_set_index(r->ctx->snap, s, slen)) < 0)
 		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set \"%.*s\"",
 		    (int)(slen > 64 ? 64 : slen), s);
 	if (rpc_diff_release(r, set, "from_effective", &from) == -1 ||
@@ -927,14 +957,14 @@ rpc_m_diff(struct rpc_req *r)
 	memset(&d, 0, sizeof(d));
 	d.pk = &r->pk;
 	d.kind = -1;
-	snapshot_diff(rpc_snap, (size_t)set, (size_t)from, (size_t)to,
+	snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
 	    rpc_diff_cb, &d);
 	msgpack_pack_map(&r->pk, SNAPSHOT_DIFF_MAX);
 	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++) {
 		rpc_pack_cstr(&r->pk, names[k]);
 		msgpack_pack_array(&r->pk, d.n[k]);
 		d.kind = k;
-		snapshot_diff(rpc_snap, (size_t)set, (size_t)from, (size_t)to,
+		snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
 		    rpc_diff_cb, &d);
 	}
 	return 0;
@@ -982,24 +1012,36 @@ rpc_m_info(struct rpc_req *r)
 	const struct snapshot_set_info *si;
 	const struct snapshot_release_info *ri;
 	msgpack_packer	*pk = &r->pk;
+	struct rpc_reloads rl;
+	struct snapshot	*snap;
 	size_t		 i, j, n;
 	int		 cur;
 
 	if (rpc_nparams(r, 0, 0) == -1)
 		return -1;
-	n = rpc_snap != NULL ? snapshot_nsets(rpc_snap) : 0;
+	/*
+	 * The reload counters first, then the snapshot, fresh rather than
+	 * the batch's: a reload publishes before it is counted, so info
+	 * never shows a reload counted whose snapshot it does not show,
+	 * though another thread publishes while this batch runs.
+	 */
+	pthread_mutex_lock(&rpc_reload_mtx);
+	rl = rpc_last_reload;
+	pthread_mutex_unlock(&rpc_reload_mtx);
+	snap = snapshot_acquire();
+	n = snap != NULL ? snapshot_nsets(snap) : 0;
 	msgpack_pack_map(pk, 6);
 	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
 	rpc_pack_cstr(pk, "started_at");
 	rpc_pack_time(pk, rpc_started_at);
 	rpc_pack_u64(pk, "generation",
-	    rpc_snap != NULL ? snapshot_generation(rpc_snap) : 0);
+	    snap != NULL ? snapshot_generation(snap) : 0);
 	rpc_pack_cstr(pk, "sets");
 	msgpack_pack_array(pk, n);
 	for (i = 0; i < n; i++) {
-		si = snapshot_set(rpc_snap, i);
+		si = snapshot_set(snap, i);
 		/* The set-level keys: the release in force today. */
-		cur = snapshot_in_force(rpc_snap, i, rpc_today);
+		cur = snapshot_in_force(snap, i, r->ctx->today);
 		ri = &si->releases[cur >= 0 ? cur : 0];
 		msgpack_pack_map(pk, 8 + (si->min_records > 0));
 		rpc_pack_kv(pk, "name", si->name);
@@ -1021,16 +1063,16 @@ rpc_m_info(struct rpc_req *r)
 	rpc_pack_cstr(pk, "last_reload");
 	msgpack_pack_map(pk, 3);
 	rpc_pack_cstr(pk, "ok");
-	if (rpc_last_reload.ok)
+	if (rl.ok)
 		msgpack_pack_true(pk);
 	else
 		msgpack_pack_false(pk);
 	rpc_pack_cstr(pk, "at");
-	rpc_pack_time(pk, rpc_last_reload.at);
-	rpc_pack_kv(pk, "error",
-	    rpc_last_reload.ok ? NULL : rpc_last_reload.error);
+	rpc_pack_time(pk, rl.at);
+	rpc_pack_kv(pk, "error", rl.ok ? NULL : rl.error);
 	rpc_pack_cstr(pk, "stats");
-	rpc_pack_stats(pk);
+	rpc_pack_stats(pk, &rl);
+	snapshot_release(snap);
 	return 0;
 }
 
@@ -1059,7 +1101,10 @@ rpc_m_reload(struct rpc_req *r)
 	if (rpc_nparams(r, 0, 0) == -1)
 		return -1;
 	err[0] = '\0';
-	if (rpc_reload_fn == NULL) {
+	if (r->ctx->reload != NULL)
+		rv = r->ctx->reload(r->ctx, r->msgid, !r->notify, err,
+		    sizeof(err));
+	else if (rpc_reload_fn == NULL) {
 		snprintf(err, sizeof(err), "reload is not available");
 		rv = -1;
 	} else
@@ -1070,7 +1115,7 @@ rpc_m_reload(struct rpc_req *r)
 		return 0;
 	}
 	rpc_pack_reload_result(&r->pk, 0,
-	    rpc_snap != NULL ? snapshot_generation(rpc_snap) : 0, err);
+	    r->ctx->snap != NULL ? snapshot_generation(r->ctx->snap) : 0, err);
 	return 0;
 }
 
@@ -1098,13 +1143,13 @@ rpc_peek_msgid(const unsigned char *buf, size_t len, uint32_t *msgid)
 }
 
 static enum rpc_result
-rpc_close(const unsigned char *buf, size_t len, struct rpc_out *out,
+rpc_close(struct rpc_ctx *x, const unsigned char *buf, size_t len, struct rpc_out *out,
     enum rpc_err e, const char *msg)
 {
 	msgpack_packer	 pk;
 	uint32_t	 msgid;
 
-	rpc_stats.errors[e]++;
+	RPC_COUNT(x->cnt.errors[e], 1);
 	if (rpc_peek_msgid(buf, len, &msgid) == 0) {
 		msgpack_packer_init(&pk, out, rpc_out_write);
 		rpc_pack_error(&pk, msgid, rpc_err_names[e], msg);
@@ -1120,15 +1165,15 @@ rpc_close(const unsigned char *buf, size_t len, struct rpc_out *out,
  * a bare number: text sent by mistake parses as fixints) closes it.
  */
 static enum rpc_result
-rpc_misframed(const unsigned char *buf, size_t n, struct rpc_out *out)
+rpc_misframed(struct rpc_ctx *x, const unsigned char *buf, size_t n, struct rpc_out *out)
 {
 	msgpack_packer	 pk;
 	uint32_t	 msgid;
 
 	if (rpc_peek_msgid(buf, n, &msgid) == -1)
-		return rpc_close(buf, n, out, RPC_E_BAD_REQUEST,
+		return rpc_close(x, buf, n, out, RPC_E_BAD_REQUEST,
 		    "not a request array");
-	rpc_stats.errors[RPC_E_BAD_REQUEST]++;
+	RPC_COUNT(x->cnt.errors[RPC_E_BAD_REQUEST], 1);
 	msgpack_packer_init(&pk, out, rpc_out_write);
 	rpc_pack_error(&pk, msgid, rpc_err_names[RPC_E_BAD_REQUEST],
 	    "a request is [0, msgid, method, params]");
@@ -1142,7 +1187,7 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 
 	for (i = 0; i < RPC_NMETHODS; i++) {
 		if (rpc_str_eq(m, mlen, rpc_methods[i].name)) {
-			rpc_stats.requests[i]++;
+			RPC_COUNT(r->ctx->cnt.requests[i], 1);
 			if (rpc_methods[i].fn(r) == 0 &&
 			    r->params.p != r->params.end)
 				/* Every method reads all of its params. */
@@ -1151,14 +1196,14 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 			return;
 		}
 	}
-	rpc_stats.unknown_method++;
+	RPC_COUNT(r->ctx->cnt.unknown_method, 1);
 	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method \"%.*s\"",
 	    (int)(mlen > 64 ? 64 : mlen), m);
 }
 
 enum rpc_result
-rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
-    size_t *used)
+rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
+    struct rpc_out *out, size_t *used)
 {
 	struct rpc_req	 r;
 	struct rpc_cur	 c;
@@ -1168,14 +1213,15 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 	uint32_t	 count;
 	int		 notify;
 
-	switch (rpc_scan(buf, len, rpc_lim.max_request_bytes, &n)) {
+	switch (rpc_scan(buf, len, atomic_load_explicit(&rpc_max_request_bytes,
+	    memory_order_relaxed), &n)) {
 	case RPC_SCAN_NEED_MORE:
 		return RPC_MORE;
 	case RPC_SCAN_TOO_LARGE:
-		return rpc_close(buf, len, out, RPC_E_TOO_LARGE,
+		return rpc_close(x, buf, len, out, RPC_E_TOO_LARGE,
 		    "request over the size or nesting limit");
 	case RPC_SCAN_MALFORMED:
-		return rpc_close(buf, len, out, RPC_E_BAD_REQUEST,
+		return rpc_close(x, buf, len, out, RPC_E_BAD_REQUEST,
 		    "not MessagePack");
 	case RPC_SCAN_OK:
 		break;
@@ -1188,11 +1234,12 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 	    !((count == 4 && type == 0) || (count == 3 && type == 2)) ||
 	    (count == 4 && (rpc_read_uint(&c, &msgid) == -1 ||
 	    msgid > UINT32_MAX)))
-		return rpc_misframed(buf, n, out);
+		return rpc_misframed(x, buf, n, out);
 	notify = count == 3;
 
 	memset(&r, 0, sizeof(r));
 	r.out = out;
+	r.ctx = x;
 	r.msgid = (uint32_t)msgid;
 	r.notify = notify;
 	msgpack_packer_init(&r.pk, out, rpc_out_write);
@@ -1215,25 +1262,33 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 	if (r.deferred && r.err == RPC_E_NONE) {
 		/* Answered by rpc_reload_answer; the header goes too. */
 		if (notify)
-			rpc_stats.notifications++;
+			RPC_COUNT(x->cnt.notifications, 1);
 		out->len = mark;
 		return RPC_DONE;
 	}
 	if (notify) {
-		rpc_stats.notifications++;
+		RPC_COUNT(x->cnt.notifications, 1);
 		if (r.err != RPC_E_NONE)
-			rpc_stats.errors[r.err]++;
+			RPC_COUNT(x->cnt.errors[r.err], 1);
 		out->len = mark;
 		return RPC_DONE;
 	}
 	if (r.err != RPC_E_NONE) {
-		rpc_stats.errors[r.err]++;
+		RPC_COUNT(x->cnt.errors[r.err], 1);
 		if (!out->oom)
 			out->len = mark;
 		rpc_pack_error(&r.pk, (uint32_t)msgid, rpc_err_names[r.err],
 		    r.emsg);
 	}
 	return RPC_DONE;
+}
+
+/* The main context's requests: tests, fuzzing. */
+enum rpc_result
+rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
+    size_t *used)
+{
+	return rpc_ctx_process(&rpc_main, buf, len, out, used);
 }
 
 /*
@@ -1243,7 +1298,10 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 void
 rpc_set_limits(const struct rpc_limits *l)
 {
-	rpc_lim = *l;
+	atomic_store_explicit(&rpc_max_request_bytes, l->max_request_bytes,
+	    memory_order_relaxed);
+	atomic_store_explicit(&rpc_max_batch, l->max_batch,
+	    memory_order_relaxed);
 }
 
 void
@@ -1270,6 +1328,7 @@ rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
 void
 rpc_note_reload(int ok, time_t at, const char *err, long duration_ms)
 {
+	pthread_mutex_lock(&rpc_reload_mtx);
 	rpc_last_reload.ok = ok;
 	rpc_last_reload.at = at;
 	rpc_last_reload.count++;
@@ -1279,25 +1338,61 @@ rpc_note_reload(int ok, time_t at, const char *err, long duration_ms)
 	    (uint64_t)duration_ms : 0;
 	snprintf(rpc_last_reload.error, sizeof(rpc_last_reload.error), "%s",
 	    err != NULL ? err : "");
+	pthread_mutex_unlock(&rpc_reload_mtx);
+}
+
+void
+rpc_ctx_begin(struct rpc_ctx *x)
+{
+	x->snap = snapshot_acquire();
+	x->today = record_today();
+}
+
+void
+rpc_ctx_end(struct rpc_ctx *x)
+{
+	if (x->snap != NULL)
+		snapshot_release(x->snap);
+	x->snap = NULL;
 }
 
 void
 rpc_batch_begin(void)
 {
-	rpc_snap = snapshot_acquire();
-	rpc_today = record_today();
+	rpc_ctx_begin(&rpc_main);
 }
 
 void
 rpc_batch_end(void)
 {
-	if (rpc_snap != NULL)
-		snapshot_release(rpc_snap);
-	rpc_snap = NULL;
+	rpc_ctx_end(&rpc_main);
 }
 
-struct rpc_conn_stats *
-rpc_conn_stats(void)
+struct rpc_ctx *
+rpc_main_ctx(void)
 {
-	return &rpc_cstats;
+	return &rpc_main;
+}
+
+int
+rpc_ctx_register(struct rpc_ctx *x)
+{
+	if (rpc_nctxs >= RPC_CTX_MAX)
+		return -1;
+	rpc_ctxs[rpc_nctxs++] = x;
+	return 0;
+}
+
+void
+rpc_ctx_unregister(struct rpc_ctx *x)
+{
+	size_t	i;
+
+	for (i = 1; i < rpc_nctxs; i++) {
+		if (rpc_ctxs[i] == x) {
+			rpc_ctxs[i] = rpc_ctxs[--rpc_nctxs];
+			rpc_ctxs[rpc_nctxs] = NULL;
+			return;
+		}
+	}
 }

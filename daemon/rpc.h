@@ -8,9 +8,12 @@
 #ifndef HCPCSD_RPC_H
 #define HCPCSD_RPC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+struct snapshot;
 
 #define RPC_MAX_DEPTH		16	/* nesting of one request */
 #define RPC_SEARCH_MAX		500	/* search "limit" upper bound */
@@ -83,11 +86,67 @@ void		 rpc_note_reload(int ok, time_t at, const char *err,
 		    long duration_ms);
 
 /*
+ * Counters of one thread's requests and connections.  Each context's
+ * are written by the one thread that owns it (RPC_COUNT: a relaxed load
+ * and store, no lock, no read-modify-write) and read, summed over every
+ * context, by info with relaxed loads.
+ */
+#define RPC_METHODS_MAX		16
+#define RPC_ERRORS_MAX		8
+#define RPC_CTX_MAX		80	/* registered contexts */
+
+struct rpc_counters {
+	_Atomic uint64_t requests[RPC_METHODS_MAX];
+	_Atomic uint64_t unknown_method;
+	_Atomic uint64_t notifications;
+	_Atomic uint64_t errors[RPC_ERRORS_MAX];
+	_Atomic uint64_t conns_current;	/* may wrap in one; sums right */
+	_Atomic uint64_t conns_total;
+	_Atomic uint64_t conns_rejected;	/* over max_clients */
+	_Atomic uint64_t bytes_in;
+	_Atomic uint64_t bytes_out;
+};
+
+#define RPC_COUNT(c, n)							\
+	atomic_store_explicit(&(c), atomic_load_explicit(&(c),		\
+	    memory_order_relaxed) + (uint64_t)(n), memory_order_relaxed)
+
+/*
+ * What the requests of one thread share: the batch's snapshot reference
+ * and "today", the counters, and, when set, the reload function to call
+ * instead of rpc_init's (with arg: the caller's, e.g. whose request
+ * runs).  Zero it, set reload and arg, register it.
+ */
+struct rpc_ctx {
+	struct snapshot	*snap;
+	uint32_t	 today;
+	int		(*reload)(struct rpc_ctx *, uint32_t msgid, int reply,
+			    char *err, size_t errlen);
+	void		*arg;
+	struct rpc_counters cnt;
+};
+
+/*
+ * Count a context's counters in info.stats.  Only before the threads
+ * that run requests start, and after they end.  -1: too many.
+ */
+int		 rpc_ctx_register(struct rpc_ctx *);
+void		 rpc_ctx_unregister(struct rpc_ctx *);
+
+/*
+ * The context rpc_process and rpc_batch_* use: the daemon's main
+ * thread counts rejected clients in it; tests run requests in it.
+ */
+struct rpc_ctx	*rpc_main_ctx(void);
+
+/*
  * A batch: every request answered in one event-loop wakeup.  begin
  * takes one snapshot reference and computes "today" (UTC) once; end
  * drops the reference.  Requests only run between the two.
  */
-void		 rpc_batch_begin(void);
+void		 rpc_ctx_begin(struct rpc_ctx *);
+void		 rpc_ctx_end(struct rpc_ctx *);
+void		 rpc_batch_begin(void);	/* of rpc_main_ctx() */
 void		 rpc_batch_end(void);
 
 /* rpc_process results. */
@@ -106,18 +165,9 @@ enum rpc_result {
  * max_request_bytes.  May allocate: only to grow out (out->oom set on
  * failure).
  */
+enum rpc_result	 rpc_ctx_process(struct rpc_ctx *, const unsigned char *buf,
+		    size_t len, struct rpc_out *out, size_t *used);
 enum rpc_result	 rpc_process(const unsigned char *buf, size_t len,
-		    struct rpc_out *out, size_t *used);
-
-/* Counters for info.stats; server.c adds its own through these. */
-struct rpc_conn_stats {
-	uint64_t	 conns_current;
-	uint64_t	 conns_total;
-	uint64_t	 conns_rejected;	/* over max_clients */
-	uint64_t	 bytes_in;
-	uint64_t	 bytes_out;
-};
-
-struct rpc_conn_stats *rpc_conn_stats(void);
+		    struct rpc_out *out, size_t *used);	/* rpc_main_ctx() */
 
 #endif /* HCPCSD_RPC_H */

@@ -1,7 +1,12 @@
 /*
- * server.c: the Unix socket listener and its clients on one libevent
- * loop, reloads on a loader thread, SIGHUP/SIGTERM/SIGINT, socket
- * activation and sd_notify state.
+ * server.c: the Unix socket listener on the main thread, clients served
+ * by N worker threads (the workers key), reloads on a loader thread,
+ * SIGHUP/SIGTERM/SIGINT, socket activation and sd_notify state.
+ *
+ * The main thread accepts and hands each client to a worker in turn
+ * through that worker's pipe; a worker has its own event base, clients
+ * and counters, and touches nothing of another's.  Signals, loads,
+ * publishing, sd_notify and the log rate timer stay on the main thread.
  *
  * The request path uses plain persistent read events and direct
  * read()/write(), not bufferevents: one read() per wakeup into the
@@ -14,13 +19,13 @@
  * a reaper event frees them once the stack has unwound.
  *
  * Reloads (SIGHUP or the reload method) run conf_load + snapshot_build
- * on one long-lived loader thread, so the loop keeps answering while a
- * reload parses.  The loader hands its result back through a pipe; the
- * loop thread then publishes (one pointer store; the old snapshot is
- * freed by whichever request batch drops the last reference), logs,
- * counts, notifies systemd and answers the reload requests waiting for
- * that load.  A request for a reload while one runs sets one flag: any
- * number of them coalesce into exactly one more load.  A client that
+ * on one long-lived loader thread, so the workers keep answering while
+ * a reload parses.  The loader hands its result back through a pipe;
+ * the main thread then publishes (one pointer store; the old snapshot
+ * is freed by whichever request batch drops the last reference), logs,
+ * counts, notifies systemd and tells every worker, which answers its
+ * clients waiting for that load.  A request for a reload while one runs
+ * sets one flag: any number of them coalesce into exactly one more load.  A client that
  * asked for a reload is not read, nor are its pipelined requests
  * answered, until its load finishes, so its responses stay in order.
  */
@@ -37,6 +42,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,8 +84,12 @@ static const char *const conn_state_names[CONN_ST_MAX] = {
 	[CONN_ST_CLOSED] = "closed",
 };
 
+struct worker;
+
+/* A client: owned by one worker, touched by that worker's thread only. */
 struct conn {
 	TAILQ_ENTRY(conn) entry;
+	struct worker	*w;
 	uint64_t	 id;
 	int		 fd;
 	enum conn_state	 state;
@@ -102,32 +112,78 @@ struct conn {
 
 TAILQ_HEAD(conn_list, conn);
 
-static struct event_base *srv_base;
-static struct conf	*srv_conf;
+/* What the main thread tells a worker through its pipe. */
+enum srv_msg_type {
+	SRV_MSG_CONN,		/* fd: a client accepted for it */
+	SRV_MSG_RELOADED,	/* load seq finished: answer who waits */
+	SRV_MSG_STOP		/* flush and close every client, then end */
+};
+
+/* One write(), under PIPE_BUF: never torn or interleaved. */
+struct srv_msg {
+	enum srv_msg_type type;
+	int		 fd;
+	int		 ok;
+	uint64_t	 seq;
+	uint64_t	 generation;
+	char		*err;		/* !ok: the worker frees it; may be NULL */
+};
+
+/*
+ * A worker thread: its own event base (no locks: only this thread uses
+ * it once running), its clients, its counters.  The main thread writes
+ * to pipe[1] and never touches the rest while the thread runs.
+ */
+struct worker {
+	size_t		 idx;
+	pthread_t	 thread;
+	int		 started;
+	struct event_base *base;
+	int		 pipe[2];
+	struct event	*pipe_ev;
+	struct event	*reaper;
+	struct event	*stop_timer;
+	struct conn_list conns;
+	struct conn_list dead;
+	int		 stopping;
+	struct rpc_ctx	 rpc;		/* arg: whose request runs */
+};
+
+static struct event_base *srv_base;	/* the main thread's */
+static struct conf	*srv_conf;	/* main thread only */
 static char		*srv_sockpath;	/* what we bound, for unlink */
 static int		 srv_fd = -1;
 static int		 srv_debug;	/* -f: allow debug lines */
-static int		 srv_stopping;
+static atomic_int	 srv_stopping;	/* set by main, read by workers */
 static struct event	*srv_accept_ev;
 static struct event	*srv_accept_timer;
-static struct event	*srv_reaper;
-static struct event	*srv_stop_timer;
 static struct event	*srv_sig[3];
-static struct conn_list	 srv_conns = TAILQ_HEAD_INITIALIZER(srv_conns);
-static struct conn_list	 srv_dead = TAILQ_HEAD_INITIALIZER(srv_dead);
-static size_t		 srv_nconns;
-static uint64_t		 srv_next_id = 1;
+static struct worker	*srv_workers;
+static size_t		 srv_nworkers;
+static size_t		 srv_next_worker;	/* round robin */
+static atomic_size_t	 srv_nconns;	/* every worker's, for max_clients */
+static atomic_uint_fast64_t srv_next_id = 1;
+/* The limits workers read; the main thread sets them on a reload. */
+static atomic_size_t	 srv_output_limit;
+static atomic_size_t	 srv_max_request;
 static int		 srv_activated;	/* socket passed by systemd */
-static struct conn	*srv_cur;	/* whose request rpc_process runs */
 static char		 srv_status[SERVER_STATUS_MAX];	/* STATUS= */
 static struct event	*srv_rate_timer;
+/* Any thread logs through it; only the main thread's timer flushes. */
+static pthread_mutex_t	 srv_rate_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct log_rate	 srv_rate = { "client errors", 0, 0, 0, 0 };
 
 /*
- * The loader thread and its one job.  go/done/quit and the job fields
- * are handed over under mtx: the loop fills path and sets go; the
- * loader fills conf/snap/err/ms and sets done, then writes a byte to
- * the pipe so the loop wakes up.  busy/again/seq belong to the loop.
+ * The loader thread and its one job, plus what workers ask of the main
+ * thread.  Under mtx: the main thread fills path and sets go; the
+ * loader fills conf/snap/err/ms and sets done; a worker sets want (a
+ * reload, why says who), rate (arm the rate timer) or acked; seq
+ * (loads started) changes only under it.  Each then writes a byte to the pipe
+ * so the main loop wakes up.  busy/again/acks belong to the main
+ * thread: until every worker has answered the clients a load finished
+ * for (and read the requests they pipelined after), no new load
+ * starts, so such a request is answered by the next load, as with one
+ * thread.
  */
 static struct {
 	pthread_t	 thread;
@@ -142,7 +198,12 @@ static struct {
 	struct snapshot	*snap;
 	char		 err[1024];
 	long		 ms;
+	int		 want;		/* a worker asks for a reload */
+	char		 why[64];
+	int		 rate;		/* a worker asks to arm the timer */
+	size_t		 acked;		/* workers done with a RELOADED */
 	int		 busy;		/* a load is in flight */
+	size_t		 acks;		/* RELOADED messages not yet acked */
 	int		 again;		/* one more load after it */
 	uint64_t	 seq;		/* loads started */
 } srv_ld = {
@@ -153,6 +214,14 @@ static struct {
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
+static void	conn_process(struct conn *);
+static void	server_accept_resume(evutil_socket_t, short, void *);
+static void	server_accept_cb(evutil_socket_t, short, void *);
+static int	server_listen(const char *, mode_t);
+static long	server_ms_since(const struct timespec *);
+static void	server_trim(void);
+static void	server_publish_snapshot(struct snapshot *, const char *,
+		    long);
 
 static void
 server_apply_limits(const struct conf *c)
@@ -162,6 +231,8 @@ server_apply_limits(const struct conf *c)
 	l.max_request_bytes = c->max_request_bytes;
 	l.max_batch = c->max_batch;
 	rpc_set_limits(&l);
+	atomic_store(&srv_output_limit, c->output_limit);
+	atomic_store(&srv_max_request, c->max_request_bytes);
 	/* Debug lines only with -f (the log level still applies). */
 	log_set_level(!srv_debug && c->log_level > LOG_LVL_INFO ?
 	    LOG_LVL_INFO : c->log_level);
@@ -170,9 +241,21 @@ server_apply_limits(const struct conf *c)
 static size_t
 server_soft_cap(void)
 {
-	size_t	lim = srv_conf->output_limit / 2;
+	size_t	lim = atomic_load_explicit(&srv_output_limit,
+		    memory_order_relaxed) / 2;
 
 	return lim < SERVER_OUT_SOFT ? lim : SERVER_OUT_SOFT;
+}
+
+/* Wake the main loop: it then reads srv_ld under its lock. */
+static void
+server_wake_main(void)
+{
+	char	b = 0;
+
+	while (write(srv_ld.pipe[1], &b, 1) == -1 && errno == EINTR)
+		;
+	/* EAGAIN: the pipe already holds a wakeup; that will do. */
 }
 
 /* Summarise suppressed client lines once the window is over. */
@@ -182,28 +265,51 @@ server_rate_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	pthread_mutex_lock(&srv_rate_mtx);
 	log_rate_flush(&srv_rate);
+	pthread_mutex_unlock(&srv_rate_mtx);
 }
 
+/* Main thread: start the window's timer unless it runs already. */
 static void
-server_rate_arm(int logged)
+server_rate_arm_main(void)
 {
 	struct timeval	 tv = { LOG_RATE_WINDOW, 0 };
 
-	if (!logged && srv_rate_timer != NULL &&
-	    !evtimer_pending(srv_rate_timer, NULL))
+	if (srv_rate_timer != NULL && !evtimer_pending(srv_rate_timer, NULL))
 		evtimer_add(srv_rate_timer, &tv);
+}
+
+/* Any thread: a line was suppressed, have the main thread time it. */
+static void
+server_rate_arm(void)
+{
+	int	first;
+
+	pthread_mutex_lock(&srv_ld.mtx);
+	first = !srv_ld.rate;
+	srv_ld.rate = 1;
+	pthread_mutex_unlock(&srv_ld.mtx);
+	if (first && srv_ld.pipe[1] != -1)
+		server_wake_main();
 }
 
 /*
  * A line a client can cause at will goes through the rate limit, so a
  * broken or hostile client cannot flood the journal.
  */
-#define server_client_warnx(...) \
-	server_rate_arm(log_warnx_rate(&srv_rate, __VA_ARGS__))
+#define server_client_warnx(...) do {					\
+	int logged_;							\
+									\
+	pthread_mutex_lock(&srv_rate_mtx);				\
+	logged_ = log_warnx_rate(&srv_rate, __VA_ARGS__);		\
+	pthread_mutex_unlock(&srv_rate_mtx);				\
+	if (!logged_)							\
+		server_rate_arm();					\
+} while (0)
 
 /*
- * Connections.
+ * Connections: everything here runs on the connection's worker.
  */
 
 static void
@@ -239,7 +345,7 @@ conn_want_write(struct conn *c, int on)
 static void
 conn_close(struct conn *c)
 {
-	struct rpc_conn_stats *cs = rpc_conn_stats();
+	struct worker	*w = c->w;
 
 	if (c->state == CONN_ST_CLOSED)
 		return;
@@ -248,15 +354,15 @@ conn_close(struct conn *c)
 	close(c->fd);
 	c->fd = -1;
 	conn_set_state(c, CONN_ST_CLOSED);
-	TAILQ_REMOVE(&srv_conns, c, entry);
-	TAILQ_INSERT_TAIL(&srv_dead, c, entry);
-	srv_nconns--;
-	cs->conns_current--;
+	TAILQ_REMOVE(&w->conns, c, entry);
+	TAILQ_INSERT_TAIL(&w->dead, c, entry);
+	atomic_fetch_sub(&srv_nconns, 1);
+	RPC_COUNT(w->rpc.cnt.conns_current, -1);
 	log_debug("client %llu: closed after %llu requests, %llu bytes in, "
 	    "%llu out", (unsigned long long)c->id,
 	    (unsigned long long)c->nreq, (unsigned long long)c->nin,
 	    (unsigned long long)c->nout);
-	event_active(srv_reaper, EV_TIMEOUT, 0);
+	event_active(w->reaper, EV_TIMEOUT, 0);
 }
 
 static void
@@ -274,19 +380,19 @@ conn_free(struct conn *c)
 }
 
 static void
-server_reap_cb(evutil_socket_t fd, short what, void *arg)
+worker_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct worker	*w = arg;
 	struct conn	*c;
 
 	(void)fd;
 	(void)what;
-	(void)arg;
-	while ((c = TAILQ_FIRST(&srv_dead)) != NULL) {
-		TAILQ_REMOVE(&srv_dead, c, entry);
+	while ((c = TAILQ_FIRST(&w->dead)) != NULL) {
+		TAILQ_REMOVE(&w->dead, c, entry);
 		conn_free(c);
 	}
-	if (srv_stopping && TAILQ_EMPTY(&srv_conns))
-		event_base_loopbreak(srv_base);
+	if (w->stopping && TAILQ_EMPTY(&w->conns))
+		event_base_loopbreak(w->base);
 }
 
 /*
@@ -297,8 +403,8 @@ server_reap_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_flush(struct conn *c)
 {
-	struct rpc_conn_stats *cs = rpc_conn_stats();
-	size_t		 pending;
+	struct worker	*w = c->w;
+	size_t		 pending, limit;
 	ssize_t		 n;
 
 	if (c->state == CONN_ST_CLOSED)
@@ -318,7 +424,7 @@ conn_flush(struct conn *c)
 		}
 		c->outoff += (size_t)n;
 		c->nout += (size_t)n;
-		cs->bytes_out += (size_t)n;
+		RPC_COUNT(w->rpc.cnt.bytes_out, n);
 	}
 	pending = c->out.len - c->outoff;
 	if (pending == 0) {
@@ -331,21 +437,21 @@ conn_flush(struct conn *c)
 			conn_close(c);
 		else
 			conn_want_read(c, c->state == CONN_ST_READ &&
-			    !srv_stopping && !c->waiting);
+			    !w->stopping && !c->waiting);
 		return;
 	}
-	if (pending > srv_conf->output_limit) {
+	limit = atomic_load_explicit(&srv_output_limit, memory_order_relaxed);
+	if (pending > limit) {
 		server_client_warnx("client %llu: %zu bytes of output "
 		    "queued, over output_limit %zu: closing (%llu requests, "
 		    "%llu bytes in, %llu out)", (unsigned long long)c->id,
-		    pending, srv_conf->output_limit,
-		    (unsigned long long)c->nreq,
+		    pending, limit, (unsigned long long)c->nreq,
 		    (unsigned long long)c->nin, (unsigned long long)c->nout);
 		conn_close(c);
 		return;
 	}
 	conn_want_write(c, 1);
-	conn_want_read(c, c->state == CONN_ST_READ && !srv_stopping &&
+	conn_want_read(c, c->state == CONN_ST_READ && !w->stopping &&
 	    !c->waiting && pending < server_soft_cap());
 }
 
@@ -353,31 +459,33 @@ conn_flush(struct conn *c)
  * Answer every complete request in the input buffer, then flush.  At
  * the soft output cap answering stops and the rest waits in the buffer
  * until the output drains (here, or in conn_write_cb).  After a reload
- * request it stops too: the rest waits until conn_reload_answer.
+ * request it stops too: the rest waits until conn_reload_answer.  The
+ * batch holds one snapshot reference, taken without blocking others.
  */
 static void
 conn_process(struct conn *c)
 {
+	struct rpc_ctx	*x = &c->w->rpc;
 	size_t		 off, used, soft = server_soft_cap();
 	enum rpc_result	 r;
 
 	for (;;) {
 		off = 0;
 		r = RPC_DONE;
-		rpc_batch_begin();
+		rpc_ctx_begin(x);
 		while (off < c->inlen && c->out.len - c->outoff < soft &&
 		    !c->waiting) {
 			used = 0;
-			srv_cur = c;
-			r = rpc_process(c->in + off, c->inlen - off, &c->out,
-			    &used);
-			srv_cur = NULL;
+			x->arg = c;
+			r = rpc_ctx_process(x, c->in + off, c->inlen - off,
+			    &c->out, &used);
+			x->arg = NULL;
 			if (r != RPC_DONE)
 				break;
 			off += used;
 			c->nreq++;
 		}
-		rpc_batch_end();
+		rpc_ctx_end(x);
 		if (r == RPC_CLOSE)
 			server_client_warnx("client %llu: protocol error after "
 			    "%llu requests: %s: closing",
@@ -418,7 +526,8 @@ static int
 conn_grow(struct conn *c)
 {
 	unsigned char	*n;
-	size_t		 max = srv_conf->max_request_bytes + SERVER_IN_SLACK;
+	size_t		 max = atomic_load_explicit(&srv_max_request,
+			    memory_order_relaxed) + SERVER_IN_SLACK;
 	size_t		 cap;
 
 	if (c->inlen < c->incap)
@@ -473,7 +582,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->inlen += (size_t)n;
 	c->nin += (size_t)n;
-	rpc_conn_stats()->bytes_in += (size_t)n;
+	RPC_COUNT(c->w->rpc.cnt.bytes_in, n);
 	conn_process(c);
 }
 
@@ -486,41 +595,235 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	conn_flush(c);
 	/* Input held back by backpressure is answered once it drains. */
-	if (c->state != CONN_ST_CLOSED && c->inlen > 0 && !srv_stopping &&
+	if (c->state != CONN_ST_CLOSED && c->inlen > 0 && !c->w->stopping &&
 	    !c->waiting && c->out.len - c->outoff < server_soft_cap())
 		conn_process(c);
 }
 
+/* A client the listener handed over; srv_nconns counts it already. */
 static void
-conn_new(int fd)
+conn_new(struct worker *w, int fd)
 {
-	struct rpc_conn_stats *cs = rpc_conn_stats();
 	struct conn	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("accept: connection");
 		close(fd);
+		atomic_fetch_sub(&srv_nconns, 1);
 		return;
 	}
+	c->w = w;
 	c->fd = fd;
-	c->id = srv_next_id++;
+	c->id = atomic_fetch_add(&srv_next_id, 1);
 	c->state = CONN_ST_READ;
-	c->rev = event_new(srv_base, fd, EV_READ | EV_PERSIST, conn_read_cb,
+	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
-	c->wev = event_new(srv_base, fd, EV_WRITE | EV_PERSIST,
+	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST,
 	    conn_write_cb, c);
 	if (c->rev == NULL || c->wev == NULL) {
 		log_warnx("accept: cannot create events");
 		conn_free(c);
+		atomic_fetch_sub(&srv_nconns, 1);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&srv_conns, c, entry);
-	srv_nconns++;
-	cs->conns_current++;
-	cs->conns_total++;
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	RPC_COUNT(w->rpc.cnt.conns_current, 1);
 	conn_want_read(c, 1);
-	log_debug("client %llu: connected (fd %d)", (unsigned long long)c->id,
-	    fd);
+	log_debug("client %llu: connected (fd %d, worker %zu)",
+	    (unsigned long long)c->id, fd, w->idx);
+}
+
+/* Send the deferred answer and go on with the client's requests. */
+static void
+conn_reload_answer(struct conn *c, int ok, uint64_t generation,
+    const char *err)
+{
+	c->waiting = 0;
+	rpc_reload_answer(&c->out, c->wait_msgid, ok, generation, err);
+	if (c->state == CONN_ST_READ && !c->w->stopping)
+		conn_want_read(c, 1);
+	conn_process(c);
+}
+
+/*
+ * Workers.
+ */
+
+/* Stop reading; flush what is queued for at most SERVER_STOP_MS. */
+static void
+worker_stop(struct worker *w)
+{
+	struct timeval	 tv = { SERVER_STOP_MS / 1000,
+			    (SERVER_STOP_MS % 1000) * 1000 };
+	struct conn	*c, *next;
+
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_want_read(c, 0);
+		c->inlen = 0;
+		c->waiting = 0;		/* its reload is not answered */
+		if (c->out.len - c->outoff == 0)
+			conn_close(c);
+		else
+			conn_set_state(c, CONN_ST_FLUSH);
+	}
+	evtimer_add(w->stop_timer, &tv);
+	event_active(w->reaper, EV_TIMEOUT, 0);
+}
+
+static void
+worker_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(w->base);
+}
+
+static void
+worker_reloaded(struct worker *w, const struct srv_msg *m)
+{
+	struct conn	*c, *next;
+	const char	*err = NULL;
+
+	if (!m->ok)
+		err = m->err != NULL ? m->err : "out of memory";
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->waiting && c->wait_load <= m->seq)
+			conn_reload_answer(c, m->ok, m->generation, err);
+	}
+}
+
+/* Messages from the main thread, in the order it sent them. */
+static void
+worker_msg_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct srv_msg	 m;
+	ssize_t		 n;
+
+	(void)what;
+	for (;;) {
+		n = read(fd, &m, sizeof(m));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			return;		/* EAGAIN: all read */
+		switch (m.type) {
+		case SRV_MSG_CONN:
+			if (w->stopping) {
+				close(m.fd);
+				atomic_fetch_sub(&srv_nconns, 1);
+			} else
+				conn_new(w, m.fd);
+			break;
+		case SRV_MSG_RELOADED:
+			worker_reloaded(w, &m);
+			free(m.err);
+			/* The main thread may start the next load now. */
+			pthread_mutex_lock(&srv_ld.mtx);
+			srv_ld.acked++;
+			pthread_mutex_unlock(&srv_ld.mtx);
+			server_wake_main();
+			break;
+		case SRV_MSG_STOP:
+			worker_stop(w);
+			break;
+		}
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+
+	if (event_base_dispatch(w->base) == -1)
+		log_warnx("worker %zu: event loop failed", w->idx);
+	return NULL;
+}
+
+/* Main thread: hand m to w.  The pipe blocks; w never waits on us. */
+static int
+worker_send(struct worker *w, const struct srv_msg *m)
+{
+	ssize_t	n;
+
+	while ((n = write(w->pipe[1], m, sizeof(*m))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(*m)) {
+		log_warn("worker %zu: pipe", w->idx);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+worker_init(struct worker *w, size_t idx)
+{
+	struct event_config *cfg;
+	int		 fl;
+
+	w->idx = idx;
+	w->pipe[0] = w->pipe[1] = -1;
+	TAILQ_INIT(&w->conns);
+	TAILQ_INIT(&w->dead);
+	w->rpc.reload = NULL;
+	if ((cfg = event_config_new()) == NULL)
+		return -1;
+	/* Only this worker's thread ever uses its base. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (w->base == NULL)
+		return -1;
+	if (pipe2(w->pipe, O_CLOEXEC) == -1) {
+		w->pipe[0] = w->pipe[1] = -1;
+		return -1;
+	}
+	if ((fl = fcntl(w->pipe[0], F_GETFL)) == -1 ||
+	    fcntl(w->pipe[0], F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	w->pipe_ev = event_new(w->base, w->pipe[0], EV_READ | EV_PERSIST,
+	    worker_msg_cb, w);
+	w->reaper = event_new(w->base, -1, 0, worker_reap_cb, w);
+	w->stop_timer = evtimer_new(w->base, worker_stop_timeout, w);
+	if (w->pipe_ev == NULL || w->reaper == NULL || w->stop_timer == NULL ||
+	    event_add(w->pipe_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* After the thread ended (or never started): free what it had. */
+static void
+worker_free(struct worker *w)
+{
+	struct conn	*c;
+
+	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
+		conn_close(c);
+	while ((c = TAILQ_FIRST(&w->dead)) != NULL) {
+		TAILQ_REMOVE(&w->dead, c, entry);
+		conn_free(c);
+	}
+	if (w->pipe_ev != NULL)
+		event_free(w->pipe_ev);
+	if (w->reaper != NULL)
+		event_free(w->reaper);
+	if (w->stop_timer != NULL)
+		event_free(w->stop_timer);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	if (w->pipe[0] != -1)
+		close(w->pipe[0]);
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	rpc_ctx_unregister(&w->rpc);
 }
 
 /*
@@ -533,7 +836,7 @@ server_accept_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (!srv_stopping)
+	if (!atomic_load(&srv_stopping))
 		event_add(srv_accept_ev, NULL);
 }
 
@@ -541,6 +844,9 @@ static void
 server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct timeval	 tv = { 0, SERVER_ACCEPT_PAUSE_MS * 1000 };
+	struct srv_msg	 m;
+	struct worker	*w;
+	size_t		 n;
 	int		 fd, i;
 
 	(void)what;
@@ -558,14 +864,25 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			evtimer_add(srv_accept_timer, &tv);
 			return;
 		}
-		if (srv_nconns >= srv_conf->max_clients) {
+		if ((n = atomic_load(&srv_nconns)) >= srv_conf->max_clients) {
 			server_client_warnx("client rejected: %zu clients "
-			    "connected (max_clients)", srv_nconns);
-			rpc_conn_stats()->conns_rejected++;
+			    "connected (max_clients)", n);
+			RPC_COUNT(rpc_main_ctx()->cnt.conns_rejected, 1);
 			close(fd);
 			continue;
 		}
-		conn_new(fd);
+		/* Counted now: the worker's close uncounts it. */
+		atomic_fetch_add(&srv_nconns, 1);
+		/* Here, in accept order, not when its worker gets to it. */
+		RPC_COUNT(rpc_main_ctx()->cnt.conns_total, 1);
+		w = &srv_workers[srv_next_worker++ % srv_nworkers];
+		memset(&m, 0, sizeof(m));
+		m.type = SRV_MSG_CONN;
+		m.fd = fd;
+		if (worker_send(w, &m) == -1) {
+			close(fd);
+			atomic_fetch_sub(&srv_nconns, 1);
+		}
 	}
 }
 
@@ -730,7 +1047,6 @@ server_loader_main(void *arg)
 	struct timespec	 t0;
 	char		 err[sizeof(srv_ld.err)];
 	char		*path;
-	char		 b = 0;
 
 	(void)arg;
 	for (;;) {
@@ -764,31 +1080,28 @@ server_loader_main(void *arg)
 		srv_ld.ms = server_ms_since(&t0);
 		srv_ld.done = 1;
 		pthread_mutex_unlock(&srv_ld.mtx);
-		while (write(srv_ld.pipe[1], &b, 1) == -1 && errno == EINTR)
-			;
-		/* EAGAIN: the pipe already holds a wakeup; that will do. */
+		server_wake_main();
 	}
 	return NULL;
 }
 
 /*
- * Start a load, or ask for one more after the one running.  Returns
- * the number of the load whose end answers a request made now.
+ * Start a load, or ask for one more after the one running.  Main
+ * thread only.  A load answers every request made before it started.
  */
-static uint64_t
+static void
 server_load_request(const char *why)
 {
 	char	*path;
 
-	if (srv_ld.busy) {
+	if (srv_ld.busy || srv_ld.acks > 0) {
 		if (!srv_ld.again)
 			log_info("%s: reloading after the load in progress",
 			    why);
 		srv_ld.again = 1;
-		return srv_ld.seq + 1;
+		return;
 	}
 	srv_ld.busy = 1;
-	srv_ld.seq++;
 	/* This load reads everything afresh: it answers any earlier ask. */
 	srv_ld.again = 0;
 	log_info("%s: reloading %s", why, srv_conf->path);
@@ -799,58 +1112,38 @@ server_load_request(const char *why)
 	 */
 	path = strdup(srv_conf->path);
 	pthread_mutex_lock(&srv_ld.mtx);
+	srv_ld.seq++;
+	srv_ld.want = 0;
 	free(srv_ld.path);
 	srv_ld.path = path;
 	srv_ld.go = 1;
 	pthread_cond_signal(&srv_ld.cv);
 	pthread_mutex_unlock(&srv_ld.mtx);
-	return srv_ld.seq;
 }
 
-/* Send the deferred answer and go on with the client's requests. */
+/* Start the coalesced load once nothing is in flight any more. */
 static void
-conn_reload_answer(struct conn *c, int ok, uint64_t generation,
-    const char *err)
+server_load_again(void)
 {
-	c->waiting = 0;
-	rpc_reload_answer(&c->out, c->wait_msgid, ok, generation, err);
-	if (c->state == CONN_ST_READ && !srv_stopping)
-		conn_want_read(c, 1);
-	conn_process(c);
+	if (srv_ld.again && !srv_ld.busy && srv_ld.acks == 0 &&
+	    !atomic_load(&srv_stopping)) {
+		srv_ld.again = 0;
+		server_load_request("coalesced requests");
+	}
 }
 
-/* The loader finished: publish or keep, then tell everyone. */
+/* The loader finished: publish or keep, then tell every worker. */
 static void
-server_load_done(evutil_socket_t fd, short what, void *arg)
+server_load_finish(uint64_t seq, struct conf *nc, struct snapshot *snap,
+    char *err, size_t errlen, long ms)
 {
-	struct snapshot	*snap, *cur;
-	struct conf	*nc;
-	struct conn	*c, *next;
-	char		 buf[64], err[sizeof(srv_ld.err)];
-	uint64_t	 seq, gen;
-	long		 ms;
+	struct snapshot	*cur;
+	struct srv_msg	 m;
+	uint64_t	 gen;
+	size_t		 i;
 	int		 ok;
 
-	(void)what;
-	(void)arg;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&srv_ld.mtx);
-	if (!srv_ld.done) {
-		pthread_mutex_unlock(&srv_ld.mtx);
-		return;
-	}
-	srv_ld.done = 0;
-	nc = srv_ld.conf;
-	snap = srv_ld.snap;
-	srv_ld.conf = NULL;
-	srv_ld.snap = NULL;
-	memcpy(err, srv_ld.err, sizeof(err));
-	ms = srv_ld.ms;
-	pthread_mutex_unlock(&srv_ld.mtx);
-	seq = srv_ld.seq;
 	srv_ld.busy = 0;
-
 	cur = snapshot_acquire();
 	gen = cur != NULL ? snapshot_generation(cur) : 0;
 	snapshot_release(cur);
@@ -861,20 +1154,24 @@ server_load_done(evutil_socket_t fd, short what, void *arg)
 			log_warnx("reload: socket changed to %s; still "
 			    "listening on %s until restart", nc->socket,
 			    srv_sockpath);
+		if (nc->workers != srv_nworkers)
+			log_warnx("reload: workers changed to %zu; still "
+			    "running %zu until restart", nc->workers,
+			    srv_nworkers);
 		conf_free(srv_conf);
 		srv_conf = nc;
 		server_apply_limits(srv_conf);
 		rpc_note_reload(1, time(NULL), NULL, ms);
-		if (!srv_stopping)	/* READY=1 after STOPPING=1 lies */
+		if (!atomic_load(&srv_stopping))  /* READY=1 after STOPPING=1 lies */
 			notify_send("READY=1\nSTATUS=%s", srv_status);
 	} else {
 		if (err[0] == '\0')
-			snprintf(err, sizeof(err), "out of memory");
+			snprintf(err, errlen, "out of memory");
 		log_warnx("reload failed after %ld ms, still serving "
 		    "generation %llu: %s", ms, (unsigned long long)gen, err);
 		rpc_note_reload(0, time(NULL), err, ms);
 		server_trim();
-		if (!srv_stopping)
+		if (!atomic_load(&srv_stopping))
 			notify_send("READY=1\nSTATUS=reload failed, still "
 			    "serving generation %llu: %s",
 			    (unsigned long long)gen, err);
@@ -884,34 +1181,103 @@ server_load_done(evutil_socket_t fd, short what, void *arg)
 		gen = cur != NULL ? snapshot_generation(cur) : 0;
 		snapshot_release(cur);
 	}
-	for (c = TAILQ_FIRST(&srv_conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if (c->waiting && c->wait_load == seq)
-			conn_reload_answer(c, ok, gen, ok ? NULL : err);
+	/* Each worker answers its own clients waiting for this load. */
+	for (i = 0; i < srv_nworkers && !atomic_load(&srv_stopping); i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = SRV_MSG_RELOADED;
+		m.seq = seq;
+		m.ok = ok;
+		m.generation = gen;
+		m.err = ok ? NULL : strdup(err);
+		if (worker_send(&srv_workers[i], &m) == -1)
+			free(m.err);
+		else
+			srv_ld.acks++;
 	}
-	if (srv_ld.again && !srv_stopping) {
-		srv_ld.again = 0;
-		server_load_request("coalesced requests");
+	server_load_again();
+}
+
+/*
+ * The main loop's wakeup: the loader finished, a worker asked for a
+ * reload, or a worker suppressed a log line.
+ */
+static void
+server_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct snapshot	*snap = NULL;
+	struct conf	*nc = NULL;
+	char		 buf[64], err[sizeof(srv_ld.err)], why[sizeof(srv_ld.why)];
+	uint64_t	 seq = 0;
+	long		 ms = 0;
+	size_t		 acked;
+	int		 done, want, rate;
+
+	(void)what;
+	(void)arg;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&srv_ld.mtx);
+	done = srv_ld.done;
+	if (done) {
+		srv_ld.done = 0;
+		nc = srv_ld.conf;
+		snap = srv_ld.snap;
+		srv_ld.conf = NULL;
+		srv_ld.snap = NULL;
+		memcpy(err, srv_ld.err, sizeof(err));
+		ms = srv_ld.ms;
+		seq = srv_ld.seq;
+	}
+	want = srv_ld.want;
+	srv_ld.want = 0;
+	memcpy(why, srv_ld.why, sizeof(why));
+	rate = srv_ld.rate;
+	srv_ld.rate = 0;
+	acked = srv_ld.acked;
+	srv_ld.acked = 0;
+	pthread_mutex_unlock(&srv_ld.mtx);
+
+	if (rate)
+		server_rate_arm_main();
+	/* A request made while the load ran comes first: it is older. */
+	if (want && !atomic_load(&srv_stopping))
+		server_load_request(why);
+	if (done)
+		server_load_finish(seq, nc, snap, err, sizeof(err), ms);
+	if (acked > 0) {
+		srv_ld.acks -= acked <= srv_ld.acks ? acked : srv_ld.acks;
+		server_load_again();
 	}
 }
 
-int
-server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
+/*
+ * Any thread: ask the main thread for a reload.  The load that answers
+ * it is the next one to start (seq + 1): it starts after this request,
+ * so it reads what the client changed before asking.
+ */
+static int
+server_reload_conn(struct conn *c, uint32_t msgid, int reply, char *err,
+    size_t errlen)
 {
-	struct conn	*c = srv_cur;
 	uint64_t	 seq;
-	char		 why[64];
 
-	if (srv_stopping || srv_ld.pipe[0] == -1) {
+	if (atomic_load(&srv_stopping) || srv_ld.pipe[1] == -1) {
 		snprintf(err, errlen, "the server is shutting down");
 		return -1;
 	}
-	if (c != NULL)
-		snprintf(why, sizeof(why), "client %llu",
-		    (unsigned long long)c->id);
-	else
-		snprintf(why, sizeof(why), "reload request");
-	seq = server_load_request(why);
+	pthread_mutex_lock(&srv_ld.mtx);
+	seq = srv_ld.seq + 1;
+	if (!srv_ld.want) {
+		srv_ld.want = 1;
+		if (c != NULL)
+			snprintf(srv_ld.why, sizeof(srv_ld.why),
+			    "client %llu", (unsigned long long)c->id);
+		else
+			snprintf(srv_ld.why, sizeof(srv_ld.why),
+			    "reload request");
+	}
+	pthread_mutex_unlock(&srv_ld.mtx);
+	server_wake_main();
 	if (reply && c != NULL) {
 		c->waiting = 1;
 		c->wait_load = seq;
@@ -919,6 +1285,20 @@ server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
 		conn_want_read(c, 0);
 	}
 	return 0;
+}
+
+/* The workers' reload function (rpc_ctx.reload): arg is the client. */
+static int
+server_reload_ctx(struct rpc_ctx *x, uint32_t msgid, int reply, char *err,
+    size_t errlen)
+{
+	return server_reload_conn(x->arg, msgid, reply, err, errlen);
+}
+
+int
+server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
+{
+	return server_reload_conn(NULL, msgid, reply, err, errlen);
 }
 
 static int
@@ -932,7 +1312,7 @@ server_loader_start(void)
 		return -1;
 	}
 	srv_ld.ev = event_new(srv_base, srv_ld.pipe[0], EV_READ | EV_PERSIST,
-	    server_load_done, NULL);
+	    server_wake_cb, NULL);
 	if (srv_ld.ev == NULL || event_add(srv_ld.ev, NULL) == -1) {
 		log_warnx("cannot watch the loader pipe");
 		return -1;
@@ -997,16 +1377,20 @@ server_loader_stop(void)
  * Signals and shutdown.
  */
 
+/*
+ * Stop accepting, tell every worker to flush and close its clients
+ * (each bounded by SERVER_STOP_MS) and leave the main loop; server_run
+ * then joins the workers.
+ */
 static void
 server_stop(void)
 {
-	struct timeval	 tv = { SERVER_STOP_MS / 1000,
-			    (SERVER_STOP_MS % 1000) * 1000 };
-	struct conn	*c, *next;
+	struct srv_msg	 m;
+	size_t		 i;
 
-	if (srv_stopping)
+	if (atomic_load(&srv_stopping))
 		return;
-	srv_stopping = 1;
+	atomic_store(&srv_stopping, 1);
 	log_info("shutting down");
 	notify_send("STOPPING=1");
 	event_del(srv_accept_ev);
@@ -1019,27 +1403,11 @@ server_stop(void)
 		    errno != ENOENT)
 			log_warn("unlink %s", srv_sockpath);
 	}
-	/* Flush what is queued, for at most SERVER_STOP_MS. */
-	for (c = TAILQ_FIRST(&srv_conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		conn_want_read(c, 0);
-		c->inlen = 0;
-		c->waiting = 0;		/* its reload is not answered */
-		if (c->out.len - c->outoff == 0)
-			conn_close(c);
-		else
-			conn_set_state(c, CONN_ST_FLUSH);
-	}
-	evtimer_add(srv_stop_timer, &tv);
-	event_active(srv_reaper, EV_TIMEOUT, 0);
-}
-
-static void
-server_stop_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
+	memset(&m, 0, sizeof(m));
+	m.type = SRV_MSG_STOP;
+	for (i = 0; i < srv_nworkers; i++)
+		if (srv_workers[i].started)
+			worker_send(&srv_workers[i], &m);
 	event_base_loopbreak(srv_base);
 }
 
@@ -1049,10 +1417,11 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (sig == SIGHUP) {
-		if (!srv_stopping)
+		if (!atomic_load(&srv_stopping))
 			server_load_request("SIGHUP");
 	} else
 		server_stop();
+
 }
 
 /*
@@ -1153,6 +1522,52 @@ server_sockname(int fd)
 	return strndup(sun.sun_path, strnlen(sun.sun_path, n));
 }
 
+/* Make the workers and start their threads, with every signal blocked. */
+static int
+server_workers_start(size_t n)
+{
+	struct worker	*w;
+	sigset_t	 all, old;
+	size_t		 i;
+	int		 e;
+
+	if ((srv_workers = calloc(n, sizeof(*srv_workers))) == NULL) {
+		log_warn("workers");
+		return -1;
+	}
+	srv_nworkers = n;
+	for (i = 0; i < n; i++) {
+		w = &srv_workers[i];
+		if (worker_init(w, i) == -1) {
+			log_warnx("worker %zu: cannot create its event loop",
+			    i);
+			return -1;
+		}
+		w->rpc.reload = server_reload_ctx;
+		/* Before any thread runs: info reads the list unlocked. */
+		if (rpc_ctx_register(&w->rpc) == -1) {
+			log_warnx("worker %zu: too many workers", i);
+			return -1;
+		}
+	}
+	/* Signals are the main thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < n; i++) {
+		w = &srv_workers[i];
+		if ((e = pthread_create(&w->thread, NULL, worker_main,
+		    w)) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			errno = e;
+			log_warn("worker %zu: thread", i);
+			return -1;
+		}
+		w->started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
 int
 server_init(struct conf *conf, int debug)
 {
@@ -1179,12 +1594,9 @@ server_init(struct conf *conf, int debug)
 		log_warnx("event_base_new failed");
 		return -1;
 	}
-	srv_reaper = event_new(srv_base, -1, 0, server_reap_cb, NULL);
-	srv_stop_timer = evtimer_new(srv_base, server_stop_timeout, NULL);
 	srv_accept_timer = evtimer_new(srv_base, server_accept_resume, NULL);
 	srv_rate_timer = evtimer_new(srv_base, server_rate_cb, NULL);
-	if (srv_reaper == NULL || srv_stop_timer == NULL ||
-	    srv_accept_timer == NULL || srv_rate_timer == NULL) {
+	if (srv_accept_timer == NULL || srv_rate_timer == NULL) {
 		log_warnx("cannot create events");
 		return -1;
 	}
@@ -1197,6 +1609,8 @@ server_init(struct conf *conf, int debug)
 		}
 	}
 	if (server_loader_start() == -1)
+		return -1;
+	if (server_workers_start(conf->workers) == -1)
 		return -1;
 	if (srv_activated)
 		srv_fd = afd;
@@ -1211,25 +1625,44 @@ server_init(struct conf *conf, int debug)
 	}
 	log_info("listening on %s%s", srv_sockpath,
 	    srv_activated ? " (socket activation)" : "");
+	log_debug("%zu worker threads", srv_nworkers);
 	return 0;
+}
+
+/* Wait for every worker: each ends once its clients are flushed. */
+static void
+server_workers_join(void)
+{
+	size_t	i;
+
+	for (i = 0; i < srv_nworkers; i++) {
+		if (srv_workers[i].started) {
+			pthread_join(srv_workers[i].thread, NULL);
+			srv_workers[i].started = 0;
+		}
+	}
 }
 
 int
 server_run(void)
 {
+	int	rv = 0;
+
 	/* Listening, and the first snapshot is published: ready. */
 	notify_send("READY=1\nSTATUS=%s", srv_status);
 	if (event_base_dispatch(srv_base) == -1) {
 		log_warnx("event loop failed");
-		return -1;
+		rv = -1;
 	}
-	return 0;
+	if (!atomic_load(&srv_stopping))
+		server_stop();
+	server_workers_join();
+	return rv;
 }
 
 void
 server_free(void)
 {
-	struct conn	*c;
 	sigset_t	 stop;
 	size_t		 i;
 
@@ -1243,21 +1676,26 @@ server_free(void)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
+	/* Workers first: they may still write to the loader's pipe. */
+	if (!atomic_load(&srv_stopping) && srv_base != NULL)
+		server_stop();
+	server_workers_join();
 	/* Waits for a load in progress: its memory is ours to free. */
 	server_loader_stop();
-	while ((c = TAILQ_FIRST(&srv_conns)) != NULL)
-		conn_close(c);
-	while ((c = TAILQ_FIRST(&srv_dead)) != NULL) {
-		TAILQ_REMOVE(&srv_dead, c, entry);
-		conn_free(c);
-	}
+	for (i = 0; i < srv_nworkers; i++)
+		worker_free(&srv_workers[i]);
+	free(srv_workers);
+	srv_workers = NULL;
+	srv_nworkers = 0;
 	if (srv_fd != -1) {
 		close(srv_fd);
 		srv_fd = -1;
 		if (!srv_activated)
 			unlink(srv_sockpath);
 	}
+	pthread_mutex_lock(&srv_rate_mtx);
 	log_rate_flush(&srv_rate);
+	pthread_mutex_unlock(&srv_rate_mtx);
 	for (i = 0; i < sizeof(srv_sig) / sizeof(srv_sig[0]); i++)
 		if (srv_sig[i] != NULL)
 			event_free(srv_sig[i]);
@@ -1265,12 +1703,8 @@ server_free(void)
 		event_free(srv_accept_ev);
 	if (srv_accept_timer != NULL)
 		event_free(srv_accept_timer);
-	if (srv_stop_timer != NULL)
-		event_free(srv_stop_timer);
 	if (srv_rate_timer != NULL)
 		event_free(srv_rate_timer);
-	if (srv_reaper != NULL)
-		event_free(srv_reaper);
 	if (srv_base != NULL)
 		event_base_free(srv_base);
 	notify_close();

@@ -1,8 +1,8 @@
 /*
  * server.h: the listening Unix socket (made here, or passed by systemd
- * socket activation), client connections and the libevent loop that
- * serves them, plus snapshot loading: the first load on the caller's
- * thread, reloads on a loader thread.
+ * socket activation), client connections and the libevent worker
+ * threads that serve them, plus snapshot loading: the first load on the
+ * caller's thread, reloads on a loader thread.
  */
 #ifndef HCPCSD_SERVER_H
 #define HCPCSD_SERVER_H
@@ -21,7 +21,8 @@ int	server_publish(const struct conf *, const char *why, char *err,
 	    size_t errlen);
 
 /*
- * Create the event loop, the signal events and the listening socket.
+ * Create the event loop, the signal events, the conf->workers worker
+ * threads (the count is fixed until restart) and the listening socket.
  * Takes over conf (owns it from here; freed by server_free or replaced
  * by a reload).  debug non-zero (-f) lets a log_level of debug through,
  * now and after reloads; otherwise info is the most verbose level.
@@ -31,7 +32,8 @@ int	server_init(struct conf *, int debug);
 
 /*
  * Tell systemd READY=1 (when $NOTIFY_SOCKET is set) and serve until
- * SIGTERM or SIGINT; returns 0 once shut down cleanly.
+ * SIGTERM or SIGINT; returns 0 once shut down cleanly: every worker has
+ * flushed its clients (for at most a second) and ended.
  */
 int	server_run(void);
 
@@ -43,11 +45,12 @@ int	server_run(void);
 void	server_free(void);
 
 /*
- * The reload method's function (see rpc_init): start a reload on the
- * loader thread, or ask for one more after the one running (any number
- * of requests during one load coalesce into one more load).  When
- * reply is non-zero the connection whose request is being processed
- * is not read until that load finishes; it is then answered with
+ * The reload method's function for rpc_init: ask the main thread for a
+ * reload on the loader thread, or for one more after the one running
+ * (any number of requests during one load coalesce into one more load).
+ * Any thread may call it.  The workers use their own function: when
+ * reply is non-zero the connection whose request is being processed is
+ * not read until that load finishes; it is then answered with
  * rpc_reload_answer(msgid) and its pipelined requests go on.  Returns
  * 0, or -1 with err filled when shutting down.
  */

@@ -174,6 +174,7 @@ test_defaults(void)
 	T_EQ_INT(d.max_batch, 10000);
 	T_EQ_INT(d.max_clients, 1024);
 	T_EQ_INT(d.output_limit, 67108864);
+	T_OK(d.workers >= 1 && d.workers <= 8);
 	T_OK(d.sets == NULL);
 	T_EQ_INT(d.nsets, 0);
 	T_OK(d.path == NULL);
@@ -196,6 +197,37 @@ test_defaults(void)
 	snprintf(want, sizeof(want), "%s/a.txt", tdir);
 	T_EQ_STR(c->sets[0].path, want);
 	T_EQ_INT(c->sets[0].delimiter, ',');
+	conf_free(c);
+}
+
+/* The workers key: its bounds, and the default it replaces. */
+static void
+test_workers(void)
+{
+	struct conf	 d, *c;
+	long		 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t		 want;
+
+	conf_defaults(&d);
+	want = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
+	T_EQ_INT(d.workers, want);
+	c = load_ok("workers: 1\ncode_sets:\n  - {name: a, format: cms-anweb, "
+	    "path: a.txt}\n");
+	T_OK(c != NULL);
+	if (c != NULL)
+		T_EQ_INT(c->workers, 1);
+	conf_free(c);
+	c = load_ok("workers: 64\ncode_sets:\n  - {name: a, format: cms-anweb, "
+	    "path: a.txt}\n");
+	T_OK(c != NULL);
+	if (c != NULL)
+		T_EQ_INT(c->workers, 64);
+	conf_free(c);
+	c = load_ok("code_sets:\n  - {name: a, format: cms-anweb, "
+	    "path: a.txt}\n");
+	T_OK(c != NULL);
+	if (c != NULL)
+		T_EQ_INT(c->workers, want);
 	conf_free(c);
 }
 
@@ -328,7 +360,7 @@ test_errors(void)
 	ERR("socket: /tmp/s\nsockett: /tmp/t\n", 2, 1,
 	    "unknown key \"sockett\" at top level (expected one of: socket, "
 	    "socket_mode, log_level, max_request_bytes, max_batch, "
-	    "max_clients, output_limit, code_sets)");
+	    "max_clients, output_limit, workers, code_sets)");
 	ERR("max_batch: 5\nsocket: /a\nmax_batch: 6\n", 3, 1,
 	    "duplicate key \"max_batch\" at top level (first at line 1)");
 	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
@@ -434,6 +466,12 @@ test_errors(void)
 	ERR("max_request_bytes: 100\n", 1, 20,
 	    "max_request_bytes: 100 is out of range (expected 1024 to "
 	    "1073741824)");
+	ERR("workers: 0\n", 1, 10,
+	    "workers: 0 is out of range (expected 1 to 64)");
+	ERR("workers: 65\n", 1, 10,
+	    "workers: 65 is out of range (expected 1 to 64)");
+	ERR("workers: two\n", 1, 10, "workers: expected an integer from 1 "
+	    "to 64, found \"two\"");
 	ERR("output_limit: 68719476737\n", 1, 15,
 	    "output_limit: 68719476737 is out of range");
 	ERR("max_batch: -5\n", 1, 12, "max_batch: expected an integer from 1 "
@@ -660,6 +698,7 @@ main(void)
 	tdir = t_mkdtemp("conf");
 	test_full();
 	test_defaults();
+	test_workers();
 	test_values();
 	test_errors();
 	test_example();

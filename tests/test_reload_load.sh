@@ -126,7 +126,7 @@ def served(ctl):
 p = None
 try:
     write_file(data, variant['A'])
-    write_conf(conf, sock, data)
+    write_conf(conf, sock, data, 'workers: 4\n')
     t0 = time.monotonic()
     p = start(BIN, conf, log, sock)
     if not check(p.poll() is None, 'daemon started'):
@@ -147,7 +147,7 @@ try:
         else:
             cur = 'B' if i % 2 == 0 else 'A'
             write_file(data, variant[cur])
-            write_conf(conf, sock, data)
+            write_conf(conf, sock, data, 'workers: 4\n')
         os.kill(p.pid, signal.SIGHUP)
         st = wait_for(lambda: (lambda s: s if s and s[1] >= i + 1 else None)
                       (stats(ctl)), timeout=60, step=0.002)

@@ -67,7 +67,7 @@ MAX_CLIENTS = 16
 def write_conf(path, datafile, sockpath=sock):
     write_file(path, ('socket: %s\nsocket_mode: "0600"\n'
                       'log_level: debug\nmax_request_bytes: %d\nmax_batch: 5\n'
-                      'max_clients: %d\ncode_sets:\n'
+                      'max_clients: %d\nworkers: 4\ncode_sets:\n'
                       '  - name: hcpcs\n    format: cms-anweb\n'
                       '    path: %s\n' % (sockpath, MAX_REQ, MAX_CLIENTS,
                                           datafile)).encode())

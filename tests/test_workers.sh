@@ -1,0 +1,141 @@
+#!/bin/sh
+# test_workers.sh: with workers: 4, 16 clients at once each pipeline
+# lookups, lookup_many and pings; every answer must be the right one for
+# its msgid, and info's stats.requests must count exactly what was sent
+# (summed over the workers), as must connections_total.
+: "${HCPCSD_BIN:=build/hcpcsd}"
+if [ ! -x "$HCPCSD_BIN" ]; then
+	echo "SKIP: no daemon binary at $HCPCSD_BIN"
+	exit 77
+fi
+if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
+	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
+	exit 77
+fi
+PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF2'
+import os, sys, threading
+from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
+                            anweb_variant, gen_code, short_of, write_file,
+                            write_conf, start, stop, wait_for)
+
+BIN = os.path.abspath(sys.argv[1])
+NREC = 2000
+NCLIENTS = 16
+NREQ = 600              # per client
+WINDOW = 32             # requests in flight per client
+
+tmp = private_dir()
+data = os.path.join(tmp, 'hcpcs.txt')
+sock = os.path.join(tmp, 'hcpcsd.sock')
+conf = os.path.join(tmp, 'hcpcsd.yaml')
+log = os.path.join(tmp, 'hcpcsd.log')
+
+
+class Load(threading.Thread):
+    def __init__(self, n):
+        super().__init__(daemon=True)
+        self.n = n
+        self.sent = {'lookup': 0, 'lookup_many': 0, 'ping': 0}
+        self.bad = []
+        self.answered = 0
+
+    def request(self, c, k):
+        i = (self.n * 7919 + k * 31) % NREC
+        kind = k % 3
+        if kind == 0:
+            method, params = 'lookup', [gen_code(i)]
+            want = short_of('A', i)
+        elif kind == 1:
+            j = (i + 1) % NREC
+            method, params = 'lookup_many', [[gen_code(i), gen_code(j)]]
+            want = [short_of('A', i), short_of('A', j)]
+        else:
+            method, params, want = 'ping', [], 'pong'
+        self.sent[method] += 1
+        return c.send(method, *params), method, want
+
+    def check(self, r, pending):
+        if r is None or len(r) != 4 or r[1] not in pending:
+            self.bad.append(('unexpected', r))
+            return
+        method, want = pending.pop(r[1])
+        res = r[3]
+        if method == 'lookup':
+            got = res.get('short') if isinstance(res, dict) else res
+        elif method == 'lookup_many':
+            got = [x.get('short') if isinstance(x, dict) else x
+                   for x in res] if isinstance(res, list) else res
+        else:
+            got = res
+        if r[2] is not None or got != want:
+            self.bad.append((method, want, r))
+        else:
+            self.answered += 1
+
+    def run(self):
+        try:
+            c = Client(sock, timeout=60)
+            pending = {}
+            k = 0
+            while k < NREQ or pending:
+                while k < NREQ and len(pending) < WINDOW:
+                    msgid, method, want = self.request(c, k)
+                    pending[msgid] = (method, want)
+                    k += 1
+                self.check(c.read(), pending)
+                if self.bad:
+                    break
+            c.close()
+        except Exception as e:
+            self.bad.append(('exception', repr(e)))
+
+
+p = None
+try:
+    write_file(data, anweb_variant('A', NREC))
+    write_conf(conf, sock, data, 'workers: 4\nmax_clients: 64\n')
+    p = start(BIN, conf, log, sock)
+    # (start may have connected to see the daemon up: count from here)
+    c = Client(sock)
+    st0 = c.call('info')['stats']
+    load = [Load(n) for n in range(NCLIENTS)]
+    for t in load:
+        t.start()
+    for t in load:
+        t.join(120)
+        check(not t.is_alive(), 'client %d finished' % t.n)
+    for t in load:
+        eq(t.bad[:3], [], 'client %d: every answer right' % t.n)
+        eq(t.answered, NREQ, 'client %d: every request answered' % t.n)
+    sent = {m: sum(t.sent[m] for t in load) for m in load[0].sent}
+    eq(sent['lookup'] + sent['lookup_many'] + sent['ping'],
+       NCLIENTS * NREQ, 'requests sent')
+    st = c.call('info')['stats']
+    req = {k: v - st0['requests'][k] for k, v in st['requests'].items()}
+    eq(req['lookup'], sent['lookup'], 'info counts every lookup')
+    eq(req['lookup_many'], sent['lookup_many'],
+       'info counts every lookup_many')
+    eq(req['ping'], sent['ping'], 'info counts every ping')
+    eq(req['info'], 1, 'and this info')
+    eq(sum(v for k, v in req.items() if k != 'notifications'),
+       NCLIENTS * NREQ + 1, 'the sum of stats.requests is what was sent')
+    eq(st['connections_total'] - st0['connections_total'], NCLIENTS,
+       'connections_total counts every client')
+    # the workers see the other clients' EOF in their own time
+    cur = wait_for(lambda: c.call('info')['stats']['connections_current']
+                   == 1, timeout=20)
+    check(cur, 'connections_current: only this one, once all closed')
+    eq(sum(st['errors'].values()), 0, 'no errors')
+    c.close()
+    eq(stop(p), 0, 'exit status')
+    p = None
+    with open(log) as f:
+        text = f.read()
+    check('shutting down' in text, 'logged its shutdown')
+except Exception:
+    crashed()
+finally:
+    if p is not None:
+        stop(p, timeout=5)
+    finish(tmp, log)
+EOF2
