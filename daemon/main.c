@@ -86,6 +86,13 @@ main(int argc, char *argv[])
 	 */
 #ifdef __GLIBC__
 	mallopt(M_MMAP_THRESHOLD, MAIN_MMAP_THRESHOLD);
+	/*
+	 * One arena: the request path does not allocate, so threads do not
+	 * contend on it, and per-thread arenas (the loader's, each
+	 * worker's) each kept freed snapshot memory that malloc_trim left,
+	 * so RSS crept up over many reloads with several workers.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 #endif
 	while ((ch = getopt(argc, argv, "c:ftV")) != -1) {
 		switch (ch) {

@@ -22,6 +22,9 @@
  * snapshot at once, and the query functions allocate nothing.
  */
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -152,9 +155,7 @@ static int	snapshot_isalnum(int);
 static int	snapshot_add_words(struct snapshot_buf *, const char *);
 static int	snapshot_index_words(struct snapshot *);
 static int	tok_lower(int);
-static int	tok_upper(int);
-static int	word_prefix_cmp(const char *, const struct snapshot_tok *);
-static int	code_prefix_cmp(const char *, const struct snapshot_tok *);
+static int	prefix_cmp(const char *, const struct snapshot_tok *);
 static void	pair_range(const struct snapshot *,
 		    const struct snapshot_tok *, size_t *, size_t *);
 static void	code_range(const struct snapshot *,
@@ -756,12 +757,6 @@ tok_lower(int c)
 }
 
 static int
-tok_upper(int c)
-{
-	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
-}
-
-static int
 snapshot_isalnum(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -904,8 +899,18 @@ snapshot_release(struct snapshot *s)
 {
 	if (s == NULL)
 		return;
-	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
 		snapshot_free(s);
+#ifdef __GLIBC__
+		/*
+		 * Give a whole snapshot's worth of freed heap back now, on
+		 * whichever thread dropped the last reference: a worker's
+		 * batch may outlive the publish that replaced it, and a trim
+		 * there came too early (RSS crept up over many reloads).
+		 */
+		malloc_trim(0);
+#endif
+	}
 }
 
 void
@@ -1068,41 +1073,25 @@ snapshot_status_kv(const struct record *r, uint32_t as_of,
  */
 
 /*
- * Compare word w's first t->len bytes with the lower-cased token:
- * 0 when t is a prefix of w.  Monotone over sorted words, so the
- * words a token prefixes form one range.
+ * Compare s's first t->len bytes with the token, both folded to lower
+ * case: 0 when t is a prefix of s.  Words are stored lower-case and
+ * codes upper-case with digits; folding keeps digits before letters,
+ * so over either sorted array the strings a token prefixes form one
+ * range.
  */
 static int
-word_prefix_cmp(const char *w, const struct snapshot_tok *t)
+prefix_cmp(const char *s, const struct snapshot_tok *t)
 {
 	size_t		 i;
-	int		 wc, tc;
+	int		 sc, tc;
 
 	for (i = 0; i < t->len; i++) {
-		wc = (unsigned char)w[i];
-		if (wc == '\0')
-			return -1;	/* w is shorter: it sorts first */
+		sc = tok_lower((unsigned char)s[i]);
+		if (sc == '\0')
+			return -1;	/* s is shorter: it sorts first */
 		tc = tok_lower((unsigned char)t->p[i]);
-		if (wc != tc)
-			return wc < tc ? -1 : 1;
-	}
-	return 0;
-}
-
-/* The same against an (upper-case) code. */
-static int
-code_prefix_cmp(const char *code, const struct snapshot_tok *t)
-{
-	size_t		 i;
-	int		 cc, tc;
-
-	for (i = 0; i < t->len; i++) {
-		cc = (unsigned char)code[i];
-		if (cc == '\0')
-			return -1;
-		tc = tok_upper((unsigned char)t->p[i]);
-		if (cc != tc)
-			return cc < tc ? -1 : 1;
+		if (sc != tc)
+			return sc < tc ? -1 : 1;
 	}
 	return 0;
 }
@@ -1116,7 +1105,7 @@ pair_range(const struct snapshot *s, const struct snapshot_tok *t,
 
 	while (a < b) {
 		mid = a + (b - a) / 2;
-		if (word_prefix_cmp(s->words + s->pairs[mid].word, t) < 0)
+		if (prefix_cmp(s->words + s->pairs[mid].word, t) < 0)
 			a = mid + 1;
 		else
 			b = mid;
@@ -1125,7 +1114,7 @@ pair_range(const struct snapshot *s, const struct snapshot_tok *t,
 	b = s->npairs;
 	while (a < b) {
 		mid = a + (b - a) / 2;
-		if (word_prefix_cmp(s->words + s->pairs[mid].word, t) <= 0)
+		if (prefix_cmp(s->words + s->pairs[mid].word, t) <= 0)
 			a = mid + 1;
 		else
 			b = mid;
@@ -1142,7 +1131,7 @@ code_range(const struct snapshot *s, const struct snapshot_tok *t,
 
 	while (a < b) {
 		mid = a + (b - a) / 2;
-		if (code_prefix_cmp(s->recs[mid].rec->code, t) < 0)
+		if (prefix_cmp(s->recs[mid].rec->code, t) < 0)
 			a = mid + 1;
 		else
 			b = mid;
@@ -1151,7 +1140,7 @@ code_range(const struct snapshot *s, const struct snapshot_tok *t,
 	b = s->nrecs;
 	while (a < b) {
 		mid = a + (b - a) / 2;
-		if (code_prefix_cmp(s->recs[mid].rec->code, t) <= 0)
+		if (prefix_cmp(s->recs[mid].rec->code, t) <= 0)
 			a = mid + 1;
 		else
 			b = mid;
@@ -1168,13 +1157,13 @@ rec_has_word(const struct snapshot *s, uint32_t id,
 
 	while (a < b) {
 		mid = a + (b - a) / 2;
-		if (word_prefix_cmp(s->words + s->rwords[mid], t) < 0)
+		if (prefix_cmp(s->words + s->rwords[mid], t) < 0)
 			a = mid + 1;
 		else
 			b = mid;
 	}
 	return a < s->rwstart[id + 1] &&
-	    word_prefix_cmp(s->words + s->rwords[a], t) == 0;
+	    prefix_cmp(s->words + s->rwords[a], t) == 0;
 }
 
 /*
@@ -1199,7 +1188,7 @@ rec_matches(const struct snapshot *s, const struct snapshot_search *q,
 	*exact = 0;
 	for (i = 0; i < ntok; i++) {
 		if (toks[i].len <= codelen &&
-		    code_prefix_cmp(r->code, &toks[i]) == 0) {
+		    prefix_cmp(r->code, &toks[i]) == 0) {
 			if (toks[i].len == codelen)
 				*exact = 1;
 			continue;
