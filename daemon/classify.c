@@ -1,7 +1,7 @@
 /*
  * classify.c: tell what a code is from its shape alone.  The rows below
- * transcribe DOMAIN.md section 6 in order (first match wins), section
- * 3.2 (CPT Category I sections) and section 4 (Level II letters).  No
+ * transcribe docs/formats.md section 3 in order (first match wins),
+ * section 4.2 (CPT Category I sections) and section 5 (Level II letters).  No
  * data is consulted: a code of a known shape classifies even when no
  * loaded set holds it, because existence comes only from snapshots.
  *
@@ -82,7 +82,7 @@ struct classify_row {
 #define PROC	"procedure"
 #define MOD	"modifier"
 
-/* DOMAIN.md section 6, in order. */
+/* docs/formats.md section 3, in order. */
 static const struct classify_row classify_rows[] = {
 	{ 5, { DIG, DIG, DIG, DIG, DIG }, "CPT", 1, "I", NULL, NULL,
 	    PROC, "AMA", CLASSIFY_REF_SECTION },
@@ -115,7 +115,7 @@ static const struct classify_row classify_rows[] = {
 };
 
 /*
- * DOMAIN.md section 3.2.  The 99xxx block interleaves sections, so its
+ * docs/formats.md section 4.2.  The 99xxx block interleaves sections, so its
  * special cases come before the plain ranges; numbers in no range (gaps,
  * deleted starts such as 99201) get no section.
  */
@@ -134,7 +134,7 @@ static const struct {
 	{ 90281, 99099, "medicine" },
 };
 
-/* DOMAIN.md section 4: one group per letter used by CMS. */
+/* docs/formats.md section 5: one group per letter used by CMS. */
 static const struct {
 	char		 letter;
 	const char	*group;

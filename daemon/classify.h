@@ -1,6 +1,6 @@
 /*
- * classify.h: what a code is, from its shape alone (DOMAIN.md sections
- * 3, 4, 5 and 6).  Needs no data; existence comes only from snapshots.
+ * classify.h: what a code is, from its shape alone (docs/formats.md
+ * sections 3 to 7).  Needs no data; existence comes only from snapshots.
  */
 #ifndef HCPCSD_CLASSIFY_H
 #define HCPCSD_CLASSIFY_H
@@ -11,7 +11,7 @@
 
 /*
  * Every string is static (or NULL where the item does not apply, and
- * the protocol then omits the key).  The values, by DOMAIN.md section 6
+ * the protocol then omits the key).  The values, by docs/formats.md section 3
  * row (first match wins):
  *
  * shape            system level category             kind  maintainer
@@ -32,7 +32,7 @@
  * [A-Z][0-9A-Z]    HCPCS  2     NULL                 mod   CMS
  *
  * section is set only for CPT Category I procedure codes whose number
- * falls in a DOMAIN.md 3.2 range, and for PLA.  group names the Level II
+ * falls in a formats.md 4.2 range, and for PLA.  group names the Level II
  * letter group or the modifier family; classify.c lists every value.
  */
 struct classify {

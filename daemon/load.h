@@ -12,7 +12,7 @@
 
 struct conf_set;
 
-/* CMS fixed-width ANWEB file (DOMAIN.md section 2). */
+/* CMS fixed-width ANWEB file (docs/formats.md section 8). */
 int	load_anweb(const char *path, struct record_set *,
 	    struct record_err *);
 

@@ -1,6 +1,6 @@
 /*
  * load_anweb.c: the CMS fixed-width "ANWEB" HCPCS Level II file
- * (DOMAIN.md section 2).  Records are found by content: a line is a
+ * (docs/formats.md section 8).  Records are found by content: a line is a
  * record line when column 11 holds a RIC (3/4/7/8) and columns 1-5 hold
  * a procedure key (letter + 4 digits) or a modifier key (3 blanks + 2
  * chars); everything else (disclaimers, blanks, tab-only lines) is
@@ -34,7 +34,7 @@ struct anweb_field {
 	unsigned	 count;
 };
 
-/* DOMAIN.md section 2.1, in layout order (fields 8 to 30). */
+/* docs/formats.md section 8.2, in layout order (fields 8 to 30). */
 static const struct anweb_field anweb_fields[] = {
 	{ RF_SHORT,		 92, 28, 1 },
 	{ RF_PRICING,		120,  2, RECORD_MAX_PRICING },

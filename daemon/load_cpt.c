@@ -1,5 +1,5 @@
 /*
- * load_cpt.c: the AMA CPT data files (DOMAIN.md section 3.3).
+ * load_cpt.c: the AMA CPT data files (docs/formats.md section 12).
  *
  * LONGULT.txt gives the records, one "code<TAB>long descriptor" line
  * each.  SHORTU.txt and MEDU.txt (code in cols 1-5, descriptor from col

@@ -1,5 +1,5 @@
 /*
- * fuzz_anweb.c: load_anweb on arbitrary bytes (DOMAIN.md section 2).
+ * fuzz_anweb.c: load_anweb on arbitrary bytes (docs/formats.md section 8).
  */
 #include <stdint.h>
 #include <unistd.h>

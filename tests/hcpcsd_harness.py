@@ -84,7 +84,7 @@ def private_dir():
 
 def anweb_line(key, seq, ric, piece, short='', added='20000101', term='',
                action='N', first=True, betos=''):
-    """One 320-column CMS ANWEB line (DOMAIN.md): the first line of a
+    """One 320-column CMS ANWEB line (docs/formats.md 8.2): the first line of a
     code, or with first=False a continuation carrying only more text."""
     l = [' '] * 320
 

@@ -1,5 +1,5 @@
 /*
- * test_classify.c: every row of DOMAIN.md 3.1, 3.2, 4, 5 and 6 through
+ * test_classify.c: every row of formats.md 3, 4.1, 4.2, 5 and 6 through
  * classify_code, with every output field asserted, plus normalisation
  * and inputs of no known shape.
  */
@@ -88,7 +88,7 @@ reject_n(int line, const char *in, size_t len)
 	    M, "CMS")
 #define REJECT(in)	reject_n(__LINE__, in, strlen(in))
 
-/* DOMAIN.md 3.2: both ends of every range, 99xxx cases, and the gaps. */
+/* formats.md 4.2: both ends of every range, 99xxx cases, and the gaps. */
 static void
 test_sections(void)
 {
@@ -136,7 +136,7 @@ test_sections(void)
 	CPT1("99999", NULL);
 }
 
-/* DOMAIN.md 3.1: the other CPT shapes. */
+/* formats.md 4.1: the other CPT shapes. */
 static void
 test_cpt_shapes(void)
 {
@@ -161,7 +161,7 @@ test_cpt_shapes(void)
 	REJECT("0001P");
 }
 
-/* DOMAIN.md 4: every letter, with the finer ranges' boundaries. */
+/* formats.md 5: every letter, with the finer ranges' boundaries. */
 static void
 test_level2_letters(void)
 {
@@ -226,7 +226,7 @@ test_level2_letters(void)
 	    "local");
 }
 
-/* DOMAIN.md 5 and the modifier rows of 6. */
+/* formats.md 6 and the modifier rows of 3. */
 static void
 test_modifiers(void)
 {

@@ -1,6 +1,6 @@
 /*
  * test_load_anweb.c: the ANWEB loader on small synthetic files, one per
- * quirk of DOMAIN.md section 2.3.  Fixtures are built in memory by
+ * quirk of docs/formats.md section 8.3.  Fixtures are built in memory by
  * placing fields at their columns, written to a private temporary
  * directory and removed at the end.  Codes are synthetic Level II
  * shapes, not real CMS records (test_realdata.c covers those).
@@ -352,7 +352,7 @@ test_modifier(void)
 	record_set_free(&set);
 }
 
-/* Every detail field at its column (DOMAIN.md section 2.1). */
+/* Every detail field at its column (docs/formats.md section 8.2). */
 static void
 test_all_fields(void)
 {

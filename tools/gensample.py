@@ -4,8 +4,8 @@
 Usage: gensample.py [DIR]      (default data/sample; `make sample` runs it)
 
 Every code and descriptor written here is invented for demos and tests.
-The files only have the *shape* of the real sources (DOMAIN.md sections
-2 and 3.3): nothing is copied from the CMS files, and nothing may ever be
+The files only have the *shape* of the real sources (docs/formats.md
+sections 8, 12): nothing is copied from the CMS files, and nothing may ever be
 copied from AMA CPT files, whose descriptors are copyrighted.
 
 Output is deterministic (no clock, no random module, sorted data), so
