@@ -119,13 +119,26 @@ deps-run:
 deps: deps-run
 	$(call install_missing,$(TEST_PKGS))
 
+# The socket goes in a directory only its user can enter: at a fixed name
+# in /tmp any local user could bind it first and answer as hcpcsd.
+# $XDG_RUNTIME_DIR is private already; otherwise hcpcsd-sample-UID is
+# made mode 0700 under ${TMPDIR:-/tmp}, and one found there is used only
+# when it is a real directory of ours with mode 0700 (as tmux does).
 run: deps-run
 	$(MAKE) $(B)/hcpcsd $(B)/hcpcs
-	@echo "hcpcsd: serving data/sample on /tmp/hcpcsd-sample.sock"
-	@echo "query it from another terminal, e.g.:"
-	@echo "  HCPCSD_SOCKET=/tmp/hcpcsd-sample.sock $(B)/hcpcs lookup A0021"
-	@echo "  HCPCSD_SOCKET=/tmp/hcpcsd-sample.sock $(B)/hcpcs search wheelchair"
-	exec $(B)/hcpcsd -f -c conf/sample.yaml
+	@if [ -n "$${XDG_RUNTIME_DIR:-}" ]; then d=$$XDG_RUNTIME_DIR/hcpcsd-sample; \
+	else d=$${TMPDIR:-/tmp}/hcpcsd-sample-$$(id -u); fi; \
+	mkdir -m 0700 "$$d" 2>/dev/null; \
+	if [ -L "$$d" ] || [ ! -d "$$d" ] || \
+	    [ "$$(stat -c %u:%a "$$d")" != "$$(id -u):700" ]; then \
+	    echo "make run: $$d is not a directory of yours with mode 0700;" \
+	        "remove it, or set TMPDIR" >&2; exit 1; fi; \
+	s=$$d/hcpcsd.sock; \
+	echo "hcpcsd: serving data/sample on $$s (Ctrl-C stops it)"; \
+	echo "in another terminal, paste:"; \
+	echo "  export HCPCSD_SOCKET=\"$$s\" PATH=\"$(abspath $(B)):\$$PATH\""; \
+	echo "then take the tour in README.md, e.g.: hcpcs lookup J1100"; \
+	exec $(B)/hcpcsd -f -s "$$s" -c conf/sample.yaml
 
 # test: one build (B/SAN); check: plain and sanitizer builds, every test.
 test: all

@@ -19,8 +19,9 @@ code_sets:
 EOC
 else
 	echo "data: data/sample (shared CMS files not found)"
-	sed "s|^socket:.*|socket: $tmp/s.sock|" conf/sample.yaml >"$tmp/conf.yaml"
-	sed -i "s|\.\./data/sample|$PWD/data/sample|g" "$tmp/conf.yaml"
+	# conf/sample.yaml names no socket (make run passes -s).
+	{ sed "s|\.\./data/sample|$PWD/data/sample|g" conf/sample.yaml
+	  echo "socket: $tmp/s.sock"; } >"$tmp/conf.yaml"
 fi
 if [ -n "${WORKERS:-}" ]; then
 	echo "workers: $WORKERS"

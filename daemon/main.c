@@ -26,7 +26,7 @@
 static _Noreturn void
 usage(void)
 {
-	fprintf(stderr, "usage: hcpcsd [-ftV] -c file\n");
+	fprintf(stderr, "usage: hcpcsd [-ftV] [-s socket] -c file\n");
 	exit(1);
 }
 
@@ -72,7 +72,7 @@ int
 main(int argc, char *argv[])
 {
 	struct conf	*conf;
-	const char	*path = NULL;
+	const char	*path = NULL, *sockpath = NULL;
 	sigset_t	 held;
 	char		 err[1024];
 	int		 ch, fflag = 0, tflag = 0, rv;
@@ -94,13 +94,16 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_ARENA_MAX, 1);
 #endif
-	while ((ch = getopt(argc, argv, "c:ftV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fs:tV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
 		case 'f':
 			fflag = 1;
+			break;
+		case 's':
+			sockpath = optarg;
 			break;
 		case 't':
 			tflag = 1;
@@ -150,8 +153,9 @@ main(int argc, char *argv[])
 	if (server_publish(conf, "load", err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	rpc_init(time(NULL), server_reload);
-	if (server_init(conf, fflag) == -1)
-		fatalx("cannot serve on %s", conf->socket);
+	if (server_init(conf, sockpath, fflag) == -1)
+		fatalx("cannot serve on %s",
+		    sockpath != NULL ? sockpath : conf->socket);
 	sigprocmask(SIG_UNBLOCK, &held, NULL);
 	rv = server_run();
 	server_free();

@@ -167,6 +167,7 @@ static atomic_uint_fast64_t srv_next_id = 1;
 static atomic_size_t	 srv_output_limit;
 static atomic_size_t	 srv_max_request;
 static int		 srv_activated;	/* socket passed by systemd */
+static int		 srv_sockarg;	/* socket given by -s, not the config */
 static char		 srv_status[SERVER_STATUS_MAX];	/* STATUS= */
 static struct event	*srv_rate_timer;
 /* Any thread logs through it; only the main thread's timer flushes. */
@@ -1150,7 +1151,8 @@ server_load_finish(uint64_t seq, struct conf *nc, struct snapshot *snap,
 	ok = snap != NULL;
 	if (ok) {
 		server_publish_snapshot(snap, "reload", ms);
-		if (!srv_activated && strcmp(nc->socket, srv_sockpath) != 0)
+		if (!srv_activated && !srv_sockarg &&
+		    strcmp(nc->socket, srv_sockpath) != 0)
 			log_warnx("reload: socket changed to %s; still "
 			    "listening on %s until restart", nc->socket,
 			    srv_sockpath);
@@ -1569,7 +1571,7 @@ server_workers_start(size_t n)
 }
 
 int
-server_init(struct conf *conf, int debug)
+server_init(struct conf *conf, const char *sockpath, int debug)
 {
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
 	size_t		 i;
@@ -1582,8 +1584,9 @@ server_init(struct conf *conf, int debug)
 	if ((afd = server_activation_fd()) == -2)
 		return -1;
 	srv_activated = afd >= 0;
+	srv_sockarg = sockpath != NULL;
 	srv_sockpath = srv_activated ? server_sockname(afd) :
-	    strdup(conf->socket);
+	    strdup(sockpath != NULL ? sockpath : conf->socket);
 	if (srv_sockpath == NULL) {
 		log_warn("strdup");
 		if (afd >= 0)

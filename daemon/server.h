@@ -24,11 +24,13 @@ int	server_publish(const struct conf *, const char *why, char *err,
  * Create the event loop, the signal events, the conf->workers worker
  * threads (the count is fixed until restart) and the listening socket.
  * Takes over conf (owns it from here; freed by server_free or replaced
- * by a reload).  debug non-zero (-f) lets a log_level of debug through,
- * now and after reloads; otherwise info is the most verbose level.
+ * by a reload).  sockpath (-s), when not NULL, is bound instead of
+ * conf->socket, and reloads then leave the config's socket key unused.
+ * debug non-zero (-f) lets a log_level of debug through, now and after
+ * reloads; otherwise info is the most verbose level.
  * Returns 0, or -1 after logging why.
  */
-int	server_init(struct conf *, int debug);
+int	server_init(struct conf *, const char *sockpath, int debug);
 
 /*
  * Tell systemd READY=1 (when $NOTIFY_SOCKET is set) and serve until

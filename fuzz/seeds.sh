@@ -15,7 +15,7 @@ mkdir -p "$out/anweb" "$out/delim" "$out/cpt" "$out/conf" "$out/rpc"
 for f in "$top"/tests/fixtures/e2e/*.txt; do
 	cp "$f" "$out/anweb/$(basename "$f")"
 done
-head -n 40 "$top/data/sample/hcpcs_sample_ANWEB.txt" > "$out/anweb/sample_head"
+head -n 40 "$top/data/sample/hcpcs_sample_2026_ANWEB.txt" > "$out/anweb/sample_head"
 for f in "$cms"/HCPC20*ANWEB*.txt; do
 	[ -f "$f" ] || continue
 	b=$(basename "$f" .txt)

@@ -13,8 +13,8 @@ gen() {
 gen "$tmp/a"
 gen "$tmp/b"
 fail=0 n=0
-for f in hcpcs_sample_ANWEB.txt cpt/LONGULT.txt cpt/SHORTU.txt cpt/MEDU.txt \
-    local.csv; do
+for f in hcpcs_sample_2025_ANWEB.txt hcpcs_sample_2026_ANWEB.txt \
+    cpt/LONGULT.txt cpt/SHORTU.txt cpt/MEDU.txt local.csv; do
 	n=$((n + 1))
 	if ! cmp "$tmp/a/$f" "$tmp/b/$f"; then
 		echo "FAIL: $f differs between two runs (not deterministic)"
@@ -28,7 +28,8 @@ done
 # Nothing else may sit in data/sample unaccounted for.
 have=$(cd data/sample && find . -type f | LC_ALL=C sort | tr '\n' ' ')
 want="./cpt/LONGULT.txt ./cpt/MEDU.txt ./cpt/SHORTU.txt"
-want="$want ./hcpcs_sample_ANWEB.txt ./local.csv "
+want="$want ./hcpcs_sample_2025_ANWEB.txt ./hcpcs_sample_2026_ANWEB.txt"
+want="$want ./local.csv "
 if [ "$have" != "$want" ]; then
 	echo "FAIL: data/sample holds: $have"
 	fail=1

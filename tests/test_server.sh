@@ -172,7 +172,7 @@ def test_cli():
     check(re.match(r'^hcpcsd \d+\.\d+\.\d+\n$', out), '-V prints %r' % out)
     rc, out, err = run([])
     eq(rc, 1, 'no -c exit')
-    eq(err, 'usage: hcpcsd [-ftV] -c file\n', 'usage')
+    eq(err, 'usage: hcpcsd [-ftV] [-s socket] -c file\n', 'usage')
     rc, out, err = run(['-t', '-c', conf])
     eq(rc, 0, '-t exit (%s)' % err)
     eq(out, 'hcpcs: 5 procedures, 1 modifiers (cms-anweb %s)\n'

@@ -12,11 +12,15 @@ Output is deterministic (no clock, no random module, sorted data), so
 tests/test_sample.sh can regenerate it and compare byte for byte with the
 committed copy.
 
-    hcpcs_sample_ANWEB.txt   CMS fixed-width (cms-anweb), cp1252, CRLF
-    cpt/LONGULT.txt          code TAB long descriptor, cp1252, CRLF
-    cpt/SHORTU.txt           code, blank, short descriptor (<= 28)
-    cpt/MEDU.txt             code, blank, medium descriptor (<= 48)
-    local.csv                delimited local set, UTF-8, CRLF
+    hcpcs_sample_2025_ANWEB.txt  CMS fixed-width (cms-anweb), cp1252, CRLF:
+                                 the Level II release of 2025-01-01
+    hcpcs_sample_2026_ANWEB.txt  its release of 2026-01-01 (RELEASE_2026:
+                                 a code terminated, one added, one
+                                 descriptor reworded)
+    cpt/LONGULT.txt              code TAB long descriptor, cp1252, CRLF
+    cpt/SHORTU.txt               code, blank, short descriptor (<= 28)
+    cpt/MEDU.txt                 code, blank, medium descriptor (<= 48)
+    local.csv                    delimited local set, UTF-8, CRLF
 """
 
 import datetime
@@ -321,8 +325,9 @@ def anweb_lines(key, rec, nline):
     return lines
 
 
-def anweb_records():
-    """[(key, rec)], modifiers first then procedures ascending."""
+def anweb_records(year):
+    """[(key, rec)] of the release of YEAR, modifiers first then
+    procedures ascending."""
     recs = []
     for code, lng, short, cov, added, term in MODIFIERS:
         rec = dict(long=lng, short=short, cov=cov, added=added,
@@ -381,10 +386,57 @@ def anweb_records():
                                                          len(spec["codes"])])]
             recs.append((code, rec))
             n += 1
+    # Outside the loop, so that what the loop derives from each code's
+    # position (descriptors, dates, which codes are terminated) stays
+    # what it was before the sample had two releases.
+    recs.append(("G0503", dict(RELEASE_CODE)))
+    if year == 2026:
+        recs = release_2026(recs)
+    recs.sort(key=lambda kr: kr[0])   # modifiers' keys start with blanks
     return recs
 
 
-def write_anweb(path):
+# A code of both releases, terminated in the second one (README's tour).
+RELEASE_CODE = dict(
+    long="Remote sample monitoring of synthetic physiologic data, "
+    "initial device setup", short="Sample remote monitor setup",
+    pricing=["11"], mult="A", cov="C", betos="M5D", tos=["1"],
+    added=20200101, effective=20200101, action="N")
+
+# What the 2026-01-01 release changes, as a CMS January file would:
+# G0503 ends on 2025-12-31 and points at its successor G0504, new that
+# day; E0143's long descriptor is reworded (action C).
+RELEASE_2026 = dict(
+    terminated=("G0503", 20251231, "G0504"),
+    added=("G0504", dict(
+        long="Remote sample monitoring of synthetic physiologic data, "
+        "device setup and patient education",
+        short="Sample rem monitor set/edu",
+        pricing=["11"], mult="A", cov="C", betos="M5D", tos=["1"],
+        added=20260101, effective=20260101, action="A")),
+    changed=("E0143", "Wheelchair, sample lightweight folding frame, "
+             "pediatric size, with swing-away footrests"),
+)
+
+
+def release_2026(recs):
+    code, term, xref = RELEASE_2026["terminated"]
+    new, newrec = RELEASE_2026["added"]
+    chg, chglong = RELEASE_2026["changed"]
+    out = []
+    for key, rec in recs:
+        rec = dict(rec)
+        if key == code:
+            rec.update(terminated=term, effective=day_after(term),
+                       action="D", xref=[xref])
+        elif key == chg:
+            rec.update(long=chglong, effective=20260101, action="C")
+        out.append((key, rec))
+    out.append((new, dict(newrec)))
+    return out
+
+
+def write_anweb(path, year):
     out = []
     # A disclaimer header like the 2018-2020 files: tabs, a cp1252
     # right single quote (0x92), a blank line.
@@ -394,7 +446,7 @@ def write_anweb(path):
                .encode("cp1252"))
     out.append(b"")
     nline = 0
-    for key, rec in anweb_records():
+    for key, rec in anweb_records(year):
         for line in anweb_lines(key, rec, nline):
             out.append(line.encode("cp1252"))
         nline += 1
@@ -559,7 +611,9 @@ def write_local(path):
 def main(argv):
     out = argv[1] if len(argv) > 1 else "data/sample"
     os.makedirs(os.path.join(out, "cpt"), exist_ok=True)
-    write_anweb(os.path.join(out, "hcpcs_sample_ANWEB.txt"))
+    for year in (2025, 2026):
+        write_anweb(os.path.join(out, "hcpcs_sample_%d_ANWEB.txt" % year),
+                    year)
     write_cpt(os.path.join(out, "cpt"))
     write_local(os.path.join(out, "local.csv"))
     return 0
