@@ -121,7 +121,7 @@ bench: $(B)/hcpcsd $(B)/bench
 RUN_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev
 # readelf (tests/test_hardening.sh) is binutils, in build-essential.
 TEST_PKGS = python3 python3-msgpack procps man-db groff-base bsdextrautils \
-	    systemd strace
+	    systemd strace mandoc
 define install_missing
 	@missing=""; for p in $(1); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -157,7 +157,11 @@ sample:
 	/usr/bin/python3 tools/gensample.py data/sample
 
 # Units name the installed paths, so they are written at install time.
+# The man pages name those of a /usr install; installed, they name the
+# actual ones.
 UNIT_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+ETC_SED	 = sed -e 's| /etc/hcpcsd/| $(SYSCONFDIR)/hcpcsd/|g'
+MAN_SED	 = $(ETC_SED) -e 's|/usr/share/doc/hcpcsd/|$(DOCDIR)/|g'
 
 install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
@@ -179,8 +183,8 @@ install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml"; else \
 	    install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml; fi
-	for m in docs/*.[1358]; do s=$${m##*.}; \
-	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for m in docs/*.[1358]; do d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	    $(MAN_SED) $$m > $$d && chmod 644 $$d || exit 1; done
 	for u in hcpcsd.service hcpcsd.socket; do \
 	    $(UNIT_SED) systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
