@@ -1,15 +1,19 @@
 # hcpcsd: see README.md.  `make run` and `make check` are the two entry
 # points on a fresh Debian machine; both install what they need as root.
 
+# GNU directory variables.  SYSCONFDIR follows PREFIX ($(PREFIX)/etc), but
+# a /usr install keeps its configuration in /etc, as Debian's policy says.
+# LIBDIR may be multiarch (LIBDIR=/usr/lib/x86_64-linux-gnu); hcpcs.pc
+# follows it.
 PREFIX	?= /usr/local
-SYSCONFDIR ?= /etc
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DESTDIR	?=
-BINDIR	 = $(PREFIX)/bin
-SBINDIR	 = $(PREFIX)/sbin
-LIBDIR	 = $(PREFIX)/lib
-INCDIR	 = $(PREFIX)/include
-MANDIR	 = $(PREFIX)/share/man
-DOCDIR	 = $(PREFIX)/share/doc/hcpcsd
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/hcpcsd
 # systemd units and the sysusers.d file; both directories are in systemd's
 # search path for PREFIX=/usr and PREFIX=/usr/local.
 UNITDIR	?= $(PREFIX)/lib/systemd/system
@@ -55,6 +59,7 @@ ALL_CPPFLAGS = $(CPPFLAGS)
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) \
 	     $(HARDEN_CFLAGS) $(SANFLAGS) -DHCPCSD_VERSION=\"$(VERSION)\" \
+	     -DHCPCSD_CONF_DEFAULT=\"$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml\" \
 	     $(PKG_CFLAGS)
 ALL_LDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS)
 LDLIBS	 = $(PKG_LIBS) -lpthread
@@ -157,8 +162,8 @@ sample:
 	/usr/bin/python3 tools/gensample.py data/sample
 
 # Units name the installed paths, so they are written at install time.
-# The man pages name those of a /usr install; installed, they name the
-# actual ones.
+# The man pages and the example configuration name those of a /usr
+# install; installed, they name the actual ones.
 UNIT_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 ETC_SED	 = sed -e 's| /etc/hcpcsd/| $(SYSCONFDIR)/hcpcsd/|g'
 MAN_SED	 = $(ETC_SED) -e 's|/usr/share/doc/hcpcsd/|$(DOCDIR)/|g'
@@ -182,7 +187,8 @@ install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	@# An admin's configuration is never overwritten.
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml"; else \
-	    install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml; fi
+	    $(ETC_SED) conf/hcpcsd.yaml > $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml && \
+	    chmod 644 $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml; fi
 	for m in docs/*.[1358]; do d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
 	    $(MAN_SED) $$m > $$d && chmod 644 $$d || exit 1; done
 	for u in hcpcsd.service hcpcsd.socket; do \
