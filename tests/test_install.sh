@@ -177,7 +177,11 @@ case " $mflags " in
 *" -I$m/usr/include -L$ma -lhcpcs "*) ok ;;
 *)	ko "pkg-config --cflags --libs hcpcs (LIBDIR=$ma): $mflags" ;;
 esac
-if cc -o "$stage/v" "$stage/v.c" $mflags 2>"$stage/v.log"; then
+# A sanitizer build's library needs its runtime loaded first.
+san=
+readelf -d "$ma/libhcpcs.so" 2>/dev/null | grep -q 'NEEDED.*libasan' &&
+    san=-fsanitize=address,undefined
+if cc $san -o "$stage/v" "$stage/v.c" $mflags 2>"$stage/v.log"; then
 	if [ "$(LD_LIBRARY_PATH=$ma "$stage/v")" = "timed out" ]; then ok
 	else ko "client against LIBDIR=$ma: $(LD_LIBRARY_PATH=$ma "$stage/v" 2>&1)"; fi
 	# It is the shared library of LIBDIR that runs, not a copy.
