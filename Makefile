@@ -1,15 +1,19 @@
 # hcpcsd: see README.md.  `make run` and `make check` are the two entry
 # points on a fresh Debian machine; both install what they need as root.
 
+# GNU directory variables.  SYSCONFDIR follows PREFIX ($(PREFIX)/etc), but
+# a /usr install keeps its configuration in /etc, as Debian's policy says.
+# LIBDIR may be multiarch (LIBDIR=/usr/lib/x86_64-linux-gnu); hcpcs.pc
+# follows it.
 PREFIX	?= /usr/local
-SYSCONFDIR ?= /etc
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DESTDIR	?=
-BINDIR	 = $(PREFIX)/bin
-SBINDIR	 = $(PREFIX)/sbin
-LIBDIR	 = $(PREFIX)/lib
-INCDIR	 = $(PREFIX)/include
-MANDIR	 = $(PREFIX)/share/man
-DOCDIR	 = $(PREFIX)/share/doc/hcpcsd
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/hcpcsd
 # systemd units and the sysusers.d file; both directories are in systemd's
 # search path for PREFIX=/usr and PREFIX=/usr/local.
 UNITDIR	?= $(PREFIX)/lib/systemd/system
@@ -37,9 +41,27 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN	 = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wshadow -Wpointer-arith -Wsign-compare -Wwrite-strings \
 	   -Wno-missing-field-initializers
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (dpkg-buildflags sets
+# all three); the defaults harden as Debian's hardening=+all does.  The
+# stack protector and full RELRO are always added.  _FORTIFY_SOURCE needs
+# optimisation (glibc warns without, and -Werror fails); the SAN build goes
+# without, since FORTIFY's __*_chk wrappers stand between the code and
+# ASan's interceptors and may catch, or miss, what ASan would report.
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
-	     -DHCPCSD_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
+CPPFLAGS ?= $(if $(filter -O -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-D_FORTIFY_SOURCE=2)
+LDFLAGS	?=
+HARDEN_CFLAGS = -fstack-protector-strong
+HARDEN_LDFLAGS = -Wl,-z,relro,-z,now
+ifeq ($(SAN),1)
+ALL_CPPFLAGS = $(filter-out -D_FORTIFY_SOURCE%,$(CPPFLAGS)) -U_FORTIFY_SOURCE
+else
+ALL_CPPFLAGS = $(CPPFLAGS)
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) \
+	     $(HARDEN_CFLAGS) $(SANFLAGS) -DHCPCSD_VERSION=\"$(VERSION)\" \
+	     -DHCPCSD_CONF_DEFAULT=\"$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml\" \
+	     $(PKG_CFLAGS)
+ALL_LDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS)
 LDLIBS	 = $(PKG_LIBS) -lpthread
 
 DAEMON_SRCS := $(wildcard daemon/*.c)
@@ -70,18 +92,18 @@ $(B)/pic/%.o: %.c client/hcpcs.h
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/hcpcsd: $(DAEMON_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/libhcpcs.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/$(SONAME): $(LIB_PIC_OBJS)
-	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ \
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ \
 	    $$(pkg-config --libs msgpack)
 	ln -sf $(SONAME) $(B)/libhcpcs.so
 
 $(B)/hcpcs: $(CLI_OBJS) $(B)/libhcpcs.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $$(pkg-config --libs msgpack)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $$(pkg-config --libs msgpack)
 
 $(B)/hcpcs.pc: client/hcpcs.pc.in client/hcpcs.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
@@ -89,12 +111,12 @@ $(B)/hcpcs.pc: client/hcpcs.pc.in client/hcpcs.h
 
 $(B)/tests/%: tests/%.c $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Idaemon -Iclient -o $@ $< $(TEST_OBJS) \
-	    $(CORE_OBJS) $(B)/libhcpcs.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests -Idaemon -Iclient -o $@ $< \
+	    $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a $(LDLIBS)
 
 # Throughput per method as a ratio to ping, same run (bench/run.sh).
 $(B)/bench: bench/bench.c $(B)/daemon/rpc.o $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -Idaemon -o $@ $< $(CORE_OBJS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Idaemon -o $@ $< $(CORE_OBJS) $(LDLIBS)
 
 bench: $(B)/hcpcsd $(B)/bench
 	B=$(B) sh bench/run.sh $(BENCH_ARGS)
@@ -102,8 +124,9 @@ bench: $(B)/hcpcsd $(B)/bench
 # Debian packages: RUN_PKGS build and serve (make run); the tests also
 # need TEST_PKGS (make check).  Installed when missing, when root.
 RUN_PKGS = build-essential pkg-config libevent-dev libmsgpack-dev libyaml-dev
+# readelf (tests/test_hardening.sh) is binutils, in build-essential.
 TEST_PKGS = python3 python3-msgpack procps man-db groff-base bsdextrautils \
-	    systemd strace
+	    systemd strace mandoc
 define install_missing
 	@missing=""; for p in $(1); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -152,7 +175,11 @@ sample:
 	/usr/bin/python3 tools/gensample.py data/sample
 
 # Units name the installed paths, so they are written at install time.
+# The man pages and the example configuration name those of a /usr
+# install; installed, they name the actual ones.
 UNIT_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+ETC_SED	 = sed -e 's| /etc/hcpcsd/| $(SYSCONFDIR)/hcpcsd/|g'
+MAN_SED	 = $(ETC_SED) -e 's|/usr/share/doc/hcpcsd/|$(DOCDIR)/|g'
 
 install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
@@ -173,9 +200,10 @@ install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	@# An admin's configuration is never overwritten.
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml"; else \
-	    install -m 644 conf/hcpcsd.yaml $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml; fi
-	for m in docs/*.[1358]; do s=$${m##*.}; \
-	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	    $(ETC_SED) conf/hcpcsd.yaml > $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml && \
+	    chmod 644 $(DESTDIR)$(SYSCONFDIR)/hcpcsd/hcpcsd.yaml; fi
+	for m in docs/*.[1358]; do d=$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	    $(MAN_SED) $$m > $$d && chmod 644 $$d || exit 1; done
 	for u in hcpcsd.service hcpcsd.socket; do \
 	    $(UNIT_SED) systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
@@ -188,7 +216,7 @@ clean:
 # The C client of the end-to-end test (tests/test_e2e.sh): libhcpcs only.
 $(B)/tests/e2e_client: tests/e2e_client.c $(TEST_OBJS) $(B)/libhcpcs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Iclient -o $@ $< $(TEST_OBJS) \
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests -Iclient -o $@ $< $(TEST_OBJS) \
 	    $(B)/libhcpcs.a $$(pkg-config --libs msgpack)
 all: $(B)/tests/e2e_client
 

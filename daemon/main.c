@@ -23,6 +23,11 @@
 #define HCPCSD_VERSION "0.0.0"
 #endif
 
+/* The installed configuration: the Makefile passes $(SYSCONFDIR)'s. */
+#ifndef HCPCSD_CONF_DEFAULT
+#define HCPCSD_CONF_DEFAULT "/etc/hcpcsd/hcpcsd.yaml"
+#endif
+
 static _Noreturn void
 usage(void)
 {
