@@ -208,7 +208,7 @@ install: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME)
 	    $(UNIT_SED) systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	install -m 644 systemd/hcpcsd.sysusers $(DESTDIR)$(SYSUSERSDIR)/hcpcsd.conf
-	install -m 644 docs/admin.md docs/protocol.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/admin.md docs/protocol.md docs/formats.md $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf build build-san

@@ -112,8 +112,10 @@ for m in man8/hcpcsd.8 man1/hcpcs.1 man3/libhcpcs.3; do
 	    "$stage/usr/share/man/$m"; then ok
 	else ko "installed $m does not cite /usr/share/doc/hcpcsd/protocol.md"; fi
 done
-if [ -f "$stage/usr/share/doc/hcpcsd/protocol.md" ]; then ok
-else ko "protocol.md not installed in usr/share/doc/hcpcsd"; fi
+for d in protocol.md admin.md formats.md; do
+	if [ -f "$stage/usr/share/doc/hcpcsd/$d" ]; then ok
+	else ko "$d not installed in usr/share/doc/hcpcsd"; fi
+done
 
 # A PREFIX with no DESTDIR (`make install PREFIX=/tmp/inst`) writes under
 # PREFIX only: the configuration goes to PREFIX/etc, the units name it,
