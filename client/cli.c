@@ -511,6 +511,14 @@ cli_validate(struct cli *cl)
 	if (v->release != NULL)
 		printf(", release %s", v->release);
 	printf(")\n");
+	/* A stale answer's release in force is its set's newest. */
+	if (v->stale && v->set != NULL && v->release != NULL)
+		fprintf(stderr, "hcpcs: warning: %s's newest release is %s; "
+		    "a newer quarterly release exists by %s\n", v->set,
+		    v->release, cl->args[1]);
+	else if (v->stale)
+		fprintf(stderr, "hcpcs: warning: a newer quarterly release "
+		    "than those loaded exists by %s\n", cl->args[1]);
 	return rc == 1 ? CLI_OK : CLI_NO;
 }
 

@@ -170,6 +170,11 @@ struct hcpcs_validation {
 	const char	*release;	/* the answering release's effective
 					   date; NULL when not found or
 					   since ever */
+	int		 stale;		/* 1: the date is past the newest
+					   release plus its set's
+					   stale_after (a newer release
+					   exists by then); 0 otherwise and
+					   from older servers */
 };
 
 struct hcpcs_classification {

@@ -721,7 +721,7 @@ rpc_m_validate(struct rpc_req *r)
 	const char	*reason;
 	uint32_t	 date;
 	size_t		 i;
-	int		 inforce = 0;
+	int		 inforce = 0, stale = 0;
 	char		 d[11];
 
 	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
@@ -730,11 +730,21 @@ rpc_m_validate(struct rpc_req *r)
 	    rpc_need_snap(r) == -1)
 		return -1;
 	/* The date is the as_of: it picks each set's release. */
-	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++)
-		if ((o.set < 0 || (size_t)o.set == i) &&
-		    snapshot_in_force(r->ctx->snap, i, date) >= 0)
+	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++) {
+		if (o.set >= 0 && (size_t)o.set != i)
+			continue;
+		if (snapshot_in_force(r->ctx->snap, i, date) >= 0)
 			inforce = 1;
+		if (snapshot_stale(r->ctx->snap, i, date))
+			stale = 1;
+	}
 	sr = snapshot_find(r->ctx->snap, o.set, cl.code, date);
+	/*
+	 * Found: is the answering set's data current on that date?  Not
+	 * found: might a newer release of any set considered hold it?
+	 */
+	if (sr != NULL)
+		stale = snapshot_stale(r->ctx->snap, sr->set_index, date);
 	if (!inforce)
 		reason = "no_release";
 	else if (sr == NULL)
@@ -745,8 +755,9 @@ rpc_m_validate(struct rpc_req *r)
 		reason = "terminated";
 	else
 		reason = "ok";
+	/* stale only when true: older clients and examples see no change. */
 	msgpack_pack_map(&r->pk, 4 + (sr != NULL) +
-	    (sr != NULL && sr->release != 0));
+	    (sr != NULL && sr->release != 0) + stale);
 	rpc_pack_cstr(&r->pk, "valid");
 	if (strcmp(reason, "ok") == 0)
 		msgpack_pack_true(&r->pk);
@@ -762,6 +773,10 @@ rpc_m_validate(struct rpc_req *r)
 	rpc_pack_kv(&r->pk, "status",
 	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
 	rpc_pack_kv(&r->pk, "reason", reason);
+	if (stale) {
+		rpc_pack_cstr(&r->pk, "stale");
+		msgpack_pack_true(&r->pk);
+	}
 	return 0;
 }
 

@@ -66,6 +66,12 @@ struct snapshot_set_info {
 	const struct snapshot_release_info *releases;	/* oldest first */
 	size_t		 nreleases;	/* at least 1 */
 	size_t		 min_records;	/* from the config; 0: none */
+	/*
+	 * The last day the newest release is current: its effective date
+	 * plus the set's stale_after.  0: never stale (stale_after off, or
+	 * a release in force since ever).
+	 */
+	uint32_t	 fresh_until;
 };
 
 /*
@@ -107,6 +113,12 @@ struct snapshot_src {
 	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
 	int		 effective_auto; /* only reported by info */
 	size_t		 min_records;	/* reported only (largest of a set) */
+	/*
+	 * The set's stale_after (conf_set), the same in each of its
+	 * sources (that of its oldest release counts); 0: never stale.
+	 */
+	unsigned	 stale_after;
+	int		 stale_months;	/* stale_after counts months, not days */
 };
 
 /*
@@ -157,6 +169,13 @@ int		 snapshot_in_force(const struct snapshot *, size_t set,
 /* The index of set's release effective on that date (0: since ever), or -1. */
 int		 snapshot_release_index(const struct snapshot *, size_t set,
 		    uint32_t effective);
+
+/*
+ * Whether date (YYYYMMDD) is past the set's fresh_until: a newer
+ * release than its newest surely exists by then.
+ */
+int		 snapshot_stale(const struct snapshot *, size_t set,
+		    uint32_t date);
 
 /*
  * Find a normalised code in the releases in force on as_of.  set < 0:

@@ -422,6 +422,16 @@ releases_lookup(void)
 	T_EQ_STR(v->release, "2024-04-01");
 	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-05-01", NULL, &v), 1);
 	T_EQ_STR(v->release, "2024-04-01");
+	T_EQ_INT(v->stale, 0);
+	/* Q2 plus stale_after's default 4 months: current to 2024-08-01. */
+	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-08-01", NULL, &v), 1);
+	T_EQ_INT(v->stale, 0);
+	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-08-02", NULL, &v), 1);
+	T_EQ_INT(v->stale, 1);
+	T_EQ_STR(v->release, "2024-04-01");
+	T_EQ_INT(hcpcs_validate(c, "R9999", "2025-06-15", NULL, &v), 0);
+	T_EQ_STR(v->reason, "not_found");
+	T_EQ_INT(v->stale, 1);
 	T_EQ_INT(hcpcs_lookup_many(c, codes, 3, query(NULL, "2024-05-01", 0,
 	    0), &recs), 2);
 	T_OK(recs[0] != NULL && strcmp(recs[0]->status, "terminated") == 0);

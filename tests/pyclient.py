@@ -275,6 +275,16 @@ def releases(path):
        "R9904 valid in Q2")
     eq(c.call("validate", "R9904", "2024-03-31")["reason"], "not_found",
        "R9904 not in Q1")
+    # stale_after defaults to 4 months: Q2 is current up to 2024-08-01,
+    # and stale is sent only when true.
+    eq("stale" in c.call("validate", "R9904", "2024-08-01"), False,
+       "R9904 current on 2024-08-01")
+    r = c.call("validate", "R9904", "2024-08-02")
+    eq((r["valid"], r["release"], r["stale"]), (True, q2, True),
+       "R9904 stale on 2024-08-02")
+    r = c.call("validate", "R9999", "2025-06-15")
+    eq((r["reason"], r["stale"]), ("not_found", True),
+       "not found and stale")
     r = c.call("lookup_many", ["R9903", "R9905"], {"as_of": "2024-02-01"})
     eq([x and x["long"] for x in r],
        ["Release test gamma lens, first wording",

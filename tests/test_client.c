@@ -878,11 +878,11 @@ sc_releases(struct srv *s)
 	ps(&pk, "reason");
 	ps(&pk, "no_release");
 	srv_end(s, &sb);
-	/* validate: ok, with set and release */
+	/* validate: ok, with set and release, and stale */
 	if (srv_next(s) == -1)
 		return;
 	srv_begin(&sb, &pk, s->msgid);
-	msgpack_pack_map(&pk, 6);
+	msgpack_pack_map(&pk, 7);
 	ps(&pk, "valid");
 	msgpack_pack_true(&pk);
 	ps(&pk, "code");
@@ -895,6 +895,8 @@ sc_releases(struct srv *s)
 	ps(&pk, "active");
 	ps(&pk, "reason");
 	ps(&pk, "ok");
+	ps(&pk, "stale");
+	msgpack_pack_true(&pk);
 	srv_end(s, &sb);
 	/* info */
 	if (srv_next(s) == -1)
@@ -1057,9 +1059,11 @@ test_releases(void)
 	T_OK(v->status == NULL);
 	T_OK(v->set == NULL);
 	T_OK(v->release == NULL);
+	T_EQ_INT(v->stale, 0);		/* absent: not stale */
 	T_EQ_INT(hcpcs_validate(c, "C9034", "2019-06-01", NULL, &v), 1);
 	T_EQ_STR(v->set, "hcpcs");
 	T_EQ_STR(v->release, "2019-01-01");
+	T_EQ_INT(v->stale, 1);
 
 	T_EQ_INT(hcpcs_info(c, &inf), 0);
 	T_EQ_INT(inf->nsets, 1);

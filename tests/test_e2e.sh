@@ -321,6 +321,21 @@ run 0 $R validate R9902 2024-03-31
 has out '^R9902 on 2024-03-31: valid (ok, status active, set hcpcs, release 2024-01-01)$'
 run 1 $R validate R9902 2024-04-01
 has out '^R9902 on 2024-04-01: invalid (terminated, set hcpcs, release 2024-04-01)$'
+# stale_after's default 4 months: Q2 is current up to 2024-08-01.
+run 0 $R validate R9904 2024-04-01
+ok; if [ -s "$tmp/err" ]; then fail "validate on Q2's date warns: $(cat "$tmp/err")"; fi
+run 0 $R validate R9904 2024-08-01
+ok; if [ -s "$tmp/err" ]; then fail "validate on 2024-08-01 warns: $(cat "$tmp/err")"; fi
+run 0 $R validate R9904 2025-06-15
+has out '^R9904 on 2025-06-15: valid (ok, status active, set hcpcs, release 2024-04-01)$'
+has err "^hcpcs: warning: hcpcs's newest release is 2024-04-01; a newer quarterly release exists by 2025-06-15\$"
+run 1 $R validate R9999 2025-06-15
+has out '^R9999 on 2025-06-15: invalid (not_found)$'
+has err '^hcpcs: warning: a newer quarterly release than those loaded exists by 2025-06-15$'
+run 0 $R --json validate R9904 2025-06-15
+json 'j["stale"] is True and j["valid"] is True'
+run 0 $R --json validate R9904 2024-08-01
+json '"stale" not in j'
 
 run 0 $R search release test --as-of 2024-02-01
 has out '^R9905  active      Release test epsilon pad$'

@@ -984,6 +984,128 @@ test_releases(void)
 	snapshot_publish(NULL);
 }
 
+/* Is the validate result r stale (the key present and true)? */
+static int
+res_stale(const struct resp *r)
+{
+	const msgpack_object *v = t_get(&r->res, "stale");
+
+	return v != NULL && v->type == MSGPACK_OBJECT_BOOLEAN &&
+	    v->via.boolean;
+}
+
+/*
+ * stale: a date past the newest release's effective date plus the
+ * set's stale_after (default 4 months), for the answering set or, when
+ * not found, any set considered.
+ */
+static void
+test_stale(void)
+{
+	static const char head[] = "code_sets:\n  - name: hcpcs\n"
+	    "    format: cms-anweb\n";
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	struct snapshot	*s;
+	char		 text[1024], err[1024];
+
+	/* 2019-01-01 and 2020-01-01: current up to 2020-05-01. */
+	snprintf(text, sizeof(text), "%s    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01}\n"
+	    "      - {path: r2020.txt, effective: 2020-01-01}\n"
+	    "  - name: other\n    format: cms-anweb\n    path: fx.txt\n",
+	    head);
+	if ((s = build_conf(text, err, sizeof(err))) == NULL) {
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+		return;
+	}
+	T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200501);
+	/* A path: set has no date: never stale. */
+	T_EQ_INT(snapshot_set(s, 1)->fresh_until, 0);
+	snapshot_publish(s);
+	/* ["E0200", "2020-05-01"]: the last current day */
+	T_EQ_INT(call(60, "validate", "92a54530323030aa323032302d30352d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	/* the newest release's own date */
+	T_EQ_INT(call(61, "validate", "92a54530323030aa323032302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	/* ["E0200", "2020-05-02"]: stale, still ok from the 2020 release */
+	T_EQ_INT(call(62, "validate", "92a54530323030aa323032302d30352d3032",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_EQ_STR(t_str(t_get(&r.res, "release")), "2020-01-01");
+	T_OK(res_stale(&r));
+	T_EQ_INT(r.res.type == MSGPACK_OBJECT_MAP ? r.res.via.map.size : 0, 7);
+	resp_free(&r);
+	/* E0105 is only in the path: set, which is never stale */
+	T_EQ_INT(call(63, "validate", "92a54530313035aa323033302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "set")), "other");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	/* ["A9999", "2030-01-01"]: not found, and hcpcs is stale */
+	T_EQ_INT(call(64, "validate", "92a54139393939aa323033302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_OK(res_stale(&r));
+	resp_free(&r);
+	/* the same with {"set": "other"}: only other is considered */
+	T_EQ_INT(call(65, "validate", "93a54139393939aa323033302d30312d3031"
+	    "81a3736574a56f74686572", &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	snapshot_publish(NULL);
+
+	/* Calendar months keep the day but for the month's end. */
+	snprintf(text, sizeof(text), "%s    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-10-31}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) != NULL)
+		T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200229);
+	else
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+	snapshot_release(s);
+	snprintf(text, sizeof(text), "%s    stale_after: 1 month\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-12-31}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) != NULL)
+		T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200131);
+	else
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+	snapshot_release(s);
+	/* Days, across a year end; and off. */
+	snprintf(text, sizeof(text), "%s    stale_after: 120 days\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-10-01}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) != NULL)
+		T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200129);
+	else
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+	snapshot_release(s);
+	snprintf(text, sizeof(text), "%s    stale_after: off\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-10-01}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) == NULL) {
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+		return;
+	}
+	T_EQ_INT(snapshot_set(s, 0)->fresh_until, 0);
+	snapshot_publish(s);
+	T_EQ_INT(call(66, "validate", "92a54530313030aa323033302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	rpc_out_free(&o);
+	snapshot_publish(NULL);
+}
+
 int
 main(void)
 {
@@ -997,5 +1119,6 @@ main(void)
 	test_framing();
 	test_with_data();
 	test_releases();
+	test_stale();
 	return t_done();
 }
