@@ -502,6 +502,8 @@ cli_validate(struct cli *cl)
 	if (v->reason != NULL && strcmp(v->reason, "no_release") == 0)
 		printf(": no release %s in force on that date",
 		    cl->set != NULL ? "of that set is" : "of any set is");
+	else if (v->message != NULL)
+		printf(": %s", v->message);
 	/* "terminated, terminated" says nothing twice. */
 	if (v->status != NULL && (v->reason == NULL ||
 	    strcmp(v->status, v->reason) != 0))

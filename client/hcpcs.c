@@ -1377,6 +1377,7 @@ hcpcs_validate(struct hcpcs *c, const char *code, const char *date,
 	v->set = hcpcs_get_str(m, "set");
 	v->release = hcpcs_get_str(m, "release");
 	v->stale = hcpcs_get_bool(m, "stale");
+	v->message = hcpcs_get_str(m, "message");
 	if (out != NULL)
 		*out = v;
 	return v->valid ? 1 : 0;

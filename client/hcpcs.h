@@ -164,6 +164,7 @@ struct hcpcs_validation {
 	const char	*code;		/* normalised */
 	const char	*status;	/* NULL when not found */
 	const char	*reason;	/* "ok", "not_found", "no_release",
+					   "no_set_for_code",
 					   "not_yet_effective", "terminated";
 					   other values may appear */
 	const char	*set;		/* NULL when not found */
@@ -175,6 +176,9 @@ struct hcpcs_validation {
 					   stale_after (a newer release
 					   exists by then); 0 otherwise and
 					   from older servers */
+	const char	*message;	/* why, in words, for reasons that
+					   need them ("no loaded set holds
+					   CPT codes"); else NULL */
 };
 
 struct hcpcs_classification {

@@ -721,8 +721,8 @@ rpc_m_validate(struct rpc_req *r)
 	const char	*reason;
 	uint32_t	 date;
 	size_t		 i;
-	int		 inforce = 0, stale = 0;
-	char		 d[11];
+	int		 inforce = 0, stale = 0, held = 0, noset;
+	char		 d[11], msg[128];	/* a set name is < 64 */
 
 	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
 	    rpc_parse_date(r, "date", &date) == -1 ||
@@ -737,6 +737,8 @@ rpc_m_validate(struct rpc_req *r)
 			inforce = 1;
 		if (snapshot_stale(r->ctx->snap, i, date))
 			stale = 1;
+		if (snapshot_holds(r->ctx->snap, i, snapshot_class(&cl)))
+			held = 1;
 	}
 	sr = snapshot_find(r->ctx->snap, o.set, cl.code, date);
 	/*
@@ -745,8 +747,12 @@ rpc_m_validate(struct rpc_req *r)
 	 */
 	if (sr != NULL)
 		stale = snapshot_stale(r->ctx->snap, sr->set_index, date);
+	/* 99213 with only Level II loaded: not a missing code. */
+	noset = inforce && sr == NULL && !held;
 	if (!inforce)
 		reason = "no_release";
+	else if (noset)
+		reason = "no_set_for_code";
 	else if (sr == NULL)
 		reason = "not_found";
 	else if (sr->rec->added != 0 && date < sr->rec->added)
@@ -757,7 +763,7 @@ rpc_m_validate(struct rpc_req *r)
 		reason = "ok";
 	/* stale only when true: older clients and examples see no change. */
 	msgpack_pack_map(&r->pk, 4 + (sr != NULL) +
-	    (sr != NULL && sr->release != 0) + stale);
+	    (sr != NULL && sr->release != 0) + noset + stale);
 	rpc_pack_cstr(&r->pk, "valid");
 	if (strcmp(reason, "ok") == 0)
 		msgpack_pack_true(&r->pk);
@@ -773,6 +779,16 @@ rpc_m_validate(struct rpc_req *r)
 	rpc_pack_kv(&r->pk, "status",
 	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
 	rpc_pack_kv(&r->pk, "reason", reason);
+	if (noset) {
+		if (o.set >= 0)
+			snprintf(msg, sizeof(msg), "set \"%s\" holds no %s",
+			    snapshot_set(r->ctx->snap, (size_t)o.set)->name,
+			    snapshot_class_name(snapshot_class(&cl)));
+		else
+			snprintf(msg, sizeof(msg), "no loaded set holds %s",
+			    snapshot_class_name(snapshot_class(&cl)));
+		rpc_pack_kv(&r->pk, "message", msg);
+	}
 	if (stale) {
 		rpc_pack_cstr(&r->pk, "stale");
 		msgpack_pack_true(&r->pk);

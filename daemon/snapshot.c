@@ -560,16 +560,49 @@ snapshot_rec_cmp(const void *a, const void *b)
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
 }
 
+static const char *const snapshot_class_names[SNAPSHOT_CLASS_MAX] = {
+	[SNAPSHOT_CPT] = "CPT codes",
+	[SNAPSHOT_CPT_MOD] = "CPT modifiers",
+	[SNAPSHOT_HCPCS] = "HCPCS codes",
+	[SNAPSHOT_HCPCS_MOD] = "HCPCS modifiers",
+	[SNAPSHOT_CDT] = "CDT codes",
+};
+
+enum snapshot_class
+snapshot_class(const struct classify *cl)
+{
+	int	mod;
+
+	if (cl->system == NULL || cl->kind == NULL)
+		return SNAPSHOT_CLASS_MAX;
+	mod = strcmp(cl->kind, "modifier") == 0;
+	if (strcmp(cl->system, "CPT") == 0)
+		return mod ? SNAPSHOT_CPT_MOD : SNAPSHOT_CPT;
+	if (strcmp(cl->system, "HCPCS") == 0)
+		return mod ? SNAPSHOT_HCPCS_MOD : SNAPSHOT_HCPCS;
+	if (strcmp(cl->system, "CDT") == 0)
+		return SNAPSHOT_CDT;
+	return SNAPSHOT_CLASS_MAX;
+}
+
+const char *
+snapshot_class_name(enum snapshot_class c)
+{
+	return (unsigned)c < SNAPSHOT_CLASS_MAX ? snapshot_class_names[c] :
+	    "such codes";
+}
+
 /*
  * recs in (code, set order, release, file order), with each record's
- * level.
+ * level, and each set's classes held.
  */
 static int
 snapshot_index_recs(struct snapshot *s)
 {
 	struct snapshot_rec *sr;
 	struct classify	 cl;
-	const struct snapshot_set_info *si;
+	struct snapshot_set_info *si;
+	enum snapshot_class k;
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < s->nrels; i++)
@@ -589,8 +622,12 @@ snapshot_index_recs(struct snapshot *s)
 			    si->releases);
 			sr->release = s->rels[i].effective;
 			if (classify_code(sr->rec->code, strlen(sr->rec->code),
-			    &cl) == 0 && cl.level > 0)
+			    &cl) == -1)
+				continue;
+			if (cl.level > 0)
 				sr->level = cl.level;
+			if ((k = snapshot_class(&cl)) < SNAPSHOT_CLASS_MAX)
+				si->holds |= 1u << k;
 		}
 	}
 	s->nrecs = n;
@@ -1072,6 +1109,14 @@ snapshot_find(const struct snapshot *s, int set, const char *code,
 			return &s->recs[lo];
 	}
 	return NULL;
+}
+
+int
+snapshot_holds(const struct snapshot *s, size_t set, enum snapshot_class c)
+{
+	if (set >= s->nsets || (unsigned)c >= SNAPSHOT_CLASS_MAX)
+		return 0;
+	return (s->sets[set].holds & 1u << c) != 0;
 }
 
 int

@@ -17,8 +17,22 @@
 
 #include "record.h"
 
+struct classify;
 struct conf;
 struct snapshot;
+
+/*
+ * What kind of code a set can hold: classify's system and kind.  A
+ * set holds a class when any of its releases loaded a code of it.
+ */
+enum snapshot_class {
+	SNAPSHOT_CPT,		/* CPT procedure codes */
+	SNAPSHOT_CPT_MOD,	/* CPT modifiers (NN, NA, P1-P6) */
+	SNAPSHOT_HCPCS,		/* HCPCS procedure codes, Level II and local */
+	SNAPSHOT_HCPCS_MOD,	/* HCPCS Level II modifiers */
+	SNAPSHOT_CDT,		/* CDT (dental) codes */
+	SNAPSHOT_CLASS_MAX
+};
 
 /* One loaded record and its pre-encoded map. */
 struct snapshot_rec {
@@ -72,6 +86,7 @@ struct snapshot_set_info {
 	 * a release in force since ever).
 	 */
 	uint32_t	 fresh_until;
+	unsigned	 holds;		/* bit 1u << SNAPSHOT_x per class held */
 };
 
 /*
@@ -169,6 +184,16 @@ int		 snapshot_in_force(const struct snapshot *, size_t set,
 /* The index of set's release effective on that date (0: since ever), or -1. */
 int		 snapshot_release_index(const struct snapshot *, size_t set,
 		    uint32_t effective);
+
+/* The class of a classified code (SNAPSHOT_CLASS_MAX: none). */
+enum snapshot_class snapshot_class(const struct classify *);
+
+/* "CPT codes", "HCPCS modifiers", ...: the class in words. */
+const char	*snapshot_class_name(enum snapshot_class);
+
+/* Whether any release of set loaded a code of that class. */
+int		 snapshot_holds(const struct snapshot *, size_t set,
+		    enum snapshot_class);
 
 /*
  * Whether date (YYYYMMDD) is past the set's fresh_until: a newer

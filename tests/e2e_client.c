@@ -176,6 +176,12 @@ fixture_validate(void)
 	T_EQ_STR(v->reason, "not_found");
 	T_OK(v->status == NULL);
 	T_OK(v->set == NULL);
+	T_OK(v->message == NULL);
+	/* No set holds CPT codes (cms is Level II, local Level III). */
+	T_EQ_INT(hcpcs_validate(c, "99213", "2019-01-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "no_set_for_code");
+	T_EQ_STR(v->message, "no loaded set holds CPT codes");
+	T_OK(v->set == NULL);
 	T_EQ_INT(hcpcs_validate(c, "Y9902", "2019-01-01",
 	    query("local", "2000-01-01", 0, 0), &v), 0);
 	T_EQ_STR(v->reason, "terminated");

@@ -174,6 +174,13 @@ def fixture(path):
        (False, "not_found", None, False), "validate not found")
     eq(c.call("validate", "Y9902", "2019-01-01", {"set": "local"})["reason"],
        "terminated", "validate local")
+    eq(c.call("validate", "99213", "2019-01-01"),
+       {"valid": False, "code": "99213", "status": None,
+        "reason": "no_set_for_code",
+        "message": "no loaded set holds CPT codes"},
+       "validate with no set for CPT codes")
+    eq(c.call("validate", "D0120", "2019-01-01", {"set": "cms"})["message"],
+       'set "cms" holds no CDT codes', "validate CDT in cms")
     eq(error_code(c.call, "validate", "A9901", "2019-02-30"),
        "bad_request", "bad date")
 

@@ -200,6 +200,15 @@ run 1 $H validate A9902 2019-01-01
 has out 'invalid (not_found)'
 run 1 $H --json validate Y9902 2019-01-01 --set local
 json 'j == {"valid": False, "code": "Y9902", "set": "local", "status": "terminated", "reason": "terminated"}'
+# Neither set holds CPT codes: not a missing code, a missing set.
+run 1 $H validate 99213 2019-01-01
+has out '^99213 on 2019-01-01: invalid (no_set_for_code: no loaded set holds CPT codes)$'
+run 1 $H validate 99213 2019-01-01 --set local
+has out '^99213 on 2019-01-01: invalid (no_set_for_code: set "local" holds no CPT codes)$'
+run 1 $H --json validate 99213 2019-01-01
+json 'j == {"valid": False, "code": "99213", "status": None, "reason": "no_set_for_code", "message": "no loaded set holds CPT codes"}'
+run 1 $H lookup 99213
+has out '^99213  not found$'
 run 2 $H validate A9901 2019-13-01
 has err 'bad_request'
 run 2 $H validate A9901
