@@ -183,7 +183,7 @@ struct hcpcs_validation {
 
 struct hcpcs_classification {
 	const char	*code;
-	const char	*system;	/* "CPT" or "HCPCS" */
+	const char	*system;	/* "CPT", "HCPCS" or "CDT" */
 	int		 level;
 	const char	*category;	/* NULL when absent */
 	const char	*section;

@@ -204,6 +204,9 @@ def fixture(path):
     r = c.call("classify", "0001U")
     eq((r["system"], r["level"], r["category"]), ("CPT", 1, "PLA"),
        "classify PLA")
+    r = c.call("classify", "d0120")
+    eq((r["code"], r["system"], r["level"], r["group"], r["maintainer"]),
+       ("D0120", "CDT", 2, "dental", "ADA"), "classify CDT")
     eq(error_code(c.call, "classify", "nope1"), "invalid_code",
        "classify invalid")
 
