@@ -502,6 +502,8 @@ cli_validate(struct cli *cl)
 	if (v->reason != NULL && strcmp(v->reason, "no_release") == 0)
 		printf(": no release %s in force on that date",
 		    cl->set != NULL ? "of that set is" : "of any set is");
+	else if (v->message != NULL)
+		printf(": %s", v->message);
 	/* "terminated, terminated" says nothing twice. */
 	if (v->status != NULL && (v->reason == NULL ||
 	    strcmp(v->status, v->reason) != 0))
@@ -511,6 +513,14 @@ cli_validate(struct cli *cl)
 	if (v->release != NULL)
 		printf(", release %s", v->release);
 	printf(")\n");
+	/* A stale answer's release in force is its set's newest. */
+	if (v->stale && v->set != NULL && v->release != NULL)
+		fprintf(stderr, "hcpcs: warning: %s's newest release is %s; "
+		    "a newer quarterly release exists by %s\n", v->set,
+		    v->release, cl->args[1]);
+	else if (v->stale)
+		fprintf(stderr, "hcpcs: warning: a newer quarterly release "
+		    "than those loaded exists by %s\n", cl->args[1]);
 	return rc == 1 ? CLI_OK : CLI_NO;
 }
 

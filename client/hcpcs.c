@@ -1376,6 +1376,8 @@ hcpcs_validate(struct hcpcs *c, const char *code, const char *date,
 	v->reason = hcpcs_get_str(m, "reason");
 	v->set = hcpcs_get_str(m, "set");
 	v->release = hcpcs_get_str(m, "release");
+	v->stale = hcpcs_get_bool(m, "stale");
+	v->message = hcpcs_get_str(m, "message");
 	if (out != NULL)
 		*out = v;
 	return v->valid ? 1 : 0;

@@ -164,17 +164,26 @@ struct hcpcs_validation {
 	const char	*code;		/* normalised */
 	const char	*status;	/* NULL when not found */
 	const char	*reason;	/* "ok", "not_found", "no_release",
+					   "no_set_for_code",
 					   "not_yet_effective", "terminated";
 					   other values may appear */
 	const char	*set;		/* NULL when not found */
 	const char	*release;	/* the answering release's effective
 					   date; NULL when not found or
 					   since ever */
+	int		 stale;		/* 1: the date is past the newest
+					   release plus its set's
+					   stale_after (a newer release
+					   exists by then); 0 otherwise and
+					   from older servers */
+	const char	*message;	/* why, in words, for reasons that
+					   need them ("no loaded set holds
+					   CPT codes"); else NULL */
 };
 
 struct hcpcs_classification {
 	const char	*code;
-	const char	*system;	/* "CPT" or "HCPCS" */
+	const char	*system;	/* "CPT", "HCPCS" or "CDT" */
 	int		 level;
 	const char	*category;	/* NULL when absent */
 	const char	*section;

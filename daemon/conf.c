@@ -40,6 +40,8 @@
 #define CONF_OUTPUT_MAX		(64ULL * 1024 * 1024 * 1024)
 #define CONF_MIN_RECORDS_MIN	1ULL
 #define CONF_MIN_RECORDS_MAX	100000000ULL
+#define CONF_STALE_DAYS_MAX	3660U	/* ten years */
+#define CONF_STALE_MONTHS_MAX	120U
 
 /*
  * The default socket lives in static storage so that a struct conf
@@ -91,6 +93,7 @@ enum {
 	SK_RELEASES,
 	SK_SHA256,
 	SK_MIN_RECORDS,
+	SK_STALE_AFTER,
 	SK_MAX
 };
 
@@ -106,6 +109,7 @@ static const char *const conf_set_keys[SK_MAX] = {
 	[SK_RELEASES] = "releases",
 	[SK_SHA256] = "sha256",
 	[SK_MIN_RECORDS] = "min_records",
+	[SK_STALE_AFTER] = "stale_after",
 };
 
 /* The keys of one entry of releases. */
@@ -155,6 +159,8 @@ static int	 conf_mode(struct conf_parser *, yaml_node_t *, mode_t *);
 static int	 conf_columns(struct conf_parser *, yaml_node_t *,
 		    struct conf_set *);
 static int	 conf_sha256(struct conf_parser *, yaml_node_t *, char *);
+static int	 conf_stale(struct conf_parser *, yaml_node_t *,
+		    struct conf_set *);
 static int	 conf_effective(struct conf_parser *, yaml_node_t *,
 		    struct conf_release *);
 static int	 conf_release(struct conf_parser *, yaml_node_t *,
@@ -162,6 +168,7 @@ static int	 conf_release(struct conf_parser *, yaml_node_t *,
 static int	 conf_releases(struct conf_parser *, yaml_node_t *,
 		    struct conf_set *);
 static int	 conf_single(struct conf_set *);
+static void	 conf_set_defaults(struct conf_set *);
 static int	 conf_set(struct conf_parser *, yaml_node_t *,
 		    struct conf *, size_t);
 static int	 conf_top(struct conf_parser *, yaml_node_t *, struct conf *);
@@ -188,6 +195,16 @@ conf_defaults(struct conf *c)
 	    CONF_WORKERS_DEFAULT_MAX : (size_t)ncpu;
 	c->sets = NULL;
 	c->nsets = 0;
+}
+
+/* The defaults of one code set, before its keys are read. */
+static void
+conf_set_defaults(struct conf_set *s)
+{
+	/* CMS publishes quarterly; a month's grace for a late file. */
+	s->stale_after = 4;
+	s->stale_unit = CONF_UNIT_MONTHS;
+	s->delimiter = ',';
 }
 
 const char *
@@ -551,6 +568,50 @@ conf_sha256(struct conf_parser *p, yaml_node_t *n, char *out)
 	return 0;
 }
 
+/*
+ * stale_after: "N days", "N months" (or day, month), or 0 / off for
+ * never.  A plain string rather than a YAML integer: the unit matters,
+ * since a quarter is no fixed number of days.
+ */
+static int
+conf_stale(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
+{
+	const char	*v, *u;
+	unsigned long	 k = 0;
+	unsigned	 max;
+	int		 digits = 0;
+
+	if ((v = conf_scalar(p, n, "stale_after")) == NULL)
+		return -1;
+	if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+		s->stale_after = 0;
+		return 0;
+	}
+	for (u = v; *u >= '0' && *u <= '9' && digits < 6; u++, digits++)
+		k = k * 10 + (unsigned long)(*u - '0');
+	while (*u == ' ')
+		u++;
+	if (digits > 0 && u > v + digits && (strcmp(u, "days") == 0 ||
+	    strcmp(u, "day") == 0))
+		s->stale_unit = CONF_UNIT_DAYS;
+	else if (digits > 0 && u > v + digits && (strcmp(u, "months") == 0 ||
+	    strcmp(u, "month") == 0))
+		s->stale_unit = CONF_UNIT_MONTHS;
+	else
+		return conf_error(p, &n->start_mark,
+		    "stale_after: expected \"N days\", \"N months\" or off, "
+		    "found \"%.40s\"", v);
+	max = s->stale_unit == CONF_UNIT_DAYS ? CONF_STALE_DAYS_MAX :
+	    CONF_STALE_MONTHS_MAX;
+	if (k > max)
+		return conf_error(p, &n->start_mark,
+		    "stale_after: %s is out of range (expected at most %u %s)",
+		    v, max, s->stale_unit == CONF_UNIT_DAYS ? "days" :
+		    "months");
+	s->stale_after = (unsigned)k;
+	return 0;
+}
+
 /* effective: YYYY-MM-DD (a real day) or auto. */
 static int
 conf_effective(struct conf_parser *p, yaml_node_t *n, struct conf_release *r)
@@ -732,6 +793,7 @@ conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 			    "code set: missing required key \"%s\"",
 			    conf_set_keys[i]);
 
+	conf_set_defaults(s);
 	if ((v = conf_scalar(p, vals[SK_NAME], "name")) == NULL)
 		return -1;
 	len = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-");
@@ -823,8 +885,10 @@ conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 	    conf_uint(p, vals[SK_MIN_RECORDS], "min_records",
 	    CONF_MIN_RECORDS_MIN, CONF_MIN_RECORDS_MAX, &s->min_records) == -1)
 		return -1;
+	if (keys[SK_STALE_AFTER] != NULL &&
+	    conf_stale(p, vals[SK_STALE_AFTER], s) == -1)
+		return -1;
 
-	s->delimiter = ',';
 	if (keys[SK_DELIMITER] != NULL) {
 		if ((v = conf_scalar(p, vals[SK_DELIMITER], "delimiter")) ==
 		    NULL)

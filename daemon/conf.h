@@ -17,6 +17,12 @@
 #define CONF_MAX_COLUMN_NAMES	RECORD_MAX_LABCERT	/* longest list */
 #define CONF_MAX_RELEASES	64	/* per code set */
 
+/* The unit of a set's stale_after. */
+enum conf_unit {
+	CONF_UNIT_DAYS,
+	CONF_UNIT_MONTHS
+};
+
 enum conf_format {
 	CONF_FMT_CMS_ANWEB,
 	CONF_FMT_AMA_CPT,
@@ -64,6 +70,13 @@ struct conf_set {
 	struct conf_release *releases;
 	size_t		 nreleases;
 	size_t		 min_records;	/* per release; 0: no minimum */
+	/*
+	 * A date later than the newest release's effective date plus this
+	 * is stale: a newer quarterly release exists by then.  Default 4
+	 * months (conf_load); 0, as in a set built by hand: never.
+	 */
+	unsigned	 stale_after;
+	enum conf_unit	 stale_unit;
 };
 
 struct conf {

@@ -721,8 +721,8 @@ rpc_m_validate(struct rpc_req *r)
 	const char	*reason;
 	uint32_t	 date;
 	size_t		 i;
-	int		 inforce = 0;
-	char		 d[11];
+	int		 inforce = 0, stale = 0, held = 0, noset;
+	char		 d[11], msg[128];	/* a set name is < 64 */
 
 	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
 	    rpc_parse_date(r, "date", &date) == -1 ||
@@ -730,13 +730,29 @@ rpc_m_validate(struct rpc_req *r)
 	    rpc_need_snap(r) == -1)
 		return -1;
 	/* The date is the as_of: it picks each set's release. */
-	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++)
-		if ((o.set < 0 || (size_t)o.set == i) &&
-		    snapshot_in_force(r->ctx->snap, i, date) >= 0)
+	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++) {
+		if (o.set >= 0 && (size_t)o.set != i)
+			continue;
+		if (snapshot_in_force(r->ctx->snap, i, date) >= 0)
 			inforce = 1;
+		if (snapshot_stale(r->ctx->snap, i, date))
+			stale = 1;
+		if (snapshot_holds(r->ctx->snap, i, snapshot_class(&cl)))
+			held = 1;
+	}
 	sr = snapshot_find(r->ctx->snap, o.set, cl.code, date);
+	/*
+	 * Found: is the answering set's data current on that date?  Not
+	 * found: might a newer release of any set considered hold it?
+	 */
+	if (sr != NULL)
+		stale = snapshot_stale(r->ctx->snap, sr->set_index, date);
+	/* 99213 with only Level II loaded: not a missing code. */
+	noset = inforce && sr == NULL && !held;
 	if (!inforce)
 		reason = "no_release";
+	else if (noset)
+		reason = "no_set_for_code";
 	else if (sr == NULL)
 		reason = "not_found";
 	else if (sr->rec->added != 0 && date < sr->rec->added)
@@ -745,8 +761,9 @@ rpc_m_validate(struct rpc_req *r)
 		reason = "terminated";
 	else
 		reason = "ok";
+	/* stale only when true: older clients and examples see no change. */
 	msgpack_pack_map(&r->pk, 4 + (sr != NULL) +
-	    (sr != NULL && sr->release != 0));
+	    (sr != NULL && sr->release != 0) + noset + stale);
 	rpc_pack_cstr(&r->pk, "valid");
 	if (strcmp(reason, "ok") == 0)
 		msgpack_pack_true(&r->pk);
@@ -762,6 +779,20 @@ rpc_m_validate(struct rpc_req *r)
 	rpc_pack_kv(&r->pk, "status",
 	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
 	rpc_pack_kv(&r->pk, "reason", reason);
+	if (noset) {
+		if (o.set >= 0)
+			snprintf(msg, sizeof(msg), "set \"%s\" holds no %s",
+			    snapshot_set(r->ctx->snap, (size_t)o.set)->name,
+			    snapshot_class_name(snapshot_class(&cl)));
+		else
+			snprintf(msg, sizeof(msg), "no loaded set holds %s",
+			    snapshot_class_name(snapshot_class(&cl)));
+		rpc_pack_kv(&r->pk, "message", msg);
+	}
+	if (stale) {
+		rpc_pack_cstr(&r->pk, "stale");
+		msgpack_pack_true(&r->pk);
+	}
 	return 0;
 }
 

@@ -131,6 +131,7 @@ static int	snapshot_load_release(const struct conf_set *,
 		    const struct conf_release *, struct snapshot_src *,
 		    char *, size_t);
 static int	snapshot_src_cmp(const void *, const void *, void *);
+static uint32_t	snapshot_date_add(uint32_t, unsigned, int);
 static int	snapshot_copy_info(struct snapshot *, struct snapshot_src *,
 		    const size_t *, char *, size_t);
 static int	snapshot_field_eq(const struct record *,
@@ -194,6 +195,8 @@ snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
 	src->effective = cr->effective;
 	src->effective_auto = cr->effective_auto;
 	src->min_records = cs->min_records;
+	src->stale_after = cs->stale_after;
+	src->stale_months = cs->stale_unit == CONF_UNIT_MONTHS;
 	re.msg[0] = '\0';
 	/*
 	 * The file is read twice, to hash and to parse; one replaced in
@@ -305,6 +308,28 @@ fail:
 		record_set_free(&src[i].rs);
 	free(src);
 	return NULL;
+}
+
+/*
+ * date (YYYYMMDD) plus n days, or n calendar months with the day kept
+ * but for the month's end (01-31 plus a month is 02-28 or 02-29).
+ */
+static uint32_t
+snapshot_date_add(uint32_t date, unsigned n, int months)
+{
+	uint32_t	 y, m, d, last, next;
+
+	if (!months)
+		return record_days_to_date(record_date_to_days(date) +
+		    (long)n);
+	m = date / 100 % 100 - 1 + n;
+	y = date / 10000 + m / 12;
+	m = m % 12 + 1;
+	d = date % 100;
+	/* The month's last day: the day before the next month's first. */
+	next = m == 12 ? (y + 1) * 10000 + 101 : y * 10000 + (m + 1) * 100 + 1;
+	last = record_days_to_date(record_date_to_days(next) - 1) % 100;
+	return y * 10000 + m * 100 + (d > last ? last : d);
 }
 
 /* qsort_r: src indices by (set group, effective); arg is the groups. */
@@ -501,6 +526,12 @@ snapshot_copy_info(struct snapshot *s, struct snapshot_src *src,
 	/* The set-level fields: the release in force now, else the oldest. */
 	for (i = 0; i < s->nsets; i++) {
 		si = &s->sets[i];
+		/* Every source of a set has its stale_after: take the first. */
+		sc = &src[order[si->releases - s->rels]];
+		cri = &si->releases[si->nreleases - 1];
+		if (sc->stale_after > 0 && cri->effective != 0)
+			si->fresh_until = snapshot_date_add(cri->effective,
+			    sc->stale_after, sc->stale_months);
 		cur = snapshot_in_force(s, i, today);
 		cri = &si->releases[cur >= 0 ? cur : 0];
 		si->path = cri->path;
@@ -529,16 +560,49 @@ snapshot_rec_cmp(const void *a, const void *b)
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
 }
 
+static const char *const snapshot_class_names[SNAPSHOT_CLASS_MAX] = {
+	[SNAPSHOT_CPT] = "CPT codes",
+	[SNAPSHOT_CPT_MOD] = "CPT modifiers",
+	[SNAPSHOT_HCPCS] = "HCPCS codes",
+	[SNAPSHOT_HCPCS_MOD] = "HCPCS modifiers",
+	[SNAPSHOT_CDT] = "CDT codes",
+};
+
+enum snapshot_class
+snapshot_class(const struct classify *cl)
+{
+	int	mod;
+
+	if (cl->system == NULL || cl->kind == NULL)
+		return SNAPSHOT_CLASS_MAX;
+	mod = strcmp(cl->kind, "modifier") == 0;
+	if (strcmp(cl->system, "CPT") == 0)
+		return mod ? SNAPSHOT_CPT_MOD : SNAPSHOT_CPT;
+	if (strcmp(cl->system, "HCPCS") == 0)
+		return mod ? SNAPSHOT_HCPCS_MOD : SNAPSHOT_HCPCS;
+	if (strcmp(cl->system, "CDT") == 0)
+		return SNAPSHOT_CDT;
+	return SNAPSHOT_CLASS_MAX;
+}
+
+const char *
+snapshot_class_name(enum snapshot_class c)
+{
+	return (unsigned)c < SNAPSHOT_CLASS_MAX ? snapshot_class_names[c] :
+	    "such codes";
+}
+
 /*
  * recs in (code, set order, release, file order), with each record's
- * level.
+ * level, and each set's classes held.
  */
 static int
 snapshot_index_recs(struct snapshot *s)
 {
 	struct snapshot_rec *sr;
 	struct classify	 cl;
-	const struct snapshot_set_info *si;
+	struct snapshot_set_info *si;
+	enum snapshot_class k;
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < s->nrels; i++)
@@ -558,8 +622,12 @@ snapshot_index_recs(struct snapshot *s)
 			    si->releases);
 			sr->release = s->rels[i].effective;
 			if (classify_code(sr->rec->code, strlen(sr->rec->code),
-			    &cl) == 0 && cl.level > 0)
+			    &cl) == -1)
+				continue;
+			if (cl.level > 0)
 				sr->level = cl.level;
+			if ((k = snapshot_class(&cl)) < SNAPSHOT_CLASS_MAX)
+				si->holds |= 1u << k;
 		}
 	}
 	s->nrecs = n;
@@ -1041,6 +1109,23 @@ snapshot_find(const struct snapshot *s, int set, const char *code,
 			return &s->recs[lo];
 	}
 	return NULL;
+}
+
+int
+snapshot_holds(const struct snapshot *s, size_t set, enum snapshot_class c)
+{
+	if (set >= s->nsets || (unsigned)c >= SNAPSHOT_CLASS_MAX)
+		return 0;
+	return (s->sets[set].holds & 1u << c) != 0;
+}
+
+int
+snapshot_stale(const struct snapshot *s, size_t set, uint32_t date)
+{
+	if (set >= s->nsets)
+		return 0;
+	return s->sets[set].fresh_until != 0 &&
+	    date > s->sets[set].fresh_until;
 }
 
 int

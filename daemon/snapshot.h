@@ -17,8 +17,22 @@
 
 #include "record.h"
 
+struct classify;
 struct conf;
 struct snapshot;
+
+/*
+ * What kind of code a set can hold: classify's system and kind.  A
+ * set holds a class when any of its releases loaded a code of it.
+ */
+enum snapshot_class {
+	SNAPSHOT_CPT,		/* CPT procedure codes */
+	SNAPSHOT_CPT_MOD,	/* CPT modifiers (NN, NA, P1-P6) */
+	SNAPSHOT_HCPCS,		/* HCPCS procedure codes, Level II and local */
+	SNAPSHOT_HCPCS_MOD,	/* HCPCS Level II modifiers */
+	SNAPSHOT_CDT,		/* CDT (dental) codes */
+	SNAPSHOT_CLASS_MAX
+};
 
 /* One loaded record and its pre-encoded map. */
 struct snapshot_rec {
@@ -66,6 +80,13 @@ struct snapshot_set_info {
 	const struct snapshot_release_info *releases;	/* oldest first */
 	size_t		 nreleases;	/* at least 1 */
 	size_t		 min_records;	/* from the config; 0: none */
+	/*
+	 * The last day the newest release is current: its effective date
+	 * plus the set's stale_after.  0: never stale (stale_after off, or
+	 * a release in force since ever).
+	 */
+	uint32_t	 fresh_until;
+	unsigned	 holds;		/* bit 1u << SNAPSHOT_x per class held */
 };
 
 /*
@@ -107,6 +128,12 @@ struct snapshot_src {
 	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
 	int		 effective_auto; /* only reported by info */
 	size_t		 min_records;	/* reported only (largest of a set) */
+	/*
+	 * The set's stale_after (conf_set), the same in each of its
+	 * sources (that of its oldest release counts); 0: never stale.
+	 */
+	unsigned	 stale_after;
+	int		 stale_months;	/* stale_after counts months, not days */
 };
 
 /*
@@ -157,6 +184,23 @@ int		 snapshot_in_force(const struct snapshot *, size_t set,
 /* The index of set's release effective on that date (0: since ever), or -1. */
 int		 snapshot_release_index(const struct snapshot *, size_t set,
 		    uint32_t effective);
+
+/* The class of a classified code (SNAPSHOT_CLASS_MAX: none). */
+enum snapshot_class snapshot_class(const struct classify *);
+
+/* "CPT codes", "HCPCS modifiers", ...: the class in words. */
+const char	*snapshot_class_name(enum snapshot_class);
+
+/* Whether any release of set loaded a code of that class. */
+int		 snapshot_holds(const struct snapshot *, size_t set,
+		    enum snapshot_class);
+
+/*
+ * Whether date (YYYYMMDD) is past the set's fresh_until: a newer
+ * release than its newest surely exists by then.
+ */
+int		 snapshot_stale(const struct snapshot *, size_t set,
+		    uint32_t date);
 
 /*
  * Find a normalised code in the releases in force on as_of.  set < 0:

@@ -176,6 +176,12 @@ fixture_validate(void)
 	T_EQ_STR(v->reason, "not_found");
 	T_OK(v->status == NULL);
 	T_OK(v->set == NULL);
+	T_OK(v->message == NULL);
+	/* No set holds CPT codes (cms is Level II, local Level III). */
+	T_EQ_INT(hcpcs_validate(c, "99213", "2019-01-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "no_set_for_code");
+	T_EQ_STR(v->message, "no loaded set holds CPT codes");
+	T_OK(v->set == NULL);
 	T_EQ_INT(hcpcs_validate(c, "Y9902", "2019-01-01",
 	    query("local", "2000-01-01", 0, 0), &v), 0);
 	T_EQ_STR(v->reason, "terminated");
@@ -422,6 +428,16 @@ releases_lookup(void)
 	T_EQ_STR(v->release, "2024-04-01");
 	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-05-01", NULL, &v), 1);
 	T_EQ_STR(v->release, "2024-04-01");
+	T_EQ_INT(v->stale, 0);
+	/* Q2 plus stale_after's default 4 months: current to 2024-08-01. */
+	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-08-01", NULL, &v), 1);
+	T_EQ_INT(v->stale, 0);
+	T_EQ_INT(hcpcs_validate(c, "R9904", "2024-08-02", NULL, &v), 1);
+	T_EQ_INT(v->stale, 1);
+	T_EQ_STR(v->release, "2024-04-01");
+	T_EQ_INT(hcpcs_validate(c, "R9999", "2025-06-15", NULL, &v), 0);
+	T_EQ_STR(v->reason, "not_found");
+	T_EQ_INT(v->stale, 1);
 	T_EQ_INT(hcpcs_lookup_many(c, codes, 3, query(NULL, "2024-05-01", 0,
 	    0), &recs), 2);
 	T_OK(recs[0] != NULL && strcmp(recs[0]->status, "terminated") == 0);

@@ -174,6 +174,13 @@ def fixture(path):
        (False, "not_found", None, False), "validate not found")
     eq(c.call("validate", "Y9902", "2019-01-01", {"set": "local"})["reason"],
        "terminated", "validate local")
+    eq(c.call("validate", "99213", "2019-01-01"),
+       {"valid": False, "code": "99213", "status": None,
+        "reason": "no_set_for_code",
+        "message": "no loaded set holds CPT codes"},
+       "validate with no set for CPT codes")
+    eq(c.call("validate", "D0120", "2019-01-01", {"set": "cms"})["message"],
+       'set "cms" holds no CDT codes', "validate CDT in cms")
     eq(error_code(c.call, "validate", "A9901", "2019-02-30"),
        "bad_request", "bad date")
 
@@ -197,6 +204,9 @@ def fixture(path):
     r = c.call("classify", "0001U")
     eq((r["system"], r["level"], r["category"]), ("CPT", 1, "PLA"),
        "classify PLA")
+    r = c.call("classify", "d0120")
+    eq((r["code"], r["system"], r["level"], r["group"], r["maintainer"]),
+       ("D0120", "CDT", 2, "dental", "ADA"), "classify CDT")
     eq(error_code(c.call, "classify", "nope1"), "invalid_code",
        "classify invalid")
 
@@ -275,6 +285,16 @@ def releases(path):
        "R9904 valid in Q2")
     eq(c.call("validate", "R9904", "2024-03-31")["reason"], "not_found",
        "R9904 not in Q1")
+    # stale_after defaults to 4 months: Q2 is current up to 2024-08-01,
+    # and stale is sent only when true.
+    eq("stale" in c.call("validate", "R9904", "2024-08-01"), False,
+       "R9904 current on 2024-08-01")
+    r = c.call("validate", "R9904", "2024-08-02")
+    eq((r["valid"], r["release"], r["stale"]), (True, q2, True),
+       "R9904 stale on 2024-08-02")
+    r = c.call("validate", "R9999", "2025-06-15")
+    eq((r["reason"], r["stale"]), ("not_found", True),
+       "not found and stale")
     r = c.call("lookup_many", ["R9903", "R9905"], {"as_of": "2024-02-01"})
     eq([x and x["long"] for x in r],
        ["Release test gamma lens, first wording",

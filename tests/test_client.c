@@ -878,11 +878,11 @@ sc_releases(struct srv *s)
 	ps(&pk, "reason");
 	ps(&pk, "no_release");
 	srv_end(s, &sb);
-	/* validate: ok, with set and release */
+	/* validate: ok, with set and release, and stale */
 	if (srv_next(s) == -1)
 		return;
 	srv_begin(&sb, &pk, s->msgid);
-	msgpack_pack_map(&pk, 6);
+	msgpack_pack_map(&pk, 7);
 	ps(&pk, "valid");
 	msgpack_pack_true(&pk);
 	ps(&pk, "code");
@@ -895,6 +895,24 @@ sc_releases(struct srv *s)
 	ps(&pk, "active");
 	ps(&pk, "reason");
 	ps(&pk, "ok");
+	ps(&pk, "stale");
+	msgpack_pack_true(&pk);
+	srv_end(s, &sb);
+	/* validate: no_set_for_code, with its message */
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_pack_map(&pk, 5);
+	ps(&pk, "valid");
+	msgpack_pack_false(&pk);
+	ps(&pk, "code");
+	ps(&pk, "99213");
+	ps(&pk, "status");
+	msgpack_pack_nil(&pk);
+	ps(&pk, "reason");
+	ps(&pk, "no_set_for_code");
+	ps(&pk, "message");
+	ps(&pk, "no loaded set holds CPT codes");
 	srv_end(s, &sb);
 	/* info */
 	if (srv_next(s) == -1)
@@ -1018,9 +1036,9 @@ sc_releases(struct srv *s)
 static void
 test_releases(void)
 {
-	/* [0, 5, "diff", ["hcpcs", "2019-01-01", nil]] */
+	/* [0, 6, "diff", ["hcpcs", "2019-01-01", nil]] */
 	static const unsigned char want_diff[] = {
-		0x94, 0x00, 0x05, 0xa4, 'd', 'i', 'f', 'f',
+		0x94, 0x00, 0x06, 0xa4, 'd', 'i', 'f', 'f',
 		0x93, 0xa5, 'h', 'c', 'p', 'c', 's',
 		0xaa, '2', '0', '1', '9', '-', '0', '1', '-', '0', '1',
 		0xc0,
@@ -1057,9 +1075,17 @@ test_releases(void)
 	T_OK(v->status == NULL);
 	T_OK(v->set == NULL);
 	T_OK(v->release == NULL);
+	T_EQ_INT(v->stale, 0);		/* absent: not stale */
 	T_EQ_INT(hcpcs_validate(c, "C9034", "2019-06-01", NULL, &v), 1);
 	T_EQ_STR(v->set, "hcpcs");
 	T_EQ_STR(v->release, "2019-01-01");
+	T_EQ_INT(v->stale, 1);
+	T_OK(v->message == NULL);
+	T_EQ_INT(hcpcs_validate(c, "99213", "2019-06-01", NULL, &v), 0);
+	T_EQ_STR(v->reason, "no_set_for_code");
+	T_EQ_STR(v->message, "no loaded set holds CPT codes");
+	T_OK(v->set == NULL);
+	T_EQ_INT(v->stale, 0);
 
 	T_EQ_INT(hcpcs_info(c, &inf), 0);
 	T_EQ_INT(inf->nsets, 1);

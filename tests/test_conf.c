@@ -326,7 +326,7 @@ test_errors(void)
 	    "    pathh: b.txt\n",
 	    7, 5, "unknown key \"pathh\" in code set (expected one of: name, "
 	    "format, path, short, medium, modifiers, delimiter, columns, "
-	    "releases, sha256, min_records)");
+	    "releases, sha256, min_records, stale_after)");
 	ERR("socket: /tmp/s\n"
 	    "log_level: info\n"
 	    "socket_mode: \"0999\"\n",
@@ -664,6 +664,62 @@ done:
 	    "min_records: expected an integer from 1 to 100000000");
 }
 
+/* stale_after: N days, N months, 0 or off; 4 months by default. */
+static void
+test_stale(void)
+{
+	struct conf	*c;
+
+	c = load_ok("code_sets:\n"
+	    "  - {name: a, format: cms-anweb, path: a.txt}\n"
+	    "  - {name: b, format: cms-anweb, path: b.txt, "
+	    "stale_after: 120 days}\n"
+	    "  - {name: c, format: cms-anweb, path: c.txt, "
+	    "stale_after: 1 month}\n"
+	    "  - {name: d, format: cms-anweb, path: d.txt, stale_after: off}\n"
+	    "  - {name: e, format: cms-anweb, path: e.txt, stale_after: 0}\n"
+	    "  - {name: f, format: cms-anweb, path: f.txt, "
+	    "stale_after: \"6  months\"}\n");
+	T_OK(c != NULL);
+	if (c != NULL && c->nsets == 6) {
+		T_EQ_INT(c->sets[0].stale_after, 4);
+		T_EQ_INT(c->sets[0].stale_unit, CONF_UNIT_MONTHS);
+		T_EQ_INT(c->sets[1].stale_after, 120);
+		T_EQ_INT(c->sets[1].stale_unit, CONF_UNIT_DAYS);
+		T_EQ_INT(c->sets[2].stale_after, 1);
+		T_EQ_INT(c->sets[2].stale_unit, CONF_UNIT_MONTHS);
+		T_EQ_INT(c->sets[3].stale_after, 0);
+		T_EQ_INT(c->sets[4].stale_after, 0);
+		T_EQ_INT(c->sets[5].stale_after, 6);
+		T_EQ_INT(c->sets[5].stale_unit, CONF_UNIT_MONTHS);
+	} else
+		t_fail(__FILE__, __LINE__, "expected 6 sets");
+	conf_free(c);
+
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    stale_after: 4\n", 5, 18,
+	    "stale_after: expected \"N days\", \"N months\" or off, found "
+	    "\"4\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    stale_after: 4 weeks\n", 5, 18,
+	    "stale_after: expected \"N days\", \"N months\" or off, found "
+	    "\"4 weeks\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    stale_after: 4months\n", 5, 18,
+	    "stale_after: expected \"N days\"");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    stale_after: 121 months\n", 5, 18,
+	    "stale_after: 121 months is out of range (expected at most 120 "
+	    "months)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    stale_after: 3661 days\n", 5, 18,
+	    "stale_after: 3661 days is out of range (expected at most 3660 "
+	    "days)");
+	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n    path: b\n"
+	    "    stale_after: [4, months]\n", 5, 18,
+	    "stale_after: expected a string, found a list");
+}
+
 /* The shipped example must load as it is. */
 static void
 test_example(void)
@@ -703,5 +759,6 @@ main(void)
 	test_errors();
 	test_example();
 	test_releases();
+	test_stale();
 	return t_done();
 }

@@ -200,6 +200,15 @@ run 1 $H validate A9902 2019-01-01
 has out 'invalid (not_found)'
 run 1 $H --json validate Y9902 2019-01-01 --set local
 json 'j == {"valid": False, "code": "Y9902", "set": "local", "status": "terminated", "reason": "terminated"}'
+# Neither set holds CPT codes: not a missing code, a missing set.
+run 1 $H validate 99213 2019-01-01
+has out '^99213 on 2019-01-01: invalid (no_set_for_code: no loaded set holds CPT codes)$'
+run 1 $H validate 99213 2019-01-01 --set local
+has out '^99213 on 2019-01-01: invalid (no_set_for_code: set "local" holds no CPT codes)$'
+run 1 $H --json validate 99213 2019-01-01
+json 'j == {"valid": False, "code": "99213", "status": None, "reason": "no_set_for_code", "message": "no loaded set holds CPT codes"}'
+run 1 $H lookup 99213
+has out '^99213  not found$'
 run 2 $H validate A9901 2019-13-01
 has err 'bad_request'
 run 2 $H validate A9901
@@ -321,6 +330,21 @@ run 0 $R validate R9902 2024-03-31
 has out '^R9902 on 2024-03-31: valid (ok, status active, set hcpcs, release 2024-01-01)$'
 run 1 $R validate R9902 2024-04-01
 has out '^R9902 on 2024-04-01: invalid (terminated, set hcpcs, release 2024-04-01)$'
+# stale_after's default 4 months: Q2 is current up to 2024-08-01.
+run 0 $R validate R9904 2024-04-01
+ok; if [ -s "$tmp/err" ]; then fail "validate on Q2's date warns: $(cat "$tmp/err")"; fi
+run 0 $R validate R9904 2024-08-01
+ok; if [ -s "$tmp/err" ]; then fail "validate on 2024-08-01 warns: $(cat "$tmp/err")"; fi
+run 0 $R validate R9904 2025-06-15
+has out '^R9904 on 2025-06-15: valid (ok, status active, set hcpcs, release 2024-04-01)$'
+has err "^hcpcs: warning: hcpcs's newest release is 2024-04-01; a newer quarterly release exists by 2025-06-15\$"
+run 1 $R validate R9999 2025-06-15
+has out '^R9999 on 2025-06-15: invalid (not_found)$'
+has err '^hcpcs: warning: a newer quarterly release than those loaded exists by 2025-06-15$'
+run 0 $R --json validate R9904 2025-06-15
+json 'j["stale"] is True and j["valid"] is True'
+run 0 $R --json validate R9904 2024-08-01
+json '"stale" not in j'
 
 run 0 $R search release test --as-of 2024-02-01
 has out '^R9905  active      Release test epsilon pad$'

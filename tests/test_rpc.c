@@ -634,6 +634,58 @@ test_with_data(void)
 	    &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
 	resp_free(&r);
+	/* ["99213", "2019-01-01"]: the only set holds no CPT codes */
+	T_EQ_INT(call(49, "validate", "92a53939323133aa323031392d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_set_for_code");
+	T_EQ_STR(t_str(t_get(&r.res, "message")),
+	    "no loaded set holds CPT codes");
+	T_OK(!t_get(&r.res, "valid")->via.boolean);
+	T_EQ_STR(t_str(t_get(&r.res, "status")), "(nil)");
+	T_OK(t_get(&r.res, "set") == NULL);
+	/* The exact bytes docs/protocol.md shows. */
+	{
+		static const unsigned char want_bytes[] = {
+		    0x94, 0x01, 0x31, 0xc0, 0x85,
+		    0xa5, 'v', 'a', 'l', 'i', 'd', 0xc2,
+		    0xa4, 'c', 'o', 'd', 'e', 0xa5, '9', '9', '2', '1', '3',
+		    0xa6, 's', 't', 'a', 't', 'u', 's', 0xc0,
+		    0xa6, 'r', 'e', 'a', 's', 'o', 'n',
+		    0xaf, 'n', 'o', '_', 's', 'e', 't', '_', 'f', 'o', 'r',
+		    '_', 'c', 'o', 'd', 'e',
+		    0xa7, 'm', 'e', 's', 's', 'a', 'g', 'e',
+		    0xbd, 'n', 'o', ' ', 'l', 'o', 'a', 'd', 'e', 'd', ' ',
+		    's', 'e', 't', ' ', 'h', 'o', 'l', 'd', 's', ' ',
+		    'C', 'P', 'T', ' ', 'c', 'o', 'd', 'e', 's' };
+
+		T_EQ_INT(o.len, sizeof(want_bytes));
+		T_OK(o.len == sizeof(want_bytes) &&
+		    memcmp(o.data, want_bytes, o.len) == 0);
+	}
+	resp_free(&r);
+	/* ["D0120", ...], ["25", ...]: CDT codes, CPT modifiers */
+	T_EQ_INT(call(50, "validate", "92a54430313230aa323031392d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_set_for_code");
+	T_EQ_STR(t_str(t_get(&r.res, "message")),
+	    "no loaded set holds CDT codes");
+	resp_free(&r);
+	T_EQ_INT(call(51, "validate", "92a23235aa323031392d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "message")),
+	    "no loaded set holds CPT modifiers");
+	resp_free(&r);
+	/* ["ZZ", ...]: a Level II modifier; the set holds A1, so not_found */
+	T_EQ_INT(call(52, "validate", "92a25a5aaa323031392d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_OK(t_get(&r.res, "message") == NULL);
+	resp_free(&r);
+	/* lookup keeps answering nil */
+	T_EQ_INT(call(53, "lookup", "91a53939323133", &o, &r), RPC_DONE);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_EQ_INT(r.res.type, MSGPACK_OBJECT_NIL);
+	resp_free(&r);
 
 	/* search "cane", limit 1, limit 0 */
 	T_EQ_INT(call(15, "search", "91a463616e65", &o, &r), RPC_DONE);
@@ -984,6 +1036,189 @@ test_releases(void)
 	snapshot_publish(NULL);
 }
 
+/*
+ * no_set_for_code only when no considered set holds the code's class:
+ * hcpcs (Level II) and cpt (a CSV of CPT codes).
+ */
+static void
+test_holds(void)
+{
+	static const char csv[] = "HCPC,LONG DESCRIPTION\r\n"
+	    "99214,Office visit for an established patient\r\n";
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	struct snapshot	*s;
+	char		 text[1024], err[1024];
+
+	t_write_file(tmpdir, "cpt.csv", csv, sizeof(csv) - 1, 0644);
+	snprintf(text, sizeof(text), "code_sets:\n"
+	    "  - name: hcpcs\n    format: cms-anweb\n    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01}\n"
+	    "  - name: cpt\n    format: delimited\n    path: cpt.csv\n"
+	    "    columns: {code: HCPC, long: LONG DESCRIPTION}\n");
+	if ((s = build_conf(text, err, sizeof(err))) == NULL) {
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+		return;
+	}
+	snapshot_publish(s);
+	/* ["99213", "2019-06-01"]: cpt could hold it: not_found */
+	T_EQ_INT(call(70, "validate", "92a53939323133aa323031392d30362d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_OK(t_get(&r.res, "message") == NULL);
+	resp_free(&r);
+	/* ... with {"set": "hcpcs"} */
+	T_EQ_INT(call(71, "validate", "93a53939323133aa323031392d30362d3031"
+	    "81a3736574a56863706373", &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_set_for_code");
+	T_EQ_STR(t_str(t_get(&r.res, "message")),
+	    "set \"hcpcs\" holds no CPT codes");
+	resp_free(&r);
+	/* ["A9999", "2019-06-01", {"set": "cpt"}] */
+	T_EQ_INT(call(72, "validate", "93a54139393939aa323031392d30362d3031"
+	    "81a3736574a3637074", &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_set_for_code");
+	T_EQ_STR(t_str(t_get(&r.res, "message")),
+	    "set \"cpt\" holds no HCPCS codes");
+	resp_free(&r);
+	/* before hcpcs's release, no_release comes first */
+	T_EQ_INT(call(73, "validate", "93a53939323133aa323031382d30362d3031"
+	    "81a3736574a56863706373", &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "no_release");
+	T_OK(t_get(&r.res, "message") == NULL);
+	resp_free(&r);
+	/* the CPT code it has is found */
+	T_EQ_INT(call(74, "validate", "92a53939323134aa323031392d30362d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_EQ_STR(t_str(t_get(&r.res, "set")), "cpt");
+	resp_free(&r);
+	rpc_out_free(&o);
+	snapshot_publish(NULL);
+}
+
+/* Is the validate result r stale (the key present and true)? */
+static int
+res_stale(const struct resp *r)
+{
+	const msgpack_object *v = t_get(&r->res, "stale");
+
+	return v != NULL && v->type == MSGPACK_OBJECT_BOOLEAN &&
+	    v->via.boolean;
+}
+
+/*
+ * stale: a date past the newest release's effective date plus the
+ * set's stale_after (default 4 months), for the answering set or, when
+ * not found, any set considered.
+ */
+static void
+test_stale(void)
+{
+	static const char head[] = "code_sets:\n  - name: hcpcs\n"
+	    "    format: cms-anweb\n";
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+	struct snapshot	*s;
+	char		 text[1024], err[1024];
+
+	/* 2019-01-01 and 2020-01-01: current up to 2020-05-01. */
+	snprintf(text, sizeof(text), "%s    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01}\n"
+	    "      - {path: r2020.txt, effective: 2020-01-01}\n"
+	    "  - name: other\n    format: cms-anweb\n    path: fx.txt\n",
+	    head);
+	if ((s = build_conf(text, err, sizeof(err))) == NULL) {
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+		return;
+	}
+	T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200501);
+	/* A path: set has no date: never stale. */
+	T_EQ_INT(snapshot_set(s, 1)->fresh_until, 0);
+	snapshot_publish(s);
+	/* ["E0200", "2020-05-01"]: the last current day */
+	T_EQ_INT(call(60, "validate", "92a54530323030aa323032302d30352d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	/* the newest release's own date */
+	T_EQ_INT(call(61, "validate", "92a54530323030aa323032302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	/* ["E0200", "2020-05-02"]: stale, still ok from the 2020 release */
+	T_EQ_INT(call(62, "validate", "92a54530323030aa323032302d30352d3032",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_EQ_STR(t_str(t_get(&r.res, "release")), "2020-01-01");
+	T_OK(res_stale(&r));
+	T_EQ_INT(r.res.type == MSGPACK_OBJECT_MAP ? r.res.via.map.size : 0, 7);
+	resp_free(&r);
+	/* E0105 is only in the path: set, which is never stale */
+	T_EQ_INT(call(63, "validate", "92a54530313035aa323033302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "set")), "other");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	/* ["A9999", "2030-01-01"]: not found, and hcpcs is stale */
+	T_EQ_INT(call(64, "validate", "92a54139393939aa323033302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_OK(res_stale(&r));
+	resp_free(&r);
+	/* the same with {"set": "other"}: only other is considered */
+	T_EQ_INT(call(65, "validate", "93a54139393939aa323033302d30312d3031"
+	    "81a3736574a56f74686572", &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "not_found");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	snapshot_publish(NULL);
+
+	/* Calendar months keep the day but for the month's end. */
+	snprintf(text, sizeof(text), "%s    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-10-31}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) != NULL)
+		T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200229);
+	else
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+	snapshot_release(s);
+	snprintf(text, sizeof(text), "%s    stale_after: 1 month\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-12-31}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) != NULL)
+		T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200131);
+	else
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+	snapshot_release(s);
+	/* Days, across a year end; and off. */
+	snprintf(text, sizeof(text), "%s    stale_after: 120 days\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-10-01}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) != NULL)
+		T_EQ_INT(snapshot_set(s, 0)->fresh_until, 20200129);
+	else
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+	snapshot_release(s);
+	snprintf(text, sizeof(text), "%s    stale_after: off\n"
+	    "    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-10-01}\n", head);
+	if ((s = build_conf(text, err, sizeof(err))) == NULL) {
+		t_fail(__FILE__, __LINE__, "build: %s", err);
+		return;
+	}
+	T_EQ_INT(snapshot_set(s, 0)->fresh_until, 0);
+	snapshot_publish(s);
+	T_EQ_INT(call(66, "validate", "92a54530313030aa323033302d30312d3031",
+	    &o, &r), RPC_DONE);
+	T_EQ_STR(t_str(t_get(&r.res, "reason")), "ok");
+	T_OK(t_get(&r.res, "stale") == NULL);
+	resp_free(&r);
+	rpc_out_free(&o);
+	snapshot_publish(NULL);
+}
+
 int
 main(void)
 {
@@ -997,5 +1232,7 @@ main(void)
 	test_framing();
 	test_with_data();
 	test_releases();
+	test_stale();
+	test_holds();
 	return t_done();
 }

@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "t.h"
+#include "classify.h"
 #include "conf.h"
 #include "load.h"
 #include "record.h"
@@ -1025,6 +1026,46 @@ check_changed_while_loading(void)
 	snapshot_release(s);
 }
 
+/* The classes of codes a set holds: classify's system and kind. */
+static void
+check_holds(const struct snapshot *s)
+{
+	static const struct {
+		const char	*code;
+		enum snapshot_class k;
+		const char	*name;
+	} want[] = {
+		{ "99213", SNAPSHOT_CPT, "CPT codes" },
+		{ "0001F", SNAPSHOT_CPT, "CPT codes" },
+		{ "25", SNAPSHOT_CPT_MOD, "CPT modifiers" },
+		{ "P1", SNAPSHOT_CPT_MOD, "CPT modifiers" },
+		{ "J1100", SNAPSHOT_HCPCS, "HCPCS codes" },
+		{ "Z9999", SNAPSHOT_HCPCS, "HCPCS codes" },
+		{ "GA", SNAPSHOT_HCPCS_MOD, "HCPCS modifiers" },
+		{ "D0120", SNAPSHOT_CDT, "CDT codes" },
+	};
+	struct classify	 cl;
+	size_t		 i;
+
+	for (i = 0; i < NELEM(want); i++) {
+		T_EQ_INT(classify_code(want[i].code, strlen(want[i].code),
+		    &cl), 0);
+		T_EQ_INT(snapshot_class(&cl), want[i].k);
+		T_EQ_STR(snapshot_class_name(snapshot_class(&cl)),
+		    want[i].name);
+	}
+	memset(&cl, 0, sizeof(cl));
+	T_EQ_INT(snapshot_class(&cl), SNAPSHOT_CLASS_MAX);
+	/* hcpcs: procedures and a modifier; local: procedures only. */
+	T_EQ_INT(snapshot_set(s, 0)->holds,
+	    1u << SNAPSHOT_HCPCS | 1u << SNAPSHOT_HCPCS_MOD);
+	T_EQ_INT(snapshot_set(s, 1)->holds, 1u << SNAPSHOT_HCPCS);
+	T_OK(snapshot_holds(s, 0, SNAPSHOT_HCPCS_MOD));
+	T_OK(!snapshot_holds(s, 1, SNAPSHOT_HCPCS_MOD));
+	T_OK(!snapshot_holds(s, 0, SNAPSHOT_CPT));
+	T_OK(!snapshot_holds(s, 2, SNAPSHOT_HCPCS));	/* no such set */
+}
+
 int
 main(void)
 {
@@ -1035,6 +1076,7 @@ main(void)
 	check_find(s);
 	check_search(s);
 	check_encoding(s);
+	check_holds(s);
 	snapshot_release(s);
 	check_scan();
 	check_publish();
