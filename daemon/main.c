@@ -3,6 +3,7 @@
  * The daemon always stays in the foreground (systemd style) and logs to
  * stderr; serving, signals and reloads live in server.c.
  */
+#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,11 +24,17 @@
 #define HCPCSD_VERSION "0.0.0"
 #endif
 
+/* Where -c points by default, as the installed service's unit does. */
+#ifndef HCPCSD_CONF_PATH
+#define HCPCSD_CONF_PATH "/etc/hcpcsd/hcpcsd.yaml"
+#endif
+
+/* To stdout with status 0 when asked for (-h), else to stderr with 1. */
 static _Noreturn void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: hcpcsd [-ftV] -c file\n");
-	exit(1);
+	fprintf(asked ? stdout : stderr, "usage: hcpcsd [-fhtV] [-c file]\n");
+	exit(asked ? 0 : 1);
 }
 
 /* -t: load the configuration and every data file, report, exit. */
@@ -71,8 +78,13 @@ main_check(const struct conf *conf)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct conf	*conf;
-	const char	*path = NULL;
+	const char	*path = HCPCSD_CONF_PATH;
 	sigset_t	 held;
 	char		 err[1024];
 	int		 ch, fflag = 0, tflag = 0, rv;
@@ -94,7 +106,8 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_ARENA_MAX, 1);
 #endif
-	while ((ch = getopt(argc, argv, "c:ftV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhtV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -102,6 +115,8 @@ main(int argc, char *argv[])
 		case 'f':
 			fflag = 1;
 			break;
+		case 'h':
+			usage(1);
 		case 't':
 			tflag = 1;
 			break;
@@ -109,11 +124,11 @@ main(int argc, char *argv[])
 			printf("hcpcsd %s\n", HCPCSD_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(0);
 		}
 	}
-	if (optind != argc || path == NULL)
-		usage();
+	if (optind != argc)
+		usage(0);
 	if (!tflag) {
 		/*
 		 * Until server_init installs the handlers, a SIGHUP
@@ -147,6 +162,8 @@ main(int argc, char *argv[])
 	    LOG_LVL_INFO : conf->log_level);
 	log_info("hcpcsd %s starting, configuration %s", HCPCSD_VERSION,
 	    conf->path);
+	if (server_check_socket(conf->socket) == -1)
+		fatalx("cannot serve on %s", conf->socket);
 	if (server_publish(conf, "load", err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	rpc_init(time(NULL), server_reload);
