@@ -51,6 +51,7 @@ extern "C" {
 #define HCPCS_DEFAULT_TIMEOUT		30000	/* ms, per reply */
 #define HCPCS_MAX_REPLY_BYTES		(256u << 20)	/* one reply */
 #define HCPCS_ERRSTR_LEN		128
+#define HCPCS_CODE_MAX			5	/* chars of the longest code */
 
 /* Error categories (hcpcs_err). */
 enum hcpcs_error {
@@ -393,6 +394,17 @@ HCPCS_API int	hcpcs_validate(struct hcpcs *c, const char *code,
  */
 HCPCS_API int	hcpcs_search(struct hcpcs *c, const char *text,
 		    const struct hcpcs_query *q, struct hcpcs_record ***out);
+
+/*
+ * Has code a code shape, by the server's rule (docs/protocol.md,
+ * classify), without asking it?  Blanks and tabs at either end are
+ * trimmed and a-z upper-cased into out, the code as the server would
+ * normalise it.  Returns 1 when it has one (lookup and validate then
+ * answer rather than fail with invalid_code), else 0 with out "".
+ * Needs no connection; thread-safe.
+ */
+HCPCS_API int	hcpcs_code_shape(const char *code,
+		    char out[HCPCS_CODE_MAX + 1]);
 
 /* What a code is, from its shape.  0 or -1; *out owned by c. */
 HCPCS_API int	hcpcs_classify(struct hcpcs *c, const char *code,
