@@ -157,7 +157,7 @@ struct hcpcs_record {
 	const char	*status;	/* "active" or "terminated" */
 	const char	*release;	/* effective date of the release the
 					   record came from; NULL for a
-					   release in force since ever */
+					   release always in force */
 };
 
 struct hcpcs_validation {
@@ -170,7 +170,7 @@ struct hcpcs_validation {
 	const char	*set;		/* NULL when not found */
 	const char	*release;	/* the answering release's effective
 					   date; NULL when not found or
-					   since ever */
+					   always in force */
 };
 
 struct hcpcs_classification {
@@ -187,7 +187,7 @@ struct hcpcs_classification {
 /* One loaded release of a code set (info). */
 struct hcpcs_release_info {
 	const char	*path;
-	const char	*effective;	/* "YYYY-MM-DD"; NULL: since ever */
+	const char	*effective;	/* "YYYY-MM-DD"; NULL: always */
 	int		 effective_auto;	/* date derived from the file */
 	int		 in_force;	/* in force today (server's clock) */
 	int64_t		 records;	/* procedure codes */
@@ -419,7 +419,7 @@ HCPCS_API int	hcpcs_info(struct hcpcs *c, struct hcpcs_info **out);
 
 /*
  * Compare two loaded releases of set, named by their effective dates
- * ("YYYY-MM-DD"; NULL names a release in force since ever).  from is
+ * ("YYYY-MM-DD"; NULL names a release always in force).  from is
  * normally the older one.  0 or -1 (an unknown set or release is a
  * bad_request server error); *out and every array and string it points
  * to is owned by c, valid until the next call on c.
