@@ -1,8 +1,9 @@
 /*
  * cli.c: hcpcs(1), the command-line client of hcpcsd.  Uses only the
- * public libhcpcs API: typed calls for the human-readable output, and
+ * public libhcpcs API: typed calls for most human-readable output, and
  * the pipelining core (hcpcs_appendf + hcpcs_get_reply) for --json,
- * which prints the server's result as it came.
+ * which prints the server's result as it came, and for validate.  Under
+ * --json every answer is one line on stdout, an error too.
  *
  * Exit status: 0 found / ok / valid, 1 not found / invalid, 2 error.
  */
@@ -20,6 +21,10 @@
 #define CLI_WRAP	76	/* long description column limit */
 #define CLI_MAX_ARGS	256	/* positional arguments */
 #define CLI_DIFF_COLS	10	/* codes per line in diff lists */
+#define CLI_BATCH	1000	/* codes per lookup_many; halved while the
+				   server says too_large (max_batch) */
+#define CLI_DEPTH	256	/* validate requests in flight */
+#define CLI_AGAIN	(-1)	/* batch too large, nothing printed */
 
 struct cli {
 	const char	*socket;
@@ -31,17 +36,19 @@ struct cli {
 	const char	*args[CLI_MAX_ARGS];
 	int		 nargs;
 	struct hcpcs	*c;
+	size_t		 batch;		/* codes per lookup_many */
+	size_t		 nout;		/* records printed (human lookup) */
 };
 
 static void
 cli_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: hcpcs [-h] [--json] [-s socket] command [argument ...]\n"
-	    "       hcpcs lookup code ... [--set name] [--as-of date]\n"
+	    "usage: hcpcs [-hV] [--json] [-s socket] command [argument ...]\n"
+	    "       hcpcs lookup code ... | - [--set name] [--as-of date]\n"
 	    "       hcpcs search text ... [--limit n] [--set name] "
 	    "[--as-of date] [--all]\n"
-	    "       hcpcs validate code date [--set name]\n"
+	    "       hcpcs validate code date | - [--set name]\n"
 	    "       hcpcs diff set from to\n"
 	    "       hcpcs classify code\n"
 	    "       hcpcs info\n"
@@ -196,11 +203,127 @@ cli_json(const struct hcpcs_value *v)
 
 /* ---- errors ---- */
 
+/* The error's code: the server's, or a name for the library's category. */
+static const char *
+cli_err_code(const struct hcpcs *c)
+{
+	const char	*code;
+
+	switch (hcpcs_err(c)) {
+	case HCPCS_ERR_SERVER:
+		code = hcpcs_server_error_code(c);
+		return code != NULL ? code : "?";
+	case HCPCS_ERR_IO:
+		return "io";
+	case HCPCS_ERR_EOF:
+		return "eof";
+	case HCPCS_ERR_PROTOCOL:
+		return "protocol";
+	case HCPCS_ERR_TIMEOUT:
+		return "timeout";
+	case HCPCS_ERR_OOM:
+		return "oom";
+	default:
+		return "other";
+	}
+}
+
+static const char *
+cli_err_message(const struct hcpcs *c)
+{
+	const char	*msg;
+
+	if (hcpcs_err(c) == HCPCS_ERR_SERVER &&
+	    (msg = hcpcs_server_error_message(c)) != NULL)
+		return msg;
+	return hcpcs_errstr(c);
+}
+
+/*
+ * --json: {"code":code,"error":{"code":ecode,"message":msg}} on a line;
+ * no "code" key when code is NULL.
+ */
+static void
+cli_json_error(const char *code, const char *ecode, const char *msg)
+{
+	putchar('{');
+	if (code != NULL) {
+		cli_json_str("code", 4);
+		putchar(':');
+		cli_json_str(code, strlen(code));
+		putchar(',');
+	}
+	fputs("\"error\":{\"code\":", stdout);
+	cli_json_str(ecode, strlen(ecode));
+	fputs(",\"message\":", stdout);
+	cli_json_str(msg, strlen(msg));
+	fputs("}}\n", stdout);
+}
+
+/* The context's error on stderr and, under --json, on stdout. */
 static int
 cli_fail(struct cli *cl)
 {
 	fprintf(stderr, "hcpcs: %s\n", hcpcs_errstr(cl->c));
+	if (cl->json)
+		cli_json_error(NULL, cli_err_code(cl->c),
+		    cli_err_message(cl->c));
 	return CLI_ERR;
+}
+
+/* The message the server gives a code of no code shape. */
+static void
+cli_invalid_msg(const char *code, char *buf, size_t len)
+{
+	size_t	n = strlen(code);
+
+	snprintf(buf, len, "\"%.*s\" is not a HCPCS or CPT code",
+	    (int)(n > 32 ? 32 : n), code);
+}
+
+static int
+cli_too_large(const struct hcpcs *c)
+{
+	return hcpcs_err(c) == HCPCS_ERR_SERVER &&
+	    strcmp(cli_err_code(c), "too_large") == 0;
+}
+
+/*
+ * Read up to max lines from stdin into lines[0..*n-1] (caller owns each,
+ * free with cli_free_lines), without their line ends.  Returns 0, or -1
+ * after saying why on a read error.
+ */
+static int
+cli_read_lines(char **lines, size_t max, size_t *n)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 len;
+
+	*n = 0;
+	while (*n < max && (len = getline(&line, &cap, stdin)) != -1) {
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		lines[(*n)++] = line;
+		line = NULL;
+		cap = 0;
+	}
+	free(line);
+	if (ferror(stdin)) {
+		fprintf(stderr, "hcpcs: stdin: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cli_free_lines(char **lines, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(lines[i]);
 }
 
 /* ---- human output ---- */
@@ -324,10 +447,9 @@ cli_json_calls(struct cli *cl, const char *method, const char *fmt,
 			return cli_fail(cl);
 	for (i = 0; i < n; i++) {
 		if (hcpcs_get_reply(cl->c, &v) == -1) {
+			rc = cli_fail(cl);
 			if (hcpcs_err(cl->c) != HCPCS_ERR_SERVER)
-				return cli_fail(cl);
-			fprintf(stderr, "hcpcs: %s\n", hcpcs_errstr(cl->c));
-			rc = CLI_ERR;
+				return rc;
 			continue;
 		}
 		cli_json(v);
@@ -351,21 +473,23 @@ cli_judge_found(const struct hcpcs_value *v)
 }
 
 static int
+cli_vbool(const struct hcpcs_value *m, const char *key)
+{
+	const struct hcpcs_value *v = hcpcs_value_get(m, key);
+
+	return v != NULL && v->type == HCPCS_T_BOOL && v->i;
+}
+
+static int
 cli_judge_valid(const struct hcpcs_value *v)
 {
-	const struct hcpcs_value *ok = hcpcs_value_get(v, "valid");
-
-	return ok != NULL && ok->type == HCPCS_T_BOOL && ok->i ? CLI_OK :
-	    CLI_NO;
+	return cli_vbool(v, "valid") ? CLI_OK : CLI_NO;
 }
 
 static int
 cli_judge_reload(const struct hcpcs_value *v)
 {
-	const struct hcpcs_value *ok = hcpcs_value_get(v, "ok");
-
-	return ok != NULL && ok->type == HCPCS_T_BOOL && ok->i ? CLI_OK :
-	    CLI_NO;
+	return cli_vbool(v, "ok") ? CLI_OK : CLI_NO;
 }
 
 static int
@@ -375,38 +499,154 @@ cli_judge_ok(const struct hcpcs_value *v)
 	return CLI_OK;
 }
 
+/* One answer of a lookup: a record, not found, or an error. */
+static int
+cli_lookup_answer(struct cli *cl, const char *code, const char *norm,
+    const struct hcpcs_value *v, const struct hcpcs_record *r)
+{
+	if (cl->json) {
+		if (v->type != HCPCS_T_NIL) {
+			cli_json(v);
+			putchar('\n');
+			return CLI_OK;
+		}
+		fputs("{\"code\":", stdout);
+		cli_json_str(norm, strlen(norm));
+		fputs(",\"found\":false}\n", stdout);
+		return CLI_NO;
+	}
+	if (cl->nout++ > 0)
+		putchar('\n');
+	if (r == NULL) {
+		printf("%s  not found\n", code);
+		return CLI_NO;
+	}
+	cli_print_record(r);
+	return CLI_OK;
+}
+
+/*
+ * Look codes[0..n-1] up with one lookup_many and print one answer per
+ * code, in order.  lookup_many answers a code of no code shape with nil,
+ * as one not loaded, so those are not sent but answered here as lookup
+ * would (invalid_code).  Returns the exit status, or CLI_AGAIN with
+ * nothing printed when the server says the batch is too large.
+ */
+static int
+cli_lookup_batch(struct cli *cl, const char *const *codes, size_t n,
+    const struct hcpcs_query *q)
+{
+	char		 norm[CLI_BATCH][HCPCS_CODE_MAX + 1];
+	const char	*send[CLI_BATCH];
+	struct hcpcs_record **recs = NULL;
+	struct hcpcs_value *v = NULL;
+	const char	*ecode = NULL, *emsg = NULL;
+	char		 msg[80];
+	size_t		 i, k = 0;
+	int		 rc = CLI_OK, r, failed = 0;
+
+	for (i = 0; i < n; i++)
+		if (hcpcs_code_shape(codes[i], norm[i]))
+			send[k++] = norm[i];
+	if (k > 0) {
+		if (cl->json)
+			failed = hcpcs_appendf(cl->c, "lookup_many", "aq", send,
+			    k, q) == -1 || hcpcs_get_reply(cl->c, &v) == -1;
+		else
+			failed = hcpcs_lookup_many(cl->c, send, k, q,
+			    &recs) == -1;
+		if (failed && k > 1 && cli_too_large(cl->c))
+			return CLI_AGAIN;
+		/* Said once for the batch; under --json again per code. */
+		if (failed) {
+			fprintf(stderr, "hcpcs: %s\n", hcpcs_errstr(cl->c));
+			ecode = cli_err_code(cl->c);
+			emsg = cli_err_message(cl->c);
+		} else if (cl->json && (v->type != HCPCS_T_ARRAY ||
+		    v->n != k)) {
+			failed = 1;
+			ecode = "protocol";
+			emsg = "lookup_many: not one answer per code";
+			fprintf(stderr, "hcpcs: %s\n", emsg);
+		}
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		if (norm[i][0] == '\0') {
+			cli_invalid_msg(codes[i], msg, sizeof(msg));
+			if (cl->json)
+				cli_json_error(codes[i], "invalid_code", msg);
+			else
+				fprintf(stderr, "hcpcs: %s: invalid_code: %s\n",
+				    codes[i], msg);
+			rc = CLI_ERR;
+			continue;
+		}
+		if (failed) {
+			if (cl->json)
+				cli_json_error(norm[i], ecode, emsg);
+			rc = CLI_ERR;
+			k++;
+			continue;
+		}
+		r = cli_lookup_answer(cl, codes[i], norm[i],
+		    cl->json ? &v->elems[k] : NULL,
+		    cl->json ? NULL : recs[k]);
+		k++;
+		if (r > rc)
+			rc = r;
+	}
+	hcpcs_value_free(v);
+	return rc;
+}
+
+/* codes[0..n-1] in batches of at most cl->batch; the exit status. */
+static int
+cli_lookup_codes(struct cli *cl, const char *const *codes, size_t n,
+    const struct hcpcs_query *q)
+{
+	size_t	off = 0, k;
+	int	rc = CLI_OK, r;
+
+	while (off < n) {
+		k = n - off < cl->batch ? n - off : cl->batch;
+		if ((r = cli_lookup_batch(cl, codes + off, k, q)) ==
+		    CLI_AGAIN) {
+			cl->batch = k / 2;
+			continue;
+		}
+		if (r > rc)
+			rc = r;
+		off += k;
+	}
+	return rc;
+}
+
 static int
 cli_lookup(struct cli *cl)
 {
 	struct hcpcs_query q;
-	struct hcpcs_record *r;
-	int		 i, rc = CLI_OK, found;
+	char		*lines[CLI_BATCH];
+	size_t		 n;
+	int		 rc = CLI_OK, r;
 
 	if (cl->nargs < 1) {
 		cli_usage(stderr);
 		return CLI_ERR;
 	}
 	cli_query(cl, &q);
-	if (cl->json)
-		return cli_json_calls(cl, "lookup", "sq", cl->args,
-		    cl->nargs, &q, cli_judge_found);
-	for (i = 0; i < cl->nargs; i++) {
-		if (i > 0)
-			putchar('\n');
-		found = hcpcs_lookup(cl->c, cl->args[i], &q, &r);
-		if (found == -1) {
-			if (hcpcs_err(cl->c) != HCPCS_ERR_SERVER)
-				return cli_fail(cl);
-			fprintf(stderr, "hcpcs: %s: %s\n", cl->args[i],
-			    hcpcs_errstr(cl->c));
-			rc = CLI_ERR;
-		} else if (found == 0) {
-			printf("%s  not found\n", cl->args[i]);
-			if (rc < CLI_NO)
-				rc = CLI_NO;
-		} else
-			cli_print_record(r);
-	}
+	cl->batch = CLI_BATCH;
+	if (cl->nargs != 1 || strcmp(cl->args[0], "-") != 0)
+		return cli_lookup_codes(cl, cl->args, (size_t)cl->nargs, &q);
+	/* One code a line from stdin, for pipelines. */
+	do {
+		if (cli_read_lines(lines, CLI_BATCH, &n) == -1)
+			return CLI_ERR;
+		r = cli_lookup_codes(cl, (const char *const *)lines, n, &q);
+		cli_free_lines(lines, n);
+		if (r > rc)
+			rc = r;
+		fflush(stdout);
+	} while (n == CLI_BATCH);
 	return rc;
 }
 
@@ -467,61 +707,167 @@ cli_search(struct cli *cl)
 	return CLI_OK;
 }
 
+/* The string at key of map m, or NULL. */
+static const char *
+cli_vstr(const struct hcpcs_value *m, const char *key)
+{
+	const struct hcpcs_value *v = hcpcs_value_get(m, key);
+
+	return v != NULL && v->type == HCPCS_T_STR ? v->s : NULL;
+}
+
+/* A validate result map as one human line. */
+static void
+cli_print_validation(const struct cli *cl, const char *code,
+    const char *date, const struct hcpcs_value *m)
+{
+	const char	*vcode = cli_vstr(m, "code");
+	const char	*reason = cli_vstr(m, "reason");
+	const char	*status = cli_vstr(m, "status");
+	const char	*set = cli_vstr(m, "set");
+	const char	*release = cli_vstr(m, "release");
+
+	printf("%s on %s: %s (%s", vcode != NULL ? vcode : code, date,
+	    cli_judge_valid(m) == CLI_OK ? "valid" : "invalid",
+	    reason != NULL ? reason : "?");
+	if (reason != NULL && strcmp(reason, "no_release") == 0)
+		printf(": no release %s in force on that date",
+		    cl->set != NULL ? "of that set is" : "of any set is");
+	else if (cli_vstr(m, "message") != NULL)
+		printf(": %s", cli_vstr(m, "message"));
+	/* "terminated, terminated" says nothing twice. */
+	if (status != NULL && (reason == NULL || strcmp(status, reason) != 0))
+		printf(", status %s", status);
+	if (set != NULL)
+		printf(", set %s", set);
+	if (release != NULL)
+		printf(", release %s", release);
+	printf(")\n");
+	/* A stale answer's release in force is its set's newest. */
+	if (cli_vbool(m, "stale") && set != NULL && release != NULL)
+		fprintf(stderr, "hcpcs: warning: %s's newest release is %s; "
+		    "a newer quarterly release exists by %s\n", set, release,
+		    date);
+	else if (cli_vbool(m, "stale"))
+		fprintf(stderr, "hcpcs: warning: a newer quarterly release "
+		    "than those loaded exists by %s\n", date);
+}
+
+/*
+ * Validate codes[i] on dates[i] for i < n, pipelined, printing one
+ * answer per pair in order; a NULL code is a line that was not "code
+ * date".  Returns the exit status.
+ */
 static int
-cli_validate(struct cli *cl)
+cli_validate_batch(struct cli *cl, const char *const *codes,
+    const char *const *dates, size_t n)
 {
 	struct hcpcs_query q;
-	struct hcpcs_validation *v;
-	struct hcpcs_value *val;
-	int		 rc;
+	struct hcpcs_value *v;
+	size_t		 i;
+	int		 rc = CLI_OK, r;
 
-	if (cl->nargs != 2) {
-		cli_usage(stderr);
-		return CLI_ERR;
-	}
 	memset(&q, 0, sizeof(q));
 	q.size = sizeof(q);
 	q.set = cl->set;
-	if (cl->json) {
-		if (hcpcs_appendf(cl->c, "validate", "ssv", cl->args[0],
-		    cl->args[1], &q) == -1 ||
-		    hcpcs_get_reply(cl->c, &val) == -1)
-			return cli_fail(cl);
-		cli_json(val);
-		putchar('\n');
-		rc = cli_judge_valid(val);
-		hcpcs_value_free(val);
-		return rc;
+	/* A failed append is sticky: its get_reply below reports it. */
+	for (i = 0; i < n; i++)
+		if (codes[i] != NULL)
+			(void)hcpcs_appendf(cl->c, "validate", "ssv", codes[i],
+			    dates[i], &q);
+	for (i = 0; i < n; i++) {
+		if (codes[i] == NULL) {
+			if (cl->json)
+				cli_json_error(dates[i], "bad_request",
+				    "expected \"code date\"");
+			fprintf(stderr, "hcpcs: \"%s\": expected \"code "
+			    "date\"\n", dates[i]);
+			rc = CLI_ERR;
+			continue;
+		}
+		if (hcpcs_get_reply(cl->c, &v) == -1) {
+			fprintf(stderr, "hcpcs: %s: %s\n", codes[i],
+			    hcpcs_errstr(cl->c));
+			if (cl->json)
+				cli_json_error(codes[i], cli_err_code(cl->c),
+				    cli_err_message(cl->c));
+			rc = CLI_ERR;
+			continue;
+		}
+		if (cl->json) {
+			cli_json(v);
+			putchar('\n');
+		} else
+			cli_print_validation(cl, codes[i], dates[i], v);
+		r = cli_judge_valid(v);
+		if (r > rc)
+			rc = r;
+		hcpcs_value_free(v);
 	}
-	if ((rc = hcpcs_validate(cl->c, cl->args[0], cl->args[1], &q, &v)) ==
-	    -1)
-		return cli_fail(cl);
-	printf("%s on %s: %s (%s", v->code != NULL ? v->code : cl->args[0],
-	    cl->args[1], v->valid ? "valid" : "invalid",
-	    v->reason != NULL ? v->reason : "?");
-	if (v->reason != NULL && strcmp(v->reason, "no_release") == 0)
-		printf(": no release %s in force on that date",
-		    cl->set != NULL ? "of that set is" : "of any set is");
-	else if (v->message != NULL)
-		printf(": %s", v->message);
-	/* "terminated, terminated" says nothing twice. */
-	if (v->status != NULL && (v->reason == NULL ||
-	    strcmp(v->status, v->reason) != 0))
-		printf(", status %s", v->status);
-	if (v->set != NULL)
-		printf(", set %s", v->set);
-	if (v->release != NULL)
-		printf(", release %s", v->release);
-	printf(")\n");
-	/* A stale answer's release in force is its set's newest. */
-	if (v->stale && v->set != NULL && v->release != NULL)
-		fprintf(stderr, "hcpcs: warning: %s's newest release is %s; "
-		    "a newer quarterly release exists by %s\n", v->set,
-		    v->release, cl->args[1]);
-	else if (v->stale)
-		fprintf(stderr, "hcpcs: warning: a newer quarterly release "
-		    "than those loaded exists by %s\n", cl->args[1]);
-	return rc == 1 ? CLI_OK : CLI_NO;
+	return rc;
+}
+
+/* Split "code date" in place; 0, or -1 when line is not two words. */
+static int
+cli_split_pair(char *line, const char **code, const char **date)
+{
+	static const char blank[] = " \t";
+	char	*p = line + strspn(line, blank);
+
+	*code = p;
+	p += strcspn(p, blank);
+	if (*p != '\0')
+		*p++ = '\0';
+	p += strspn(p, blank);
+	*date = p;
+	p += strcspn(p, blank);
+	if (*p != '\0')
+		*p++ = '\0';
+	p += strspn(p, blank);
+	return **code != '\0' && **date != '\0' && *p == '\0' ? 0 : -1;
+}
+
+static int
+cli_validate(struct cli *cl)
+{
+	const char	*codes[CLI_DEPTH], *dates[CLI_DEPTH];
+	char		*lines[CLI_DEPTH], *copy;
+	size_t		 i, n;
+	int		 rc = CLI_OK, r;
+
+	if (cl->nargs == 2)
+		return cli_validate_batch(cl, &cl->args[0], &cl->args[1], 1);
+	if (cl->nargs != 1 || strcmp(cl->args[0], "-") != 0) {
+		cli_usage(stderr);
+		return CLI_ERR;
+	}
+	/* "code date" a line from stdin, for pipelines. */
+	do {
+		if (cli_read_lines(lines, CLI_DEPTH, &n) == -1)
+			return CLI_ERR;
+		for (i = 0; i < n; i++) {
+			/* A bad line is shown as it came. */
+			if ((copy = strdup(lines[i])) == NULL) {
+				fprintf(stderr, "hcpcs: out of memory\n");
+				cli_free_lines(lines, n);
+				return CLI_ERR;
+			}
+			if (cli_split_pair(copy, &codes[i], &dates[i]) == -1) {
+				codes[i] = NULL;
+				dates[i] = lines[i];
+				free(copy);
+			} else {
+				free(lines[i]);
+				lines[i] = copy;
+			}
+		}
+		r = cli_validate_batch(cl, codes, dates, n);
+		cli_free_lines(lines, n);
+		if (r > rc)
+			rc = r;
+		fflush(stdout);
+	} while (n == CLI_DEPTH);
+	return rc;
 }
 
 static int
@@ -573,7 +919,7 @@ static void
 cli_print_release(const struct hcpcs_release_info *r)
 {
 	printf("  release %s%s%s: %lld codes, %lld modifiers\n",
-	    r->effective != NULL ? r->effective : "since ever",
+	    r->effective != NULL ? r->effective : "always",
 	    r->effective_auto ? " (auto)" : "",
 	    r->in_force ? " [in force]" : "",
 	    (long long)r->records, (long long)r->modifiers);
@@ -673,7 +1019,12 @@ cli_info(struct cli *cl)
 		for (k = 0; k < s->nreleases; k++)
 			cli_print_release(&s->releases[k]);
 	}
-	printf("last reload: %s", inf->last_reload.ok ? "ok" : "failed");
+	/* Before any reload the server says ok, at nil. */
+	if (inf->last_reload.ok && inf->last_reload.at == NULL)
+		printf("last reload: never");
+	else
+		printf("last reload: %s", inf->last_reload.ok ? "ok" :
+		    "failed");
 	if (inf->last_reload.at != NULL)
 		printf(" at %s", inf->last_reload.at);
 	if (inf->last_reload.error != NULL)
@@ -683,7 +1034,7 @@ cli_info(struct cli *cl)
 	return CLI_OK;
 }
 
-/* "-" on the command line names a release in force since ever (nil). */
+/* "-" on the command line names a release always in force (nil). */
 static const char *
 cli_release_arg(const char *a)
 {
@@ -731,7 +1082,7 @@ cli_diff(struct cli *cl)
 	if (hcpcs_diff(cl->c, cl->args[0], from, to, &d) == -1)
 		return cli_fail(cl);
 	printf("set %s: %s -> %s\n", cl->args[0],
-	    from != NULL ? from : "since ever", to != NULL ? to : "since ever");
+	    from != NULL ? from : "always", to != NULL ? to : "always");
 	printf("added %zu, removed %zu, terminated %zu, changed %zu\n",
 	    d->nadded, d->nremoved, d->nterminated, d->nchanged);
 	cli_print_codes("added", d->added, d->nadded);
@@ -843,6 +1194,11 @@ main(int argc, char *argv[])
 			else if (strcmp(a, "-h") == 0 ||
 			    strcmp(a, "--help") == 0) {
 				cli_usage(stdout);
+				return CLI_OK;
+			} else if (strcmp(a, "-V") == 0 ||
+			    strcmp(a, "--version") == 0) {
+				printf("hcpcs %d.%d.%d\n", HCPCS_VERSION_MAJOR,
+				    HCPCS_VERSION_MINOR, HCPCS_VERSION_PATCH);
 				return CLI_OK;
 			} else if (strcmp(a, "--json") == 0)
 				cl.json = 1;

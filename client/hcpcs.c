@@ -1393,6 +1393,49 @@ hcpcs_search(struct hcpcs *c, const char *text, const struct hcpcs_query *q,
 	return hcpcs_decode_records(c, "search", out);
 }
 
+/*
+ * The shapes of daemon/classify.c's table, which test_client checks
+ * this against: [A-Z]NNNN (HCPCS, CDT), NNNN[0-9AFMTU] (CPT) and two
+ * letters or digits (modifiers).
+ */
+int
+hcpcs_code_shape(const char *code, char out[HCPCS_CODE_MAX + 1])
+{
+	size_t	len, i;
+	int	ok;
+
+	out[0] = '\0';
+	if (code == NULL)
+		return 0;
+	while (*code == ' ' || *code == '\t')
+		code++;
+	len = strlen(code);
+	while (len > 0 && (code[len - 1] == ' ' || code[len - 1] == '\t'))
+		len--;
+	if (len != 2 && len != HCPCS_CODE_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		out[i] = code[i] >= 'a' && code[i] <= 'z' ?
+		    (char)(code[i] - 'a' + 'A') : code[i];
+		if (!(out[i] >= 'A' && out[i] <= 'Z') &&
+		    !(out[i] >= '0' && out[i] <= '9'))
+			break;
+	}
+	out[i] = '\0';
+	if (i < len)
+		ok = 0;
+	else if (len == 2)
+		ok = 1;
+	else if (out[0] >= 'A' && out[0] <= 'Z')
+		ok = strspn(out + 1, "0123456789") == 4;
+	else
+		ok = strspn(out, "0123456789") >= 4 &&
+		    strchr("0123456789AFMTU", out[4]) != NULL;
+	if (!ok)
+		out[0] = '\0';
+	return ok;
+}
+
 int
 hcpcs_classify(struct hcpcs *c, const char *code,
     struct hcpcs_classification **out)

@@ -51,6 +51,7 @@ extern "C" {
 #define HCPCS_DEFAULT_TIMEOUT		30000	/* ms, per reply */
 #define HCPCS_MAX_REPLY_BYTES		(256u << 20)	/* one reply */
 #define HCPCS_ERRSTR_LEN		128
+#define HCPCS_CODE_MAX			5	/* chars of the longest code */
 
 /* Error categories (hcpcs_err). */
 enum hcpcs_error {
@@ -156,7 +157,7 @@ struct hcpcs_record {
 	const char	*status;	/* "active" or "terminated" */
 	const char	*release;	/* effective date of the release the
 					   record came from; NULL for a
-					   release in force since ever */
+					   release always in force */
 };
 
 struct hcpcs_validation {
@@ -170,7 +171,7 @@ struct hcpcs_validation {
 	const char	*set;		/* NULL when not found */
 	const char	*release;	/* the answering release's effective
 					   date; NULL when not found or
-					   since ever */
+					   always in force */
 	int		 stale;		/* 1: the date is past the newest
 					   release plus its set's
 					   stale_after (a newer release
@@ -195,7 +196,7 @@ struct hcpcs_classification {
 /* One loaded release of a code set (info). */
 struct hcpcs_release_info {
 	const char	*path;
-	const char	*effective;	/* "YYYY-MM-DD"; NULL: since ever */
+	const char	*effective;	/* "YYYY-MM-DD"; NULL: always */
 	int		 effective_auto;	/* date derived from the file */
 	int		 in_force;	/* in force today (server's clock) */
 	int64_t		 records;	/* procedure codes */
@@ -403,6 +404,17 @@ HCPCS_API int	hcpcs_validate(struct hcpcs *c, const char *code,
 HCPCS_API int	hcpcs_search(struct hcpcs *c, const char *text,
 		    const struct hcpcs_query *q, struct hcpcs_record ***out);
 
+/*
+ * Has code a code shape, by the server's rule (docs/protocol.md,
+ * classify), without asking it?  Blanks and tabs at either end are
+ * trimmed and a-z upper-cased into out, the code as the server would
+ * normalise it.  Returns 1 when it has one (lookup and validate then
+ * answer rather than fail with invalid_code), else 0 with out "".
+ * Needs no connection; thread-safe.
+ */
+HCPCS_API int	hcpcs_code_shape(const char *code,
+		    char out[HCPCS_CODE_MAX + 1]);
+
 /* What a code is, from its shape.  0 or -1; *out owned by c. */
 HCPCS_API int	hcpcs_classify(struct hcpcs *c, const char *code,
 		    struct hcpcs_classification **out);
@@ -416,7 +428,7 @@ HCPCS_API int	hcpcs_info(struct hcpcs *c, struct hcpcs_info **out);
 
 /*
  * Compare two loaded releases of set, named by their effective dates
- * ("YYYY-MM-DD"; NULL names a release in force since ever).  from is
+ * ("YYYY-MM-DD"; NULL names a release always in force).  from is
  * normally the older one.  0 or -1 (an unknown set or release is a
  * bad_request server error); *out and every array and string it points
  * to is owned by c, valid until the next call on c.

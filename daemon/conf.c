@@ -736,7 +736,7 @@ conf_releases(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
 
 /*
  * The set's own path fields and releases[] made to match: a path: set
- * gets one since-ever release, a releases: set the first release's
+ * gets one release always in force, a releases: set the first release's
  * files as its own.
  */
 static int

@@ -38,7 +38,7 @@ struct conf_column {
 
 /*
  * One release of a code set: its files and the date it takes effect.
- * A set given with path: alone has one release effective since ever
+ * A set given with path: alone has one release always in force
  * (effective 0, effective_auto 0).
  */
 struct conf_release {
@@ -46,7 +46,7 @@ struct conf_release {
 	char		*short_path;	/* ama-cpt, or NULL */
 	char		*medium_path;	/* ama-cpt, or NULL */
 	char		*modifiers_path; /* ama-cpt, or NULL */
-	uint32_t	 effective;	/* YYYYMMDD; 0: since ever or auto */
+	uint32_t	 effective;	/* YYYYMMDD; 0: always or auto */
 	int		 effective_auto; /* effective: auto (from the file) */
 	char		 sha256[65];	/* expected, lower-case hex, or "" */
 };

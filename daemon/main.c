@@ -3,6 +3,7 @@
  * The daemon always stays in the foreground (systemd style) and logs to
  * stderr; serving, signals and reloads live in server.c.
  */
+#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,11 +29,13 @@
 #define HCPCSD_CONF_DEFAULT "/etc/hcpcsd/hcpcsd.yaml"
 #endif
 
+/* To stdout with status 0 when asked for (-h), else to stderr with 1. */
 static _Noreturn void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: hcpcsd [-ftV] [-s socket] -c file\n");
-	exit(1);
+	fprintf(asked ? stdout : stderr,
+	    "usage: hcpcsd [-fhtV] [-c file] [-s socket]\n");
+	exit(asked ? 0 : 1);
 }
 
 /* -t: load the configuration and every data file, report, exit. */
@@ -76,8 +79,13 @@ main_check(const struct conf *conf)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct conf	*conf;
-	const char	*path = NULL, *sockpath = NULL;
+	const char	*path = HCPCSD_CONF_DEFAULT, *sockpath = NULL;
 	sigset_t	 held;
 	char		 err[1024];
 	int		 ch, fflag = 0, tflag = 0, rv;
@@ -99,7 +107,8 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_ARENA_MAX, 1);
 #endif
-	while ((ch = getopt(argc, argv, "c:fs:tV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhs:tV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -107,6 +116,8 @@ main(int argc, char *argv[])
 		case 'f':
 			fflag = 1;
 			break;
+		case 'h':
+			usage(1);
 		case 's':
 			sockpath = optarg;
 			break;
@@ -117,11 +128,11 @@ main(int argc, char *argv[])
 			printf("hcpcsd %s\n", HCPCSD_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(0);
 		}
 	}
-	if (optind != argc || path == NULL)
-		usage();
+	if (optind != argc)
+		usage(0);
 	if (!tflag) {
 		/*
 		 * Until server_init installs the handlers, a SIGHUP
@@ -155,6 +166,10 @@ main(int argc, char *argv[])
 	    LOG_LVL_INFO : conf->log_level);
 	log_info("hcpcsd %s starting, configuration %s", HCPCSD_VERSION,
 	    conf->path);
+	if (server_check_socket(sockpath != NULL ? sockpath : conf->socket)
+	    == -1)
+		fatalx("cannot serve on %s",
+		    sockpath != NULL ? sockpath : conf->socket);
 	if (server_publish(conf, "load", err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	rpc_init(time(NULL), server_reload);

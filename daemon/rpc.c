@@ -944,7 +944,7 @@ rpc_diff_cb(void *arg, enum snapshot_diff_kind kind, const char *code,
 			    (enum record_field)f));
 }
 
-/* A diff param: a release's effective date, or nil for since ever. */
+/* A diff param: a release's effective date, or nil for always. */
 static int
 rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
 {
@@ -959,7 +959,7 @@ rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
 		record_format_date(date, d);
 		return rpc_fail(r, RPC_E_BAD_REQUEST, "set \"%s\" has no "
 		    "release effective %s", snapshot_set(r->ctx->snap,
-		    (size_t)set)->name, date != 0 ? d : "since ever (nil)");
+		    (size_t)set)->name, date != 0 ? d : "always (nil)");
 	}
 	return 0;
 }

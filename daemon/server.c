@@ -887,36 +887,69 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/* sun for path; -1 after logging when it does not fit. */
+static int
+server_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		log_warnx("%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* A socket someone answers on is not stale: -1 after logging so. */
+static int
+server_probe(const struct sockaddr_un *sun)
+{
+	int	probe, live;
+
+	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	live = connect(probe, (const struct sockaddr *)sun,
+	    sizeof(*sun)) == 0;
+	close(probe);
+	if (live) {
+		log_warnx("%s: another server is listening", sun->sun_path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+server_check_socket(const char *path)
+{
+	struct sockaddr_un	 sun;
+
+	/* Activated: the socket systemd passes is ours to serve. */
+	if (getenv("LISTEN_FDS") != NULL)
+		return 0;
+	if (server_sockaddr(path, &sun) == -1)
+		return -1;
+	return server_probe(&sun);
+}
+
 static int
 server_listen(const char *path, mode_t mode)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
 	mode_t			 old;
-	int			 fd, probe;
+	int			 fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: socket path too long", path);
+	if (server_sockaddr(path, &sun) == -1)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			log_warnx("%s: exists and is not a socket", path);
 			return -1;
 		}
-		/* A socket someone answers on is not stale. */
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
-		    sizeof(sun)) == 0) {
-			close(probe);
-			log_warnx("%s: another server is listening", path);
+		/* Again: one may have started while we loaded. */
+		if (server_probe(&sun) == -1)
 			return -1;
-		}
-		if (probe != -1)
-			close(probe);
 		if (unlink(path) == -1) {
 			log_warn("unlink %s", path);
 			return -1;

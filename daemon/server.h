@@ -21,6 +21,15 @@ int	server_publish(const struct conf *, const char *why, char *err,
 	    size_t errlen);
 
 /*
+ * Before the first load: -1 after logging when another server answers
+ * on path, so that a second hcpcsd refuses at once instead of after
+ * loading every file.  0 when the path is free, holds a stale socket or
+ * is no socket at all (server_init judges those), or under socket
+ * activation.
+ */
+int	server_check_socket(const char *path);
+
+/*
  * Create the event loop, the signal events, the conf->workers worker
  * threads (the count is fixed until restart) and the listening socket.
  * Takes over conf (owns it from here; freed by server_free or replaced

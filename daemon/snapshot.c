@@ -275,7 +275,7 @@ snapshot_build(const struct conf *conf, char *err, size_t errlen)
 	struct conf_release one;
 	size_t		 i, j, n = 0, nloaded = 0;
 
-	/* A set built by hand with no releases: its path, since ever. */
+	/* A set built by hand with no releases: its path, always. */
 	for (i = 0; i < conf->nsets; i++)
 		n += conf->sets[i].nreleases > 0 ? conf->sets[i].nreleases : 1;
 	src = calloc(n > 0 ? n : 1, sizeof(*src));
@@ -499,7 +499,7 @@ snapshot_copy_info(struct snapshot *s, struct snapshot_src *src,
 			record_format_date(sc->effective, d);
 			snprintf(err, errlen, "set \"%s\": %s and %s are both "
 			    "effective %s", si->name, ri[-1].path, sc->path,
-			    sc->effective != 0 ? d : "since ever");
+			    sc->effective != 0 ? d : "always");
 			return -1;
 		}
 		si->nreleases++;

@@ -40,7 +40,7 @@ struct snapshot_rec {
 	const char	*set;		/* the set's name */
 	unsigned	 set_index;	/* its position in config order */
 	unsigned	 release_index;	/* in the set's releases, oldest 0 */
-	uint32_t	 release;	/* its effective date; 0: since ever */
+	uint32_t	 release;	/* its effective date; 0: always */
 	int		 level;		/* 1, 2, 3 (from classify), 0 unknown */
 	/*
 	 * MessagePack map: header counting every key including "status",
@@ -54,7 +54,7 @@ struct snapshot_rec {
 /* One release of a set: one file (or ama-cpt file group) loaded. */
 struct snapshot_release_info {
 	const char	*path;
-	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
+	uint32_t	 effective;	/* YYYYMMDD; 0: always */
 	int		 effective_auto; /* derived from the file */
 	size_t		 records;	/* procedure codes */
 	size_t		 modifiers;	/* modifier codes */
@@ -83,7 +83,7 @@ struct snapshot_set_info {
 	/*
 	 * The last day the newest release is current: its effective date
 	 * plus the set's stale_after.  0: never stale (stale_after off, or
-	 * a release in force since ever).
+	 * a release always in force).
 	 */
 	uint32_t	 fresh_until;
 	unsigned	 holds;		/* bit 1u << SNAPSHOT_x per class held */
@@ -99,7 +99,7 @@ struct snapshot_set_info {
  * file and what ("set \"hcpcs\": /x.txt: sha256 mismatch (expected
  * ..., file has ...)", or the loader's file:line: what).  A set with
  * no releases (a conf built by hand) loads its own path fields as one
- * release in force since ever.  Logs nothing: the caller decides
+ * release always in force.  Logs nothing: the caller decides
  * (startup exits, reload keeps the old snapshot).
  */
 struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
@@ -116,7 +116,7 @@ extern void	(*snapshot_after_hash)(const char *path);
  * snapshot_build that does not read files, so tests can index record
  * sets they built by hand.  Consecutive entries with the same name are
  * the releases of one set, in any order; a zeroed effective is a
- * release in force since ever.
+ * release always in force.
  */
 struct snapshot_src {
 	const char	*name;
@@ -125,7 +125,7 @@ struct snapshot_src {
 	struct record_set rs;		/* taken over by snapshot_build_sets */
 	time_t		 loaded_at;
 	char		 sha256[65];
-	uint32_t	 effective;	/* YYYYMMDD; 0: since ever */
+	uint32_t	 effective;	/* YYYYMMDD; 0: always */
 	int		 effective_auto; /* only reported by info */
 	size_t		 min_records;	/* reported only (largest of a set) */
 	/*
@@ -181,7 +181,7 @@ int		 snapshot_set_index(const struct snapshot *, const char *,
 int		 snapshot_in_force(const struct snapshot *, size_t set,
 		    uint32_t as_of);
 
-/* The index of set's release effective on that date (0: since ever), or -1. */
+/* The index of set's release effective on that date (0: always), or -1. */
 int		 snapshot_release_index(const struct snapshot *, size_t set,
 		    uint32_t effective);
 

@@ -18,6 +18,7 @@
 
 #include <msgpack.h>
 
+#include "classify.h"
 #include "hcpcs.h"
 #include "t.h"
 
@@ -1306,9 +1307,56 @@ test_connect(void)
 	srv_stop(&s);
 }
 
+/*
+ * hcpcs_code_shape is the daemon's rule: for every string of up to five
+ * characters over an alphabet that reaches each shape's edges (digits,
+ * the CPT suffix letters, other letters, lower case, blanks, a tab and
+ * punctuation), it agrees with classify_code on both the verdict and
+ * the normalised code.
+ */
+static void
+test_code_shape(void)
+{
+	static const char alpha[] = "059ADFMPTUZau \t-";
+	const size_t	 na = sizeof(alpha) - 1;
+	struct classify	 k;
+	char		 in[8], out[HCPCS_CODE_MAX + 1];
+	size_t		 len, i, idx, n, bad = 0, shaped = 0;
+	int		 got, want;
+
+	for (len = 0; len <= 5; len++) {
+		for (n = 1, i = 0; i < len; i++)
+			n *= na;
+		for (idx = 0; idx < n; idx++) {
+			size_t	x = idx;
+
+			for (i = 0; i < len; i++, x /= na)
+				in[i] = alpha[x % na];
+			in[len] = '\0';
+			want = classify_code(in, len, &k) == 0;
+			got = hcpcs_code_shape(in, out);
+			shaped += got;
+			if (got != want || strcmp(out, want ? k.code : "") != 0)
+				if (bad++ < 5)
+					fprintf(stderr, "shape of \"%s\": %d "
+					    "\"%s\", daemon %d \"%s\"\n", in, got,
+					    out, want, k.code);
+		}
+	}
+	T_EQ_INT(bad, 0);
+	T_OK(shaped > 1000);
+	T_EQ_INT(hcpcs_code_shape(" \tj1100 \t ", out), 1);
+	T_EQ_STR(out, "J1100");
+	T_EQ_INT(hcpcs_code_shape("ZZZZZ", out), 0);
+	T_EQ_STR(out, "");
+	T_EQ_INT(hcpcs_code_shape("A00211", out), 0);
+	T_EQ_INT(hcpcs_code_shape(NULL, out), 0);
+}
+
 int
 main(void)
 {
+	test_code_shape();
 	test_lookup();
 	test_pipeline();
 	test_long_pipeline();

@@ -522,7 +522,7 @@ test_errors(void)
 
 /*
  * releases:, effective, sha256 and min_records; the path: form gets one
- * since-ever release mirroring its files.
+ * always-in-force release mirroring its files.
  */
 static void
 test_releases(void)

@@ -135,6 +135,9 @@ code_sets:
       tos: [TOS1, TOS2]
 EOF
 start fixture "$tmp/hcpcsd.yaml" "$sock"
+# Fresh: no reload yet (the clients below reload).
+run 0 "$HCPCS_BIN" -s "$sock" info
+has out '^last reload: never$'
 
 # ---- 1. C, through libhcpcs ----
 run 0 "$E2E_CLIENT" "$sock" fixture
@@ -188,7 +191,61 @@ json 'j["code"] == "X9901" and j["long"] == "Local \"quoted\" widget, with a com
 json 'j["tos"] == ["9", "1"] and j["set"] == "local" and j["status"] == "active"'
 
 run 1 $H lookup --json A9901 A9902
-json 'len(js) == 2 and js[0]["code"] == "A9901" and js[1] is None'
+json 'len(js) == 2 and js[0]["code"] == "A9901" and js[1] == {"code": "A9902", "found": False}'
+
+# --json: one line per code, an error or not-found included, in order.
+run 2 $H --json lookup a9901 nope1 A9902 zx
+json 'len(js) == 4 and js[0]["code"] == "A9901" and js[3]["code"] == "ZX"'
+json 'js[1] == {"code": "nope1", "error": {"code": "invalid_code", "message": "\"nope1\" is not a HCPCS or CPT code"}}'
+json 'js[2] == {"code": "A9902", "found": False}'
+# ... sent as one lookup_many, not one lookup per code
+reqs() {
+	"$HCPCS_BIN" -s "$sock" --json info >"$tmp/info" &&
+	    $PY -c 'import json,sys; r = json.load(open(sys.argv[1]))["stats"]["requests"]
+print(r.get("lookup", 0), r.get("lookup_many", 0))' "$tmp/info"
+}
+before=$(reqs)
+run 2 $H --json lookup A9901 A9902 ZX X9901 bad!
+after=$(reqs)
+ok; [ "$after" = "${before% *} $((${before#* } + 1))" ] ||
+    fail "5 codes: lookup, lookup_many went from $before to $after"
+# Errors go to stdout as JSON too, one per code.
+run 2 $H --json lookup A9901 ZX --set nope
+json 'len(js) == 2 and [x["code"] for x in js] == ["A9901", "ZX"] and all(x["error"]["code"] == "bad_request" and "nope" in x["error"]["message"] for x in js)'
+has err 'bad_request: unknown set "nope"'
+run 2 $H --json validate A9901 2019-13-01
+json 'j["code"] == "A9901" and j["error"]["code"] == "bad_request"'
+run 2 "$HCPCS_BIN" --json -s "$tmp/nothing.sock" ping
+json 'j["error"]["code"] == "io" and "nothing.sock" in j["error"]["message"]'
+
+# lookup - and validate -: a code (a "code date") a line from stdin, one
+# answer per line, in order.
+printf 'a9901\nnope1\n\nA9902\n' >"$tmp/codes"
+run 2 sh -c "$H --json lookup - <$tmp/codes"
+json '[x.get("code") for x in js] == ["A9901", "nope1", "", "A9902"] and js[2]["error"]["code"] == "invalid_code" and js[3]["found"] is False'
+printf 'A9901\nA9902\n' >"$tmp/codes"
+run 1 sh -c "$H lookup - <$tmp/codes"
+has out '^A9901  active  Synthetic ambulance mile$'
+has out '^A9902  not found$'
+# 250 codes against max_batch 100: the batches shrink until accepted.
+$PY -c 'print("\n".join(["A9901", "A9902", "ZX", "Q"][i % 4] for i in range(250)))' \
+    >"$tmp/many"
+run 2 sh -c "$H --json lookup - <$tmp/many"
+json 'len(js) == 250 and all((x.get("code"), "found" in x, "error" in x) == [("A9901", False, False), ("A9902", True, False), ("ZX", False, False), ("Q", False, True)][i % 4] for i, x in enumerate(js))'
+printf 'G9901 2017-12-31\ng9901\t2018-01-01\nbogus\nA9901 2019-13-01\nK9901 2025-06-30\n' \
+    >"$tmp/pairs"
+run 2 sh -c "$H validate - <$tmp/pairs"
+ok; printf '%s\n' 'G9901 on 2017-12-31: valid (ok, status active, set cms)' \
+    'G9901 on 2018-01-01: invalid (terminated, set cms)' \
+    'K9901 on 2025-06-30: invalid (not_yet_effective, status active, set cms)' \
+    >"$tmp/want"
+cmp -s "$tmp/want" "$tmp/out" || { fail "validate - output"; diff "$tmp/want" "$tmp/out"; }
+has err '"bogus": expected "code date"'
+has err 'A9901: bad_request'
+run 2 sh -c "$H --json validate - <$tmp/pairs"
+json 'len(js) == 5 and js[0]["valid"] is True and js[1]["reason"] == "terminated" and js[2] == {"code": "bogus", "error": {"code": "bad_request", "message": "expected \"code date\""}} and js[3]["error"]["code"] == "bad_request" and js[4]["reason"] == "not_yet_effective"'
+printf 'G9901 2017-12-31\n' >"$tmp/pairs"
+run 0 sh -c "$H validate - <$tmp/pairs"
 
 run 0 $H validate G9901 2017-12-31
 has out '^G9901 on 2017-12-31: valid (ok, status active, set cms)$'
@@ -242,7 +299,8 @@ run 0 $H info
 has out "^hcpcsd $version, started "
 has out '^set cms (cms-anweb): 5 codes, 1 modifiers$'
 has out '^set local (delimited): 3 codes, 0 modifiers$'
-has out '^last reload: ok'
+has out '^  release always \[in force\]: 3 codes, 0 modifiers$'
+has out '^last reload: ok at '
 run 0 $H --json info
 json 'j["version"] == "'"$version"'" and [s["name"] for s in j["sets"]] == ["cms", "local"]'
 json 'j["sets"][1]["path"] == "'"$tmp"'/local.csv"'
@@ -252,6 +310,8 @@ run 0 $H reload
 has out "^reload ok, generation $((gen + 1))\$"
 run 0 $H --json reload
 json 'j == {"ok": True, "generation": '$((gen + 2))'}'
+run 0 $H diff local - -
+has out '^set local: always -> always$'
 
 # A reload that fails keeps the old data and reports why.
 mv "$tmp/local.csv" "$tmp/local.csv.away"
@@ -270,6 +330,12 @@ has out '^reload ok, generation '
 # Usage and connection errors.
 run 0 "$HCPCS_BIN" -h
 has out '^usage: hcpcs '
+run 0 "$HCPCS_BIN" --help
+has out '^usage: hcpcs '
+run 0 "$HCPCS_BIN" --version
+has out "^hcpcs $version\$"
+run 0 "$HCPCS_BIN" -V
+has out "^hcpcs $version\$"
 run 2 "$HCPCS_BIN"
 has err '^usage: hcpcs '
 run 2 $H frobnicate

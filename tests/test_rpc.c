@@ -967,7 +967,7 @@ test_releases(void)
 		    memcmp(o.data, want_bytes, o.len) == 0);
 	}
 	resp_free(&r);
-	/* unknown release, unknown set, nil for a set without since-ever */
+	/* unknown release, unknown set, nil for a set with no always release */
 	T_EQ_INT(call(49, "diff", "93a5686370637" "3aa323031382d30312d3031"
 	    "aa323032302d30312d3031", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
@@ -980,7 +980,7 @@ test_releases(void)
 	T_EQ_INT(call(51, "diff", "93a5686370637" "3c0aa323032302d30312d3031",
 	    &o, &r), RPC_DONE);
 	T_EQ_STR(t_str(t_get(&r.err, "message")),
-	    "set \"hcpcs\" has no release effective since ever (nil)");
+	    "set \"hcpcs\" has no release effective always (nil)");
 	resp_free(&r);
 	T_EQ_INT(call(52, "diff", "92a56863706373c0", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");

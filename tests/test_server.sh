@@ -170,9 +170,16 @@ def test_cli():
     rc, out, err = run(['-V'])
     eq(rc, 0, '-V exit')
     check(re.match(r'^hcpcsd \d+\.\d+\.\d+\n$', out), '-V prints %r' % out)
-    rc, out, err = run([])
-    eq(rc, 1, 'no -c exit')
-    eq(err, 'usage: hcpcsd [-ftV] [-s socket] -c file\n', 'usage')
+    eq(run(['--version'])[:2], (0, out), '--version is -V')
+    usage = 'usage: hcpcsd [-fhtV] [-c file] [-s socket]\n'
+    for opt in ('-h', '--help'):
+        eq(run([opt]), (0, usage, ''), opt + ': usage on stdout, exit 0')
+    eq(run(['stray'])[0::2], (1, usage), 'an operand: usage, exit 1')
+    # without -c, -t checks the default configuration (as nginx -t)
+    rc, out, err = run(['-t'])
+    check(rc != 0 or 'configuration OK' in out, '-t alone: %d' % rc)
+    check(re.search(r'/hcpcsd/hcpcsd\.yaml\b', err + out) and
+          'usage' not in err, '-t alone checks the default file: %r' % err)
     rc, out, err = run(['-t', '-c', conf])
     eq(rc, 0, '-t exit (%s)' % err)
     eq(out, 'hcpcs: 5 procedures, 1 modifiers (cms-anweb %s)\n'
@@ -529,6 +536,21 @@ def test_reload(p):
     c.close()
 
 
+def test_second(p):
+    """A second daemon on a live socket refuses before loading any data
+    (the load line would come first otherwise) and leaves it alone."""
+    rc, out, err = run(['-c', conf])
+    eq(rc, 1, 'second daemon on the same socket')
+    check('%s: another server is listening' % sock in err,
+          'says why: %r' % err)
+    check('load:' not in err and 'generation' not in err,
+          'refused before loading: %r' % err)
+    check(p.poll() is None, 'the first daemon still runs')
+    c = Client()
+    eq(c.call('ping', [])[3], 'pong', 'and still answers')
+    c.close()
+
+
 def test_stop(p):
     c = Client()
     c.request(1, 'ping', [])
@@ -557,6 +579,7 @@ try:
         c = Client()
         test_methods(c)
         c.close()
+        test_second(p)
         test_pipeline()
         test_bad_input(p.pid)
         test_reload(p)

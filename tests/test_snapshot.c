@@ -766,7 +766,7 @@ check_real(void)
 
 /*
  * Releases by hand: "hcpcs" 2020 (listed first), 2019 and a future
- * 2999 release, then "local" since ever.
+ * 2999 release, then "local" always.
  *   X0001: in 2019 and 2020, long text changed, tos added in 2020;
  *   X0002: new in 2020;  X0003: gains TERM DT 20191231 in 2020;
  *   X0004: only in 2019 (removed);  X0005: same in both but its action
@@ -888,7 +888,7 @@ check_releases(void)
 	T_OK(snapshot_find(s, -1, "X0001", 20181231) == NULL);
 	T_OK(snapshot_find(s, -1, "X0004", 20190601) != NULL);
 	T_OK(snapshot_find(s, -1, "X0004", 20200601) == NULL);
-	/* X0002: local (since ever) answers in 2019, hcpcs first in 2020 */
+	/* X0002: local (always) answers in 2019, hcpcs first in 2020 */
 	sr = snapshot_find(s, -1, "X0002", 20190601);
 	T_OK(sr != NULL && strcmp(sr->set, "local") == 0 && sr->release == 0);
 	sr = snapshot_find(s, -1, "X0002", 20200601);
