@@ -164,8 +164,11 @@ run: deps-run
 	exec $(B)/hcpcsd -f -s "$$s" -c conf/sample.yaml
 
 # test: one build (B/SAN); check: plain and sanitizer builds, every test.
+# JOBS tests run at once (default: the number of CPUs); each may take
+# HCPCSD_TEST_TIMEOUT seconds (default 300).  See tests/run.sh.
+JOBS	?=
 test: all
-	B=$(B) sh tests/run.sh
+	B=$(B) JOBS=$(JOBS) sh tests/run.sh
 
 check: deps
 	$(MAKE) B=build test

@@ -265,3 +265,43 @@ class Client:
 
     def close(self):
         self.s.close()
+
+
+# --- stress loops --------------------------------------------------------
+
+class Budget:
+    """How many rounds a stress loop does: up to most, but no longer than
+    seconds once least are done.  On a busy or sanitized build a count
+    alone can take many times its usual time; a time alone could test
+    nothing.  HCPCSD_STRESS_SECONDS overrides seconds.  If least rounds
+    are not done within 3 * seconds the loop stops and report() fails.
+    Use: while b.more(): ...one round...; b.round(); then b.report()."""
+
+    def __init__(self, what, most, least, seconds=60):
+        self.what, self.most, self.least = what, most, least
+        self.seconds = float(os.environ.get('HCPCSD_STRESS_SECONDS',
+                                            seconds))
+        self.t0 = time.monotonic()
+        self.done = 0
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def more(self):
+        if self.done >= self.most:
+            return False
+        t = self.elapsed()
+        return t < self.seconds or (self.done < self.least and
+                                    t < 3 * self.seconds)
+
+    def round(self):
+        self.done += 1
+
+    def report(self):
+        """Print the rounds done in the time; fail below least."""
+        print('%s: %d of at most %d in %.1f s (budget %g s, at least %d)'
+              % (self.what, self.done, self.most, self.elapsed(),
+                 self.seconds, self.least), flush=True)
+        return check(self.done >= self.least, '%s: only %d done in %.1f s, '
+                     'at least %d needed' % (self.what, self.done,
+                                             self.elapsed(), self.least))

@@ -65,6 +65,25 @@ t_skip(const char *reason)
 	exit(77);
 }
 
+/* The line run.sh counts: "SKIP real data: WHAT (not in DIR...)". */
+void
+t_realdata_skipped(const char *what)
+{
+	const char	*env = getenv("HCPCSD_SHARED_DATA");
+
+	printf("SKIP real data: %s (not in %s%s)\n", what,
+	    env != NULL ? env : "../shared/data/hcpcs",
+	    env != NULL ? "" : "; set HCPCSD_SHARED_DATA");
+	fflush(stdout);
+}
+
+void
+t_skip_realdata(const char *what)
+{
+	t_realdata_skipped(what);
+	exit(77);
+}
+
 const char *
 t_shared_data(void)
 {

@@ -19,6 +19,13 @@ int	t_done(void);
 _Noreturn void t_skip(const char *reason);
 /* Directory holding the real CMS files, or NULL (callers then skip). */
 const char *t_shared_data(void);
+/*
+ * Without the real CMS files: say which checks are skipped, in the one
+ * line tests/run.sh counts ("SKIP real data: what ..."), then go on;
+ * t_skip_realdata() then exits 77 as t_skip() does.
+ */
+void	t_realdata_skipped(const char *what);
+_Noreturn void t_skip_realdata(const char *what);
 
 struct record;
 struct record_set;

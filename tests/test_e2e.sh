@@ -485,7 +485,8 @@ EOF
 	run 1 "$HCPCS_BIN" -s "$rsock" validate G0503 2018-01-01
 	has out '^G0503 on 2018-01-01: invalid (terminated, set hcpcs2020)$'
 else
-	echo "real-data part skipped: HCPC2020_ANWEB_w_disclaimer.txt not found"
+	echo "SKIP real data: HCPC2020_ANWEB_w_disclaimer.txt (not in" \
+	    "${data:-../shared/data/hcpcs})"
 fi
 real19=$data/HCPC2019_CONTR_ANWEB.txt
 if [ -n "$data" ] && [ -r "$real" ] && [ -r "$real19" ]; then
@@ -521,8 +522,9 @@ EOF
 	has out '^  release 2019-01-01: '
 	has out '^  release 2020-01-01 \[in force\]: 6710 codes, 369 modifiers$'
 else
-	echo "real-data releases part skipped: HCPC2019_CONTR_ANWEB.txt or" \
-	    "HCPC2020_ANWEB_w_disclaimer.txt not found"
+	echo "SKIP real data: releases HCPC2019_CONTR_ANWEB.txt and" \
+	    "HCPC2020_ANWEB_w_disclaimer.txt" \
+	    "(not in ${data:-../shared/data/hcpcs})"
 fi
 
 # ---- a fake server: what the CLI makes of odd but well-framed replies ----

@@ -337,15 +337,14 @@ main(void)
 	FILE		*fp;
 
 	if ((dir = t_shared_data()) == NULL)
-		t_skip("real CMS files not found (shared/data/hcpcs; set "
-		    "HCPCSD_SHARED_DATA)");
+		t_skip_realdata("the 2019 and 2020 CMS files");
 	snprintf(path, sizeof(path), "%s/%s", dir, F2019);
 	if ((fp = fopen(path, "rb")) == NULL)
-		t_skip("real CMS file " F2019 " not found in shared data");
+		t_skip_realdata(F2019);
 	fclose(fp);
 	snprintf(path, sizeof(path), "%s/%s", dir, F2020);
 	if ((fp = fopen(path, "rb")) == NULL)
-		t_skip("real CMS file " F2020 " not found in shared data");
+		t_skip_realdata(F2020);
 	fclose(fp);
 	test_2019(dir);
 	test_2020(dir);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # test_reload_load.sh: reloads under continuous load lose nothing.  8
 # clients keep pipelining lookups and lookup_many while SIGHUP is sent
-# 200 times, each time after swapping the data file between two valid
-# variants, with a broken config or data file every third time.  Every response must
+# 200 times or for 60 s, whichever ends first, but at least 30 times
+# (HCPCSD_STRESS_SECONDS changes the 60), each time after swapping the
+# data file between two valid variants, with a broken config or data
+# file every third time.  Every response must
 # be a whole, correct answer from one snapshot or the other (a
 # lookup_many never mixes them), none may fail, the reload counters must
 # count every load, and VmRSS after the test must be within 10% of
@@ -20,15 +22,17 @@ fi
 PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
 import os, random, signal, sys, threading, time
 import msgpack
-from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
-                            anweb_variant, gen_code, short_of, write_file,
-                            write_conf, start, stop, rss_kb, wait_for)
+from hcpcsd_harness import (Budget, Client, check, crashed, eq, finish,
+                            private_dir, anweb_variant, gen_code, short_of,
+                            write_file, write_conf, start, stop, rss_kb,
+                            wait_for)
 
 BIN = os.path.abspath(sys.argv[1])
 SAN = 'build-san' in BIN
 NREC = 20000            # enough that the snapshots dominate RSS
 NCLIENTS = 8
-NHUP = 200
+NHUP = 200              # at most
+MIN_HUP = 30            # at least: all three kinds of reload, many times
 WINDOW = 16             # requests in flight per client
 RSS_SLACK = 0.25 if SAN else 0.10
 
@@ -139,7 +143,11 @@ try:
         t.start()
     rss_first = None
     gen, want_failed, cur = 1, 0, 'A'
-    for i in range(NHUP):
+    hup = Budget('SIGHUP reloads under load', NHUP, MIN_HUP)
+    # (a budget that ends after a failing reload gets one more: the last
+    # one must be ok)
+    while hup.more() or (hup.done % 3 == 0 and 0 < hup.done < NHUP):
+        i = hup.done
         if i % 6 == 2:
             write_file(conf, bad_conf)
         elif i % 6 == 5:
@@ -149,6 +157,7 @@ try:
             write_file(data, variant[cur])
             write_conf(conf, sock, data, 'workers: 4\n')
         os.kill(p.pid, signal.SIGHUP)
+        hup.round()
         st = wait_for(lambda: (lambda s: s if s and s[1] >= i + 1 else None)
                       (stats(ctl)), timeout=60, step=0.002)
         if i % 3 == 2:
@@ -165,6 +174,8 @@ try:
         if any(t.bad for t in load):
             break
     rss_end = rss_kb(p.pid)
+    nhup = hup.done
+    hup.report()
     for t in load:
         t.stop = True
     for t in load:
@@ -178,9 +189,9 @@ try:
               'client %d saw both variants: %r' % (n, t.seen))
     info = ctl.call('info')
     if info:
-        eq(info['stats']['reloads']['count'], NHUP, 'reloads counted')
+        eq(info['stats']['reloads']['count'], nhup, 'reloads counted')
         eq(info['stats']['reloads']['failed'],
-           len([i for i in range(NHUP) if i % 3 == 2]),
+           len([i for i in range(nhup) if i % 3 == 2]),
            'failed reloads counted')
         check(info['last_reload']['error'] is None and
               info['last_reload']['ok'], 'last reload ok')

@@ -95,7 +95,7 @@ check_shared(void)
 	struct record_err err;
 
 	if (d == NULL) {
-		printf("real CMS data absent: real-file hashes skipped\n");
+		t_realdata_skipped("digests of the real CMS files");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);

@@ -688,7 +688,7 @@ check_real(void)
 	T_OK(strstr(err, "/nonexistent/hcpcs.txt") != NULL);
 
 	if (d == NULL) {
-		printf("real CMS data absent: real-file checks skipped\n");
+		t_realdata_skipped("snapshot of the 2020 CMS file");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);
