@@ -7,7 +7,7 @@
 # file every third time.  Every response must
 # be a whole, correct answer from one snapshot or the other (a
 # lookup_many never mixes them), none may fail, the reload counters must
-# count every load, and VmRSS after the test must be within 10% of
+# count every load, and VmRSS once the load stops must be within 10% of
 # VmRSS after the first reload (25% under ASan, whose allocator keeps
 # more: see RSS_SLACK).
 : "${HCPCSD_BIN:=build/hcpcsd}"
@@ -173,7 +173,6 @@ try:
             rss_first = rss_kb(p.pid)
         if any(t.bad for t in load):
             break
-    rss_end = rss_kb(p.pid)
     nhup = hup.done
     hup.report()
     for t in load:
@@ -181,6 +180,13 @@ try:
     for t in load:
         t.join(timeout=60)
         check(not t.is_alive(), 'client finished')
+    # After the load: a batch that was still running on the old snapshot
+    # when the last reload published frees it when it ends, and on a busy
+    # box that can be a moment later; give it 10 s, never count on luck.
+    rss_bound = rss_first * (1 + RSS_SLACK) if rss_first else 0
+    rss_end = wait_for(lambda: (lambda r: r if r <= rss_bound else None)
+                       (rss_kb(p.pid)), timeout=10, step=0.1) or \
+        rss_kb(p.pid)
     for n, t in enumerate(load):
         check(not t.bad, 'client %d: %s' % (n, t.bad[:1]))
         check(t.answers >= 100, 'client %d kept asking: %d answers'
@@ -196,7 +202,7 @@ try:
         check(info['last_reload']['error'] is None and
               info['last_reload']['ok'], 'last reload ok')
         eq(info['sets'][0]['records'], NREC, 'records after the test')
-    check(rss_first and rss_end and rss_end <= rss_first * (1 + RSS_SLACK),
+    check(rss_first and rss_end and rss_end <= rss_bound,
           'VmRSS %s kB after the test, %s kB after the first reload '
           '(slack %d%%)' % (rss_end, rss_first, RSS_SLACK * 100))
     print('%d answers, RSS %s -> %s kB, %.1f s' %
