@@ -54,6 +54,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "listen.h"
 #include "log.h"
 #include "notify.h"
 #include "rpc.h"
@@ -65,10 +66,8 @@
 #define SERVER_OUT_SOFT		(256 * 1024)	/* stop reading above, bytes */
 #define SERVER_OUT_KEEP		(1024 * 1024)	/* idle buffer kept, bytes */
 #define SERVER_ACCEPTS		64		/* accepts per wakeup */
-#define SERVER_BACKLOG		128
 #define SERVER_STOP_MS		1000		/* flush on shutdown, msec */
 #define SERVER_ACCEPT_PAUSE_MS	100		/* after EMFILE, msec */
-#define SERVER_LISTEN_FDS_START	3		/* sd_listen_fds(3) */
 #define SERVER_STATUS_MAX	1024		/* STATUS= and count lines */
 
 enum conn_state {
@@ -217,7 +216,6 @@ static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_process(struct conn *);
 static void	server_accept_resume(evutil_socket_t, short, void *);
 static void	server_accept_cb(evutil_socket_t, short, void *);
-static int	server_listen(const char *, mode_t);
 static long	server_ms_since(const struct timespec *);
 static void	server_trim(void);
 static void	server_publish_snapshot(struct snapshot *, const char *,
@@ -886,72 +884,6 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-static int
-server_listen(const char *path, mode_t mode)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	mode_t			 old;
-	int			 fd, probe;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: socket path too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			log_warnx("%s: exists and is not a socket", path);
-			return -1;
-		}
-		/* A socket someone answers on is not stale. */
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
-		    sizeof(sun)) == 0) {
-			close(probe);
-			log_warnx("%s: another server is listening", path);
-			return -1;
-		}
-		if (probe != -1)
-			close(probe);
-		if (unlink(path) == -1) {
-			log_warn("unlink %s", path);
-			return -1;
-		}
-	} else if (errno != ENOENT) {
-		log_warn("%s", path);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_warn("socket");
-		return -1;
-	}
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", path);
-		umask(old);
-		goto fail;
-	}
-	umask(old);
-	if (chmod(path, mode) == -1) {
-		log_warn("chmod %s", path);
-		goto fail_unlink;
-	}
-	if (listen(fd, SERVER_BACKLOG) == -1) {
-		log_warn("listen %s", path);
-		goto fail_unlink;
-	}
-	return fd;
-fail_unlink:
-	unlink(path);
-fail:
-	close(fd);
-	return -1;
-}
-
 /*
  * Loading.
  */
@@ -1424,104 +1356,6 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 
 }
 
-/*
- * Socket activation (sd_listen_fds(3)): with LISTEN_PID our pid and
- * LISTEN_FDS >= 1, fd 3 is the listening socket systemd made, with its
- * owner, mode and lifetime set in hcpcsd.socket.  Returns that fd, -1
- * when none was passed, or -2 after logging why the one passed is
- * unusable.  The variables are unset either way so that nothing this
- * process might start inherits them.
- */
-static int
-server_activation_fd(void)
-{
-	const char	*pidstr = getenv("LISTEN_PID");
-	const char	*fdsstr = getenv("LISTEN_FDS");
-	long long	 pid = 0, nfds = 0;
-	char		*end;
-	int		 fd = SERVER_LISTEN_FDS_START, v, i, fl;
-	socklen_t	 len;
-
-	if (pidstr != NULL) {
-		errno = 0;
-		pid = strtoll(pidstr, &end, 10);
-		if (errno != 0 || end == pidstr || *end != '\0')
-			pid = 0;
-	}
-	if (fdsstr != NULL) {
-		errno = 0;
-		nfds = strtoll(fdsstr, &end, 10);
-		if (errno != 0 || end == fdsstr || *end != '\0')
-			nfds = 0;
-	}
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (pidstr == NULL || fdsstr == NULL)
-		return -1;
-	if (pid != (long long)getpid()) {
-		log_info("LISTEN_PID %lld is not this process: creating the "
-		    "socket", pid);
-		return -1;
-	}
-	if (nfds < 1)
-		return -1;
-	if (nfds > 1) {
-		log_warnx("LISTEN_FDS=%lld: using fd %d, closing the rest",
-		    nfds, fd);
-		for (i = 1; i < nfds && i < 1024; i++)
-			close(fd + i);
-	}
-	len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1) {
-		log_warn("LISTEN_FDS: fd %d", fd);
-		return -2;
-	}
-	if (v != AF_UNIX) {
-		log_warnx("LISTEN_FDS: fd %d is not a Unix socket", fd);
-		return -2;
-	}
-	len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
-	    v != SOCK_STREAM) {
-		log_warnx("LISTEN_FDS: fd %d is not a stream socket", fd);
-		return -2;
-	}
-	len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
-	    v == 0) {
-		log_warnx("LISTEN_FDS: fd %d is not listening", fd);
-		return -2;
-	}
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-		log_warn("LISTEN_FDS: fd %d: fcntl", fd);
-		return -2;
-	}
-	return fd;
-}
-
-/* The path a passed socket is bound to, for the logs; caller owns. */
-static char *
-server_sockname(int fd)
-{
-	struct sockaddr_un	 sun;
-	socklen_t		 len = sizeof(sun);
-	size_t			 n;
-
-	memset(&sun, 0, sizeof(sun));
-	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
-	    len <= offsetof(struct sockaddr_un, sun_path))
-		return strdup("(unnamed)");
-	n = len - offsetof(struct sockaddr_un, sun_path);
-	if (sun.sun_path[0] == '\0') {
-		sun.sun_path[0] = '@';		/* abstract */
-		return strndup(sun.sun_path, n);
-	}
-	return strndup(sun.sun_path, strnlen(sun.sun_path, n));
-}
-
 /* Make the workers and start their threads, with every signal blocked. */
 static int
 server_workers_start(size_t n)
@@ -1579,10 +1413,10 @@ server_init(struct conf *conf, int debug)
 	srv_debug = debug;
 	server_apply_limits(conf);
 	notify_init();
-	if ((afd = server_activation_fd()) == -2)
+	if ((afd = listen_activation_fd()) == -2)
 		return -1;
 	srv_activated = afd >= 0;
-	srv_sockpath = srv_activated ? server_sockname(afd) :
+	srv_sockpath = srv_activated ? listen_sockname(afd) :
 	    strdup(conf->socket);
 	if (srv_sockpath == NULL) {
 		log_warn("strdup");
@@ -1614,7 +1448,7 @@ server_init(struct conf *conf, int debug)
 		return -1;
 	if (srv_activated)
 		srv_fd = afd;
-	else if ((srv_fd = server_listen(srv_sockpath,
+	else if ((srv_fd = listen_unix(srv_sockpath,
 	    conf->socket_mode)) == -1)
 		return -1;
 	srv_accept_ev = event_new(srv_base, srv_fd, EV_READ | EV_PERSIST,
