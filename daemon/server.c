@@ -57,6 +57,7 @@
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
+#include "reload.h"
 #include "rpc.h"
 #include "server.h"
 #include "snapshot.h"
@@ -68,7 +69,6 @@
 #define SERVER_ACCEPTS		64		/* accepts per wakeup */
 #define SERVER_STOP_MS		1000		/* flush on shutdown, msec */
 #define SERVER_ACCEPT_PAUSE_MS	100		/* after EMFILE, msec */
-#define SERVER_STATUS_MAX	1024		/* STATUS= and count lines */
 
 enum conn_state {
 	CONN_ST_READ,		/* reading and answering requests */
@@ -166,60 +166,23 @@ static atomic_uint_fast64_t srv_next_id = 1;
 static atomic_size_t	 srv_output_limit;
 static atomic_size_t	 srv_max_request;
 static int		 srv_activated;	/* socket passed by systemd */
-static char		 srv_status[SERVER_STATUS_MAX];	/* STATUS= */
+static char		 srv_status[RELOAD_STATUS_MAX];	/* STATUS= */
 static struct event	*srv_rate_timer;
 /* Any thread logs through it; only the main thread's timer flushes. */
 static pthread_mutex_t	 srv_rate_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct log_rate	 srv_rate = { "client errors", 0, 0, 0, 0 };
 
-/*
- * The loader thread and its one job, plus what workers ask of the main
- * thread.  Under mtx: the main thread fills path and sets go; the
- * loader fills conf/snap/err/ms and sets done; a worker sets want (a
- * reload, why says who), rate (arm the rate timer) or acked; seq
- * (loads started) changes only under it.  Each then writes a byte to the pipe
- * so the main loop wakes up.  busy/again/acks belong to the main
- * thread: until every worker has answered the clients a load finished
- * for (and read the requests they pipelined after), no new load
- * starts, so such a request is answered by the next load, as with one
- * thread.
- */
-static struct {
-	pthread_t	 thread;
-	int		 started;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	int		 go, done, quit;
-	int		 pipe[2];
-	struct event	*ev;
-	char		*path;		/* the config to load */
-	struct conf	*conf;		/* result: both set, or neither */
-	struct snapshot	*snap;
-	char		 err[1024];
-	long		 ms;
-	int		 want;		/* a worker asks for a reload */
-	char		 why[64];
-	int		 rate;		/* a worker asks to arm the timer */
-	size_t		 acked;		/* workers done with a RELOADED */
-	int		 busy;		/* a load is in flight */
-	size_t		 acks;		/* RELOADED messages not yet acked */
-	int		 again;		/* one more load after it */
-	uint64_t	 seq;		/* loads started */
-} srv_ld = {
-	.mtx = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
-	.pipe = { -1, -1 },
-};
+static struct loader	*srv_loader;	/* reloads */
+/* A worker suppressed a client line: the main thread arms the timer. */
+static atomic_int	 srv_rate_want;
+static int		 srv_rate_pipe[2] = { -1, -1 };
+static struct event	*srv_rate_ev;
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_process(struct conn *);
 static void	server_accept_resume(evutil_socket_t, short, void *);
 static void	server_accept_cb(evutil_socket_t, short, void *);
-static long	server_ms_since(const struct timespec *);
-static void	server_trim(void);
-static void	server_publish_snapshot(struct snapshot *, const char *,
-		    long);
 
 static void
 server_apply_limits(const struct conf *c)
@@ -245,17 +208,6 @@ server_soft_cap(void)
 	return lim < SERVER_OUT_SOFT ? lim : SERVER_OUT_SOFT;
 }
 
-/* Wake the main loop: it then reads srv_ld under its lock. */
-static void
-server_wake_main(void)
-{
-	char	b = 0;
-
-	while (write(srv_ld.pipe[1], &b, 1) == -1 && errno == EINTR)
-		;
-	/* EAGAIN: the pipe already holds a wakeup; that will do. */
-}
-
 /* Summarise suppressed client lines once the window is over. */
 static void
 server_rate_cb(evutil_socket_t fd, short what, void *arg)
@@ -270,11 +222,17 @@ server_rate_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Main thread: start the window's timer unless it runs already. */
 static void
-server_rate_arm_main(void)
+server_rate_arm_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval	 tv = { LOG_RATE_WINDOW, 0 };
+	char		 buf[64];
 
-	if (srv_rate_timer != NULL && !evtimer_pending(srv_rate_timer, NULL))
+	(void)what;
+	(void)arg;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (atomic_exchange(&srv_rate_want, 0) &&
+	    !evtimer_pending(srv_rate_timer, NULL))
 		evtimer_add(srv_rate_timer, &tv);
 }
 
@@ -282,14 +240,12 @@ server_rate_arm_main(void)
 static void
 server_rate_arm(void)
 {
-	int	first;
+	char	b = 0;
 
-	pthread_mutex_lock(&srv_ld.mtx);
-	first = !srv_ld.rate;
-	srv_ld.rate = 1;
-	pthread_mutex_unlock(&srv_ld.mtx);
-	if (first && srv_ld.pipe[1] != -1)
-		server_wake_main();
+	if (atomic_exchange(&srv_rate_want, 1) || srv_rate_pipe[1] == -1)
+		return;
+	while (write(srv_rate_pipe[1], &b, 1) == -1 && errno == EINTR)
+		;
 }
 
 /*
@@ -724,10 +680,7 @@ worker_msg_cb(evutil_socket_t fd, short what, void *arg)
 			worker_reloaded(w, &m);
 			free(m.err);
 			/* The main thread may start the next load now. */
-			pthread_mutex_lock(&srv_ld.mtx);
-			srv_ld.acked++;
-			pthread_mutex_unlock(&srv_ld.mtx);
-			server_wake_main();
+			loader_acked(srv_loader);
 			break;
 		case SRV_MSG_STOP:
 			worker_stop(w);
@@ -885,301 +838,62 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 }
 
 /*
- * Loading.
+ * Reloads: the loader's results, and the workers' requests for one.
  */
-
-static long
-server_ms_since(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (long)(t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/* "generation N: set P procedures M modifiers, ..." of the current. */
-static void
-server_describe(char *buf, size_t len)
-{
-	const struct snapshot_set_info *si;
-	struct snapshot	*s;
-	size_t		 i, off;
-	int		 n;
-
-	buf[0] = '\0';
-	if ((s = snapshot_acquire()) == NULL)
-		return;
-	n = snprintf(buf, len, "generation %llu:",
-	    (unsigned long long)snapshot_generation(s));
-	off = n > 0 ? (size_t)n : 0;
-	for (i = 0; i < snapshot_nsets(s) && off < len; i++) {
-		si = snapshot_set(s, i);
-		n = snprintf(buf + off, len - off,
-		    "%s %s %zu procedures %zu modifiers", i > 0 ? "," : "",
-		    si->name, si->records, si->modifiers);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	snapshot_release(s);
-}
-
-/*
- * Give the pages of what a load freed back to the system: the old
- * snapshot (freed by snapshot_publish, since no batch is running now)
- * and the loader's scratch memory.  Without it RSS creeps up reload
- * after reload, the heap fragmenting around the next snapshot.
- */
-static void
-server_trim(void)
-{
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
-/* Publish s (taking over its reference) and log one line about it. */
-static void
-server_publish_snapshot(struct snapshot *s, const char *why, long ms)
-{
-	char	line[SERVER_STATUS_MAX];
-
-	snapshot_publish(s);
-	server_describe(line, sizeof(line));
-	server_trim();
-	snprintf(srv_status, sizeof(srv_status), "%s", line);
-	log_info("%s: %s, %ld ms", why, line, ms);
-}
 
 int
 server_publish(const struct conf *conf, const char *why, char *err,
     size_t errlen)
 {
-	struct snapshot	*s;
-	struct timespec	 t0;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((s = snapshot_build(conf, err, errlen)) == NULL)
-		return -1;
-	server_publish_snapshot(s, why, server_ms_since(&t0));
-	return 0;
+	return reload_publish(conf, why, srv_status, sizeof(srv_status), err,
+	    errlen);
 }
 
-/*
- * The loader thread: waits for a job, loads, hands the result back.
- * It touches nothing but the job and the files; all logging, counting
- * and publishing is left to the loop thread.
- */
-static void *
-server_loader_main(void *arg)
+/* Main thread: a load ended: take its conf, tell every worker. */
+static size_t
+server_reloaded(void *arg, const struct reload_result *r)
 {
-	struct snapshot	*snap = NULL;
-	struct conf	*nc;
-	struct timespec	 t0;
-	char		 err[sizeof(srv_ld.err)];
-	char		*path;
+	struct srv_msg	 m;
+	size_t		 i, told = 0;
 
 	(void)arg;
-	for (;;) {
-		pthread_mutex_lock(&srv_ld.mtx);
-		while (!srv_ld.go && !srv_ld.quit)
-			pthread_cond_wait(&srv_ld.cv, &srv_ld.mtx);
-		if (srv_ld.quit) {
-			pthread_mutex_unlock(&srv_ld.mtx);
-			break;
-		}
-		srv_ld.go = 0;
-		path = srv_ld.path;
-		pthread_mutex_unlock(&srv_ld.mtx);
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		err[0] = '\0';
-		snap = NULL;
-		nc = NULL;
-		if (path == NULL)
-			snprintf(err, sizeof(err), "out of memory");
-		else if ((nc = conf_load(path, err, sizeof(err))) != NULL &&
-		    (snap = snapshot_build(nc, err, sizeof(err))) == NULL) {
-			conf_free(nc);
-			nc = NULL;
-		}
-
-		pthread_mutex_lock(&srv_ld.mtx);
-		srv_ld.conf = nc;
-		srv_ld.snap = snap;
-		memcpy(srv_ld.err, err, sizeof(err));
-		srv_ld.ms = server_ms_since(&t0);
-		srv_ld.done = 1;
-		pthread_mutex_unlock(&srv_ld.mtx);
-		server_wake_main();
-	}
-	return NULL;
-}
-
-/*
- * Start a load, or ask for one more after the one running.  Main
- * thread only.  A load answers every request made before it started.
- */
-static void
-server_load_request(const char *why)
-{
-	char	*path;
-
-	if (srv_ld.busy || srv_ld.acks > 0) {
-		if (!srv_ld.again)
-			log_info("%s: reloading after the load in progress",
-			    why);
-		srv_ld.again = 1;
-		return;
-	}
-	srv_ld.busy = 1;
-	/* This load reads everything afresh: it answers any earlier ask. */
-	srv_ld.again = 0;
-	log_info("%s: reloading %s", why, srv_conf->path);
-	notify_reloading();
-	/*
-	 * The loader reads a copy: srv_conf may be replaced meanwhile.
-	 * Out of memory, the loader reports it: one path for every outcome.
-	 */
-	path = strdup(srv_conf->path);
-	pthread_mutex_lock(&srv_ld.mtx);
-	srv_ld.seq++;
-	srv_ld.want = 0;
-	free(srv_ld.path);
-	srv_ld.path = path;
-	srv_ld.go = 1;
-	pthread_cond_signal(&srv_ld.cv);
-	pthread_mutex_unlock(&srv_ld.mtx);
-}
-
-/* Start the coalesced load once nothing is in flight any more. */
-static void
-server_load_again(void)
-{
-	if (srv_ld.again && !srv_ld.busy && srv_ld.acks == 0 &&
-	    !atomic_load(&srv_stopping)) {
-		srv_ld.again = 0;
-		server_load_request("coalesced requests");
-	}
-}
-
-/* The loader finished: publish or keep, then tell every worker. */
-static void
-server_load_finish(uint64_t seq, struct conf *nc, struct snapshot *snap,
-    char *err, size_t errlen, long ms)
-{
-	struct snapshot	*cur;
-	struct srv_msg	 m;
-	uint64_t	 gen;
-	size_t		 i;
-	int		 ok;
-
-	srv_ld.busy = 0;
-	cur = snapshot_acquire();
-	gen = cur != NULL ? snapshot_generation(cur) : 0;
-	snapshot_release(cur);
-	ok = snap != NULL;
-	if (ok) {
-		server_publish_snapshot(snap, "reload", ms);
-		if (!srv_activated && strcmp(nc->socket, srv_sockpath) != 0)
+	if (r->ok) {
+		if (!srv_activated && strcmp(r->conf->socket, srv_sockpath) != 0)
 			log_warnx("reload: socket changed to %s; still "
-			    "listening on %s until restart", nc->socket,
+			    "listening on %s until restart", r->conf->socket,
 			    srv_sockpath);
-		if (nc->workers != srv_nworkers)
+		if (r->conf->workers != srv_nworkers)
 			log_warnx("reload: workers changed to %zu; still "
-			    "running %zu until restart", nc->workers,
+			    "running %zu until restart", r->conf->workers,
 			    srv_nworkers);
 		conf_free(srv_conf);
-		srv_conf = nc;
+		srv_conf = r->conf;
 		server_apply_limits(srv_conf);
-		rpc_note_reload(1, time(NULL), NULL, ms);
+		snprintf(srv_status, sizeof(srv_status), "%s", r->status);
+		rpc_note_reload(1, time(NULL), NULL, r->ms);
 		if (!atomic_load(&srv_stopping))  /* READY=1 after STOPPING=1 lies */
 			notify_send("READY=1\nSTATUS=%s", srv_status);
 	} else {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "out of memory");
-		log_warnx("reload failed after %ld ms, still serving "
-		    "generation %llu: %s", ms, (unsigned long long)gen, err);
-		rpc_note_reload(0, time(NULL), err, ms);
-		server_trim();
+		rpc_note_reload(0, time(NULL), r->err, r->ms);
 		if (!atomic_load(&srv_stopping))
 			notify_send("READY=1\nSTATUS=reload failed, still "
 			    "serving generation %llu: %s",
-			    (unsigned long long)gen, err);
-	}
-	if (ok) {
-		cur = snapshot_acquire();
-		gen = cur != NULL ? snapshot_generation(cur) : 0;
-		snapshot_release(cur);
+			    (unsigned long long)r->generation, r->err);
 	}
 	/* Each worker answers its own clients waiting for this load. */
 	for (i = 0; i < srv_nworkers && !atomic_load(&srv_stopping); i++) {
 		memset(&m, 0, sizeof(m));
 		m.type = SRV_MSG_RELOADED;
-		m.seq = seq;
-		m.ok = ok;
-		m.generation = gen;
-		m.err = ok ? NULL : strdup(err);
+		m.seq = r->seq;
+		m.ok = r->ok;
+		m.generation = r->generation;
+		m.err = r->ok ? NULL : strdup(r->err);
 		if (worker_send(&srv_workers[i], &m) == -1)
 			free(m.err);
 		else
-			srv_ld.acks++;
+			told++;
 	}
-	server_load_again();
-}
-
-/*
- * The main loop's wakeup: the loader finished, a worker asked for a
- * reload, or a worker suppressed a log line.
- */
-static void
-server_wake_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct snapshot	*snap = NULL;
-	struct conf	*nc = NULL;
-	char		 buf[64], err[sizeof(srv_ld.err)], why[sizeof(srv_ld.why)];
-	uint64_t	 seq = 0;
-	long		 ms = 0;
-	size_t		 acked;
-	int		 done, want, rate;
-
-	(void)what;
-	(void)arg;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&srv_ld.mtx);
-	done = srv_ld.done;
-	if (done) {
-		srv_ld.done = 0;
-		nc = srv_ld.conf;
-		snap = srv_ld.snap;
-		srv_ld.conf = NULL;
-		srv_ld.snap = NULL;
-		memcpy(err, srv_ld.err, sizeof(err));
-		ms = srv_ld.ms;
-		seq = srv_ld.seq;
-	}
-	want = srv_ld.want;
-	srv_ld.want = 0;
-	memcpy(why, srv_ld.why, sizeof(why));
-	rate = srv_ld.rate;
-	srv_ld.rate = 0;
-	acked = srv_ld.acked;
-	srv_ld.acked = 0;
-	pthread_mutex_unlock(&srv_ld.mtx);
-
-	if (rate)
-		server_rate_arm_main();
-	/* A request made while the load ran comes first: it is older. */
-	if (want && !atomic_load(&srv_stopping))
-		server_load_request(why);
-	if (done)
-		server_load_finish(seq, nc, snap, err, sizeof(err), ms);
-	if (acked > 0) {
-		srv_ld.acks -= acked <= srv_ld.acks ? acked : srv_ld.acks;
-		server_load_again();
-	}
+	return told;
 }
 
 /*
@@ -1192,24 +906,15 @@ server_reload_conn(struct conn *c, uint32_t msgid, int reply, char *err,
     size_t errlen)
 {
 	uint64_t	 seq;
+	char		 why[32];
 
-	if (atomic_load(&srv_stopping) || srv_ld.pipe[1] == -1) {
-		snprintf(err, errlen, "the server is shutting down");
+	if (c != NULL)
+		snprintf(why, sizeof(why), "client %llu",
+		    (unsigned long long)c->id);
+	else
+		snprintf(why, sizeof(why), "reload request");
+	if (loader_ask(srv_loader, why, &seq, err, errlen) == -1)
 		return -1;
-	}
-	pthread_mutex_lock(&srv_ld.mtx);
-	seq = srv_ld.seq + 1;
-	if (!srv_ld.want) {
-		srv_ld.want = 1;
-		if (c != NULL)
-			snprintf(srv_ld.why, sizeof(srv_ld.why),
-			    "client %llu", (unsigned long long)c->id);
-		else
-			snprintf(srv_ld.why, sizeof(srv_ld.why),
-			    "reload request");
-	}
-	pthread_mutex_unlock(&srv_ld.mtx);
-	server_wake_main();
 	if (reply && c != NULL) {
 		c->waiting = 1;
 		c->wait_load = seq;
@@ -1231,78 +936,6 @@ int
 server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
 {
 	return server_reload_conn(NULL, msgid, reply, err, errlen);
-}
-
-static int
-server_loader_start(void)
-{
-	sigset_t	 all, old;
-	int		 e;
-
-	if (pipe2(srv_ld.pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
-		log_warn("pipe");
-		return -1;
-	}
-	srv_ld.ev = event_new(srv_base, srv_ld.pipe[0], EV_READ | EV_PERSIST,
-	    server_wake_cb, NULL);
-	if (srv_ld.ev == NULL || event_add(srv_ld.ev, NULL) == -1) {
-		log_warnx("cannot watch the loader pipe");
-		return -1;
-	}
-	/* Signals are the loop's: the loader must not take them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&srv_ld.thread, NULL, server_loader_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		errno = e;
-		log_warn("loader thread");
-		return -1;
-	}
-	srv_ld.started = 1;
-	return 0;
-}
-
-/* Stop the loader (after its current load, if any) and free its job. */
-static void
-server_loader_stop(void)
-{
-	struct timespec	 deadline;
-
-	if (srv_ld.started) {
-		pthread_mutex_lock(&srv_ld.mtx);
-		srv_ld.quit = 1;
-		pthread_cond_signal(&srv_ld.cv);
-		pthread_mutex_unlock(&srv_ld.mtx);
-		/*
-		 * A load stuck in read() (a hung NFS mount, a FIFO) must not
-		 * hold shutdown hostage: wait a while, then leave the thread
-		 * and what it uses to exit(), which ends it.
-		 */
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += SERVER_STOP_MS / 1000 + 1;
-		if (pthread_timedjoin_np(srv_ld.thread, NULL, &deadline) != 0) {
-			log_warnx("exiting with a load still running (reading "
-			    "%s)", srv_ld.path != NULL ? srv_ld.path : "?");
-			srv_ld.started = 0;
-			return;
-		}
-		srv_ld.started = 0;
-	}
-	snapshot_release(srv_ld.snap);
-	conf_free(srv_ld.conf);
-	srv_ld.snap = NULL;
-	srv_ld.conf = NULL;
-	free(srv_ld.path);
-	srv_ld.path = NULL;
-	if (srv_ld.ev != NULL)
-		event_free(srv_ld.ev);
-	srv_ld.ev = NULL;
-	if (srv_ld.pipe[0] != -1)
-		close(srv_ld.pipe[0]);
-	if (srv_ld.pipe[1] != -1)
-		close(srv_ld.pipe[1]);
-	srv_ld.pipe[0] = srv_ld.pipe[1] = -1;
 }
 
 /*
@@ -1350,7 +983,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	if (sig == SIGHUP) {
 		if (!atomic_load(&srv_stopping))
-			server_load_request("SIGHUP");
+			loader_request(srv_loader, "SIGHUP");
 	} else
 		server_stop();
 
@@ -1406,6 +1039,7 @@ int
 server_init(struct conf *conf, int debug)
 {
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	struct loader_hooks hooks;
 	size_t		 i;
 	int		 afd;
 
@@ -1442,7 +1076,21 @@ server_init(struct conf *conf, int debug)
 			return -1;
 		}
 	}
-	if (server_loader_start() == -1)
+	if (pipe2(srv_rate_pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		srv_rate_pipe[0] = srv_rate_pipe[1] = -1;
+		log_warn("pipe");
+		return -1;
+	}
+	srv_rate_ev = event_new(srv_base, srv_rate_pipe[0],
+	    EV_READ | EV_PERSIST, server_rate_arm_cb, NULL);
+	if (srv_rate_ev == NULL || event_add(srv_rate_ev, NULL) == -1) {
+		log_warnx("cannot create events");
+		return -1;
+	}
+	hooks.finished = server_reloaded;
+	hooks.arg = NULL;
+	hooks.stopping = &srv_stopping;
+	if ((srv_loader = loader_start(srv_base, conf->path, &hooks)) == NULL)
 		return -1;
 	if (server_workers_start(conf->workers) == -1)
 		return -1;
@@ -1515,7 +1163,8 @@ server_free(void)
 		server_stop();
 	server_workers_join();
 	/* Waits for a load in progress: its memory is ours to free. */
-	server_loader_stop();
+	loader_stop(srv_loader);
+	srv_loader = NULL;
 	for (i = 0; i < srv_nworkers; i++)
 		worker_free(&srv_workers[i]);
 	free(srv_workers);
@@ -1539,6 +1188,14 @@ server_free(void)
 		event_free(srv_accept_timer);
 	if (srv_rate_timer != NULL)
 		event_free(srv_rate_timer);
+	if (srv_rate_ev != NULL)
+		event_free(srv_rate_ev);
+	srv_rate_ev = NULL;
+	if (srv_rate_pipe[0] != -1)
+		close(srv_rate_pipe[0]);
+	if (srv_rate_pipe[1] != -1)
+		close(srv_rate_pipe[1]);
+	srv_rate_pipe[0] = srv_rate_pipe[1] = -1;
 	if (srv_base != NULL)
 		event_base_free(srv_base);
 	notify_close();
