@@ -173,6 +173,33 @@ conn_want_write(struct conn *c, int on)
 	c->writing = on;
 }
 
+/*
+ * May the client's input be taken now (read, or what is buffered
+ * answered)?  Only while its worker runs, no reload it asked for is
+ * pending and its queued output is under the soft cap (backpressure).
+ */
+static int
+conn_may_take(const struct conn *c)
+{
+	return c->state != CONN_ST_CLOSED && !c->w->stopping &&
+	    !c->waiting && c->out.len - c->outoff < worker_soft_cap(c->w);
+}
+
+/*
+ * The one place the events follow the state: write while output is
+ * queued, read while reading and conn_may_take.  Call it after any
+ * change to either; conn_flush does, so everything that ends in a
+ * flush (conn_process does) needs nothing more.
+ */
+static void
+conn_update_events(struct conn *c)
+{
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	conn_want_write(c, c->out.len > c->outoff);
+	conn_want_read(c, c->state == CONN_ST_READ && conn_may_take(c));
+}
+
 /* Mark closed and hand to the reaper; safe anywhere in a callback. */
 static void
 conn_close(struct conn *c)
@@ -259,22 +286,18 @@ conn_flush(struct conn *c)
 		RPC_COUNT(w->rpc.cnt.bytes_out, n);
 	}
 	pending = c->out.len - c->outoff;
+	limit = atomic_load_explicit(&w->env->output_limit,
+	    memory_order_relaxed);
 	if (pending == 0) {
 		c->out.len = c->outoff = 0;
 		if (c->out.cap > CONN_OUT_KEEP)
 			rpc_out_free(&c->out);
-		conn_want_write(c, 0);
 		if (c->state == CONN_ST_FLUSH && c->inlen == 0 &&
-		    !c->waiting)
+		    !c->waiting) {
 			conn_close(c);
-		else
-			conn_want_read(c, c->state == CONN_ST_READ &&
-			    !w->stopping && !c->waiting);
-		return;
-	}
-	limit = atomic_load_explicit(&w->env->output_limit,
-	    memory_order_relaxed);
-	if (pending > limit) {
+			return;
+		}
+	} else if (pending > limit) {
 		w->env->warnx("client %llu: %zu bytes of output "
 		    "queued, over output_limit %zu: closing (%llu requests, "
 		    "%llu bytes in, %llu out)", (unsigned long long)c->id,
@@ -283,9 +306,7 @@ conn_flush(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	conn_want_write(c, 1);
-	conn_want_read(c, c->state == CONN_ST_READ && !w->stopping &&
-	    !c->waiting && pending < worker_soft_cap(w));
+	conn_update_events(c);
 }
 
 /*
@@ -343,7 +364,6 @@ conn_process(struct conn *c)
 		if (r == RPC_CLOSE) {
 			c->inlen = 0;
 			conn_set_state(c, CONN_ST_FLUSH);
-			conn_want_read(c, 0);
 		} else if (r == RPC_MORE && c->state == CONN_ST_FLUSH)
 			c->inlen = 0;	/* a partial request after EOF */
 		conn_flush(c);
@@ -408,7 +428,6 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n == 0) {
 		/* Half-closed: answer what came, then close. */
-		conn_want_read(c, 0);
 		conn_set_state(c, CONN_ST_FLUSH);
 		conn_process(c);
 		return;
@@ -428,8 +447,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	conn_flush(c);
 	/* Input held back by backpressure is answered once it drains. */
-	if (c->state != CONN_ST_CLOSED && c->inlen > 0 && !c->w->stopping &&
-	    !c->waiting && c->out.len - c->outoff < worker_soft_cap(c->w))
+	if (c->inlen > 0 && conn_may_take(c))
 		conn_process(c);
 }
 
@@ -461,7 +479,7 @@ conn_new(struct worker *w, int fd)
 	}
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	RPC_COUNT(w->rpc.cnt.conns_current, 1);
-	conn_want_read(c, 1);
+	conn_update_events(c);
 	log_debug("client %llu: connected (fd %d, worker %zu)",
 	    (unsigned long long)c->id, fd, w->idx);
 }
@@ -473,8 +491,6 @@ conn_reload_answer(struct conn *c, int ok, uint64_t generation,
 {
 	c->waiting = 0;
 	rpc_reload_answer(&c->out, c->wait_msgid, ok, generation, err);
-	if (c->state == CONN_ST_READ && !c->w->stopping)
-		conn_want_read(c, 1);
 	conn_process(c);
 }
 
@@ -499,7 +515,7 @@ conn_reload(struct rpc_ctx *x, uint32_t msgid, int reply, char *err,
 		c->waiting = 1;
 		c->wait_load = seq;
 		c->wait_msgid = msgid;
-		conn_want_read(c, 0);
+		/* conn_process stops here and flushes: no more reading. */
 	}
 	return 0;
 }
@@ -521,13 +537,14 @@ worker_stop(struct worker *w)
 	w->stopping = 1;
 	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		conn_want_read(c, 0);
 		c->inlen = 0;
 		c->waiting = 0;		/* its reload is not answered */
 		if (c->out.len - c->outoff == 0)
 			conn_close(c);
-		else
+		else {
 			conn_set_state(c, CONN_ST_FLUSH);
+			conn_update_events(c);
+		}
 	}
 	evtimer_add(w->stop_timer, &tv);
 	event_active(w->reaper, EV_TIMEOUT, 0);
