@@ -1,7 +1,8 @@
 /*
  * main.c: hcpcsd's options, startup and the -t configuration check.
  * The daemon always stays in the foreground (systemd style) and logs to
- * stderr; serving, signals and reloads live in server.c.
+ * stderr; serving, signals and reloads live in server.c and the files
+ * below it (listen.c, worker.c, reload.c).
  */
 #include <malloc.h>
 #include <signal.h>
