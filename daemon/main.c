@@ -1,7 +1,8 @@
 /*
  * main.c: hcpcsd's options, startup and the -t configuration check.
  * The daemon always stays in the foreground (systemd style) and logs to
- * stderr; serving, signals and reloads live in server.c.
+ * stderr; serving, signals and reloads live in server.c and the files
+ * below it (listen.c, worker.c, reload.c).
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "listen.h"
 #include "log.h"
 #include "rpc.h"
 #include "server.h"
@@ -166,7 +168,7 @@ main(int argc, char *argv[])
 	    LOG_LVL_INFO : conf->log_level);
 	log_info("hcpcsd %s starting, configuration %s", HCPCSD_VERSION,
 	    conf->path);
-	if (server_check_socket(sockpath != NULL ? sockpath : conf->socket)
+	if (listen_check(sockpath != NULL ? sockpath : conf->socket)
 	    == -1)
 		fatalx("cannot serve on %s",
 		    sockpath != NULL ? sockpath : conf->socket);

@@ -1,8 +1,9 @@
 /*
- * server.h: the listening Unix socket (made here, or passed by systemd
- * socket activation), client connections and the libevent worker
- * threads that serve them, plus snapshot loading: the first load on the
- * caller's thread, reloads on a loader thread.
+ * server.h: the top of the daemon: the main event loop, signals,
+ * sd_notify, accepting clients on the listening socket (listen.c) and
+ * handing them to the worker threads (worker.c), and reloads on the
+ * loader thread (reload.c).  The first load runs on the caller's
+ * thread, before server_init.
  */
 #ifndef HCPCSD_SERVER_H
 #define HCPCSD_SERVER_H
@@ -19,15 +20,6 @@ struct conf;
  */
 int	server_publish(const struct conf *, const char *why, char *err,
 	    size_t errlen);
-
-/*
- * Before the first load: -1 after logging when another server answers
- * on path, so that a second hcpcsd refuses at once instead of after
- * loading every file.  0 when the path is free, holds a stale socket or
- * is no socket at all (server_init judges those), or under socket
- * activation.
- */
-int	server_check_socket(const char *path);
 
 /*
  * Create the event loop, the signal events, the conf->workers worker
@@ -56,14 +48,13 @@ int	server_run(void);
 void	server_free(void);
 
 /*
- * The reload method's function for rpc_init: ask the main thread for a
- * reload on the loader thread, or for one more after the one running
- * (any number of requests during one load coalesce into one more load).
- * Any thread may call it.  The workers use their own function: when
- * reply is non-zero the connection whose request is being processed is
- * not read until that load finishes; it is then answered with
- * rpc_reload_answer(msgid) and its pipelined requests go on.  Returns
- * 0, or -1 with err filled when shutting down.
+ * The reload method's function for rpc_init, used by requests run
+ * outside the workers (rpc_main_ctx): ask the main thread for a reload
+ * on the loader thread, or for one more after the one running (any
+ * number of requests during one load coalesce into one more load).
+ * Any thread may call it.  Nothing here answers msgid later: a
+ * worker's client that asked is answered by worker.c once its load
+ * ends.  Returns 0, or -1 with err filled when shutting down.
  */
 int	server_reload(uint32_t msgid, int reply, char *err, size_t errlen);
 

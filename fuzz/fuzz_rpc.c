@@ -1,5 +1,5 @@
 /*
- * fuzz_rpc.c: bytes from a client, fed to rpc_process as server.c's
+ * fuzz_rpc.c: bytes from a client, fed to rpc_process as worker.c's
  * conn_process does: one batch, requests answered until the buffer
  * holds only part of one (RPC_MORE) or the stream is given up
  * (RPC_CLOSE).  A small snapshot is built once so that every method

@@ -36,11 +36,12 @@ for f in "$B/hcpcsd" "$B/hcpcs" "$B/libhcpcs.so.$major"; do
 done
 
 # What the Makefile would run, for a scratch build directory.  The
-# environment of an outer make (SAN=1 in MAKEFLAGS) and the builder's
-# own flags are left out, so that each case says what it sets.
+# environment of an outer make (SAN=1 in MAKEFLAGS and, as a command-line
+# variable, in the environment too) and the builder's own flags are left
+# out, so that each case says what it sets.
 cmds() {	# file [make variables]
 	out=$1; shift
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS -u CPPFLAGS \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u CFLAGS -u CPPFLAGS \
 	    -u LDFLAGS make -n -B B="$tmp/b" "$@" "$tmp/b/hcpcsd" \
 	    "$tmp/b/hcpcs" "$tmp/b/libhcpcs.so.$major" >"$out" 2>&1 ||
 	    { ko "make -n $*:"; sed 's/^/    /' "$out"; }

@@ -1,0 +1,43 @@
+/*
+ * listen.h: the listening Unix socket: made here (bound under a tight
+ * umask, a stale socket replaced, a live one refused) or passed by
+ * systemd socket activation, and the name it is bound to.  No event
+ * loop here: server.c watches the descriptor.
+ */
+#ifndef HCPCSD_LISTEN_H
+#define HCPCSD_LISTEN_H
+
+#include <sys/types.h>
+
+/*
+ * Before the first load: -1 after logging when another server answers
+ * on path, so that a second hcpcsd refuses at once instead of after
+ * loading every file.  0 when the path is free, holds a stale socket or
+ * is no socket at all (listen_unix judges those), or under socket
+ * activation.
+ */
+int	 listen_check(const char *path);
+
+/*
+ * Bind and listen on path with the given mode, non-blocking and
+ * close-on-exec.  An existing socket nobody answers on is replaced;
+ * anything else at path is refused.  Returns the descriptor, or -1
+ * after logging why (nothing is left behind).
+ */
+int	 listen_unix(const char *path, mode_t mode);
+
+/*
+ * Socket activation (sd_listen_fds(3)): the listening socket systemd
+ * passed, made non-blocking and close-on-exec; -1 when none was passed;
+ * -2 after logging why the one passed is unusable.  Unsets LISTEN_PID,
+ * LISTEN_FDS and LISTEN_FDNAMES either way.
+ */
+int	 listen_activation_fd(void);
+
+/*
+ * The path a socket is bound to, for the logs ("@name" when abstract,
+ * "(unnamed)" when unknown).  The caller frees it; NULL: out of memory.
+ */
+char	*listen_sockname(int fd);
+
+#endif /* HCPCSD_LISTEN_H */

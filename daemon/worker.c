@@ -1,0 +1,798 @@
+/*
+ * worker.c: worker threads and the request path, read -> process ->
+ * flush, for the clients the main thread hands them.
+ *
+ * A worker has its own event base, clients and counters, and touches
+ * nothing of another's; the main thread talks to it only through its
+ * pipe (a client to serve, a load that ended, stop).
+ *
+ * The request path uses plain persistent read events and direct
+ * read()/write(), not bufferevents: one read() per wakeup into the
+ * connection's input buffer, every complete request in it answered into
+ * the output buffer, then one write() of it all.  A write event is armed
+ * only when the socket would block.  While more than the soft cap of
+ * output is queued the client is not read (backpressure); past the
+ * configured output_limit it is closed.  Connections are never freed
+ * inside a callback that may still use them: they are marked closed and
+ * a reaper event frees them once the stack has unwound.
+ *
+ * A client that asked for a reload is not read, nor are its pipelined
+ * requests answered, until its load ends, so its responses stay in
+ * order.
+ */
+#include <sys/queue.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "rpc.h"
+#include "worker.h"
+
+#define CONN_IN_MIN		16384		/* first input buffer, bytes */
+#define CONN_IN_SLACK		65536		/* input room past a request */
+#define CONN_OUT_SOFT		(256 * 1024)	/* stop reading above, bytes */
+#define CONN_OUT_KEEP		(1024 * 1024)	/* idle buffer kept, bytes */
+#define WORKER_STOP_MS		1000		/* flush on shutdown, msec */
+
+enum conn_state {
+	CONN_ST_READ,		/* reading and answering requests */
+	CONN_ST_FLUSH,		/* no more input: write what is queued, close */
+	CONN_ST_CLOSED,		/* fd closed; waiting for the reaper */
+	CONN_ST_MAX
+};
+
+static const char *const conn_state_names[CONN_ST_MAX] = {
+	[CONN_ST_READ] = "read",
+	[CONN_ST_FLUSH] = "flush",
+	[CONN_ST_CLOSED] = "closed",
+};
+
+struct worker;
+
+/* A client: owned by one worker, touched by that worker's thread only. */
+struct conn {
+	TAILQ_ENTRY(conn) entry;
+	struct worker	*w;
+	uint64_t	 id;
+	int		 fd;
+	enum conn_state	 state;
+	struct event	*rev;
+	struct event	*wev;
+	int		 reading;	/* rev is added */
+	int		 writing;	/* wev is added */
+	unsigned char	*in;
+	size_t		 inlen;
+	size_t		 incap;
+	struct rpc_out	 out;
+	size_t		 outoff;	/* out.data[0, outoff) already sent */
+	uint64_t	 nreq;
+	uint64_t	 nin;
+	uint64_t	 nout;
+	int		 waiting;	/* for load wait_load: not reading */
+	uint64_t	 wait_load;
+	uint32_t	 wait_msgid;	/* of the reload request to answer */
+};
+
+TAILQ_HEAD(conn_list, conn);
+
+/* What the main thread tells a worker through its pipe. */
+enum worker_msg_type {
+	WORKER_MSG_CONN,	/* fd: a client accepted for it */
+	WORKER_MSG_RELOADED,	/* load seq finished: answer who waits */
+	WORKER_MSG_STOP		/* flush and close every client, then end */
+};
+
+/* One write(), under PIPE_BUF: never torn or interleaved. */
+struct worker_msg {
+	enum worker_msg_type type;
+	int		 fd;
+	int		 ok;
+	uint64_t	 seq;
+	uint64_t	 generation;
+	char		*err;		/* !ok: the worker frees it; may be NULL */
+};
+
+/*
+ * A worker thread: its own event base (no locks: only this thread uses
+ * it once running), its clients, its counters.  The main thread writes
+ * to pipe[1] and never touches the rest while the thread runs.
+ */
+struct worker {
+	size_t		 idx;
+	pthread_t	 thread;
+	int		 started;
+	struct worker_env *env;	/* server.c's, shared */
+	struct event_base *base;
+	int		 pipe[2];
+	struct event	*pipe_ev;
+	struct event	*reaper;
+	struct event	*stop_timer;
+	struct conn_list conns;
+	struct conn_list dead;
+	int		 stopping;
+	struct rpc_ctx	 rpc;		/* arg: whose request runs */
+};
+
+static void	conn_read_cb(evutil_socket_t, short, void *);
+static void	conn_write_cb(evutil_socket_t, short, void *);
+static void	conn_process(struct conn *);
+
+/* Output queued above which a client is not read. */
+static size_t
+worker_soft_cap(const struct worker *w)
+{
+	size_t	lim = atomic_load_explicit(&w->env->output_limit,
+		    memory_order_relaxed) / 2;
+
+	return lim < CONN_OUT_SOFT ? lim : CONN_OUT_SOFT;
+}
+
+/*
+ * Connections: everything here runs on the connection's worker.
+ */
+
+static void
+conn_set_state(struct conn *c, enum conn_state st)
+{
+	assert(st >= 0 && st < CONN_ST_MAX);
+	log_debug("client %llu: %s -> %s", (unsigned long long)c->id,
+	    conn_state_names[c->state], conn_state_names[st]);
+	c->state = st;
+}
+
+static void
+conn_want_read(struct conn *c, int on)
+{
+	if (on && !c->reading)
+		event_add(c->rev, NULL);
+	else if (!on && c->reading)
+		event_del(c->rev);
+	c->reading = on;
+}
+
+static void
+conn_want_write(struct conn *c, int on)
+{
+	if (on && !c->writing)
+		event_add(c->wev, NULL);
+	else if (!on && c->writing)
+		event_del(c->wev);
+	c->writing = on;
+}
+
+/*
+ * May the client's input be taken now (read, or what is buffered
+ * answered)?  Only while its worker runs, no reload it asked for is
+ * pending and its queued output is under the soft cap (backpressure).
+ */
+static int
+conn_may_take(const struct conn *c)
+{
+	return c->state != CONN_ST_CLOSED && !c->w->stopping &&
+	    !c->waiting && c->out.len - c->outoff < worker_soft_cap(c->w);
+}
+
+/*
+ * The one place the events follow the state: write while output is
+ * queued, read while reading and conn_may_take.  Call it after any
+ * change to either; conn_flush does, so everything that ends in a
+ * flush (conn_process does) needs nothing more.
+ */
+static void
+conn_update_events(struct conn *c)
+{
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	conn_want_write(c, c->out.len > c->outoff);
+	conn_want_read(c, c->state == CONN_ST_READ && conn_may_take(c));
+}
+
+/* Mark closed and hand to the reaper; safe anywhere in a callback. */
+static void
+conn_close(struct conn *c)
+{
+	struct worker	*w = c->w;
+
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	conn_want_read(c, 0);
+	conn_want_write(c, 0);
+	close(c->fd);
+	c->fd = -1;
+	conn_set_state(c, CONN_ST_CLOSED);
+	TAILQ_REMOVE(&w->conns, c, entry);
+	TAILQ_INSERT_TAIL(&w->dead, c, entry);
+	atomic_fetch_sub(&w->env->nconns, 1);
+	RPC_COUNT(w->rpc.cnt.conns_current, -1);
+	log_debug("client %llu: closed after %llu requests, %llu bytes in, "
+	    "%llu out", (unsigned long long)c->id,
+	    (unsigned long long)c->nreq, (unsigned long long)c->nin,
+	    (unsigned long long)c->nout);
+	event_active(w->reaper, EV_TIMEOUT, 0);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c->in);
+	rpc_out_free(&c->out);
+	free(c);
+}
+
+static void
+worker_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct conn	*c;
+
+	(void)fd;
+	(void)what;
+	while ((c = TAILQ_FIRST(&w->dead)) != NULL) {
+		TAILQ_REMOVE(&w->dead, c, entry);
+		conn_free(c);
+	}
+	if (w->stopping && TAILQ_EMPTY(&w->conns))
+		event_base_loopbreak(w->base);
+}
+
+/*
+ * Write what is queued: as much as the socket takes now; the write
+ * event is armed only for the rest.  Closes on errors, on reaching the
+ * hard output cap and once a flushing connection is drained.
+ */
+static void
+conn_flush(struct conn *c)
+{
+	struct worker	*w = c->w;
+	size_t		 pending, limit;
+	ssize_t		 n;
+
+	if (c->state == CONN_ST_CLOSED)
+		return;
+	while (c->outoff < c->out.len) {
+		n = write(c->fd, c->out.data + c->outoff,
+		    c->out.len - c->outoff);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			log_debug("client %llu: write: %s",
+			    (unsigned long long)c->id, strerror(errno));
+			conn_close(c);
+			return;
+		}
+		c->outoff += (size_t)n;
+		c->nout += (size_t)n;
+		RPC_COUNT(w->rpc.cnt.bytes_out, n);
+	}
+	pending = c->out.len - c->outoff;
+	limit = atomic_load_explicit(&w->env->output_limit,
+	    memory_order_relaxed);
+	if (pending == 0) {
+		c->out.len = c->outoff = 0;
+		if (c->out.cap > CONN_OUT_KEEP)
+			rpc_out_free(&c->out);
+		if (c->state == CONN_ST_FLUSH && c->inlen == 0 &&
+		    !c->waiting) {
+			conn_close(c);
+			return;
+		}
+	} else if (pending > limit) {
+		w->env->warnx("client %llu: %zu bytes of output "
+		    "queued, over output_limit %zu: closing (%llu requests, "
+		    "%llu bytes in, %llu out)", (unsigned long long)c->id,
+		    pending, limit, (unsigned long long)c->nreq,
+		    (unsigned long long)c->nin, (unsigned long long)c->nout);
+		conn_close(c);
+		return;
+	}
+	conn_update_events(c);
+}
+
+/*
+ * Answer every complete request in the input buffer, then flush.  At
+ * the soft output cap answering stops and the rest waits in the buffer
+ * until the output drains (here, or in conn_write_cb).  After a reload
+ * request it stops too: the rest waits until conn_reload_answer.  The
+ * batch holds one snapshot reference, taken without blocking others.
+ */
+static void
+conn_process(struct conn *c)
+{
+	struct rpc_ctx	*x = &c->w->rpc;
+	size_t		 off, used, soft = worker_soft_cap(c->w);
+	enum rpc_result	 r;
+
+	for (;;) {
+		off = 0;
+		r = RPC_DONE;
+		rpc_ctx_begin(x);
+		while (off < c->inlen && c->out.len - c->outoff < soft &&
+		    !c->waiting) {
+			used = 0;
+			x->arg = c;
+			r = rpc_ctx_process(x, c->in + off, c->inlen - off,
+			    &c->out, &used);
+			x->arg = NULL;
+			if (r != RPC_DONE)
+				break;
+			off += used;
+			c->nreq++;
+		}
+		rpc_ctx_end(x);
+		if (r == RPC_CLOSE)
+			c->w->env->warnx("client %llu: protocol error after "
+			    "%llu requests: %s: closing",
+			    (unsigned long long)c->id,
+			    (unsigned long long)c->nreq, c->out.why);
+		if (off > 0) {
+			memmove(c->in, c->in + off, c->inlen - off);
+			c->inlen -= off;
+		}
+		if (c->inlen == 0 && c->incap > CONN_IN_MIN) {
+			/* An idle client keeps no big buffer. */
+			free(c->in);
+			c->in = NULL;
+			c->incap = 0;
+		}
+		if (c->out.oom) {
+			log_warnx("client %llu: out of memory for output: "
+			    "closing", (unsigned long long)c->id);
+			conn_close(c);
+			return;
+		}
+		if (r == RPC_CLOSE) {
+			c->inlen = 0;
+			conn_set_state(c, CONN_ST_FLUSH);
+		} else if (r == RPC_MORE && c->state == CONN_ST_FLUSH)
+			c->inlen = 0;	/* a partial request after EOF */
+		conn_flush(c);
+		if (c->state == CONN_ST_CLOSED || r != RPC_DONE ||
+		    c->inlen == 0 || off == 0 || c->out.len > c->outoff ||
+		    c->waiting)
+			return;
+	}
+}
+
+/* Room for one more read: grow up to max_request_bytes + slack. */
+static int
+conn_grow(struct conn *c)
+{
+	unsigned char	*n;
+	size_t		 max = atomic_load_explicit(&c->w->env->max_request,
+			    memory_order_relaxed) + CONN_IN_SLACK;
+	size_t		 cap;
+
+	if (c->inlen < c->incap)
+		return 0;
+	if (c->incap >= max) {
+		/* rpc_scan stops any object before this; be safe anyway. */
+		c->w->env->warnx("client %llu: input buffer full: closing",
+		    (unsigned long long)c->id);
+		return -1;
+	}
+	cap = c->incap == 0 ? CONN_IN_MIN : c->incap * 2;
+	if (cap > max)
+		cap = max;
+	if ((n = realloc(c->in, cap)) == NULL) {
+		log_warn("client %llu: input buffer",
+		    (unsigned long long)c->id);
+		return -1;
+	}
+	c->in = n;
+	c->incap = cap;
+	return 0;
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	ssize_t		 n;
+
+	(void)what;
+	if (c->state != CONN_ST_READ || c->waiting)
+		return;
+	if (conn_grow(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	n = read(fd, c->in + c->inlen, c->incap - c->inlen);
+	if (n == -1) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		log_debug("client %llu: read: %s", (unsigned long long)c->id,
+		    strerror(errno));
+		conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		/* Half-closed: answer what came, then close. */
+		conn_set_state(c, CONN_ST_FLUSH);
+		conn_process(c);
+		return;
+	}
+	c->inlen += (size_t)n;
+	c->nin += (size_t)n;
+	RPC_COUNT(c->w->rpc.cnt.bytes_in, n);
+	conn_process(c);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	conn_flush(c);
+	/* Input held back by backpressure is answered once it drains. */
+	if (c->inlen > 0 && conn_may_take(c))
+		conn_process(c);
+}
+
+/* A client the listener handed over; env->nconns counts it already. */
+static void
+conn_new(struct worker *w, int fd)
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("accept: connection");
+		close(fd);
+		atomic_fetch_sub(&w->env->nconns, 1);
+		return;
+	}
+	c->w = w;
+	c->fd = fd;
+	c->id = atomic_fetch_add(&w->env->next_id, 1);
+	c->state = CONN_ST_READ;
+	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
+	    c);
+	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST,
+	    conn_write_cb, c);
+	if (c->rev == NULL || c->wev == NULL) {
+		log_warnx("accept: cannot create events");
+		conn_free(c);
+		atomic_fetch_sub(&w->env->nconns, 1);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	RPC_COUNT(w->rpc.cnt.conns_current, 1);
+	conn_update_events(c);
+	log_debug("client %llu: connected (fd %d, worker %zu)",
+	    (unsigned long long)c->id, fd, w->idx);
+}
+
+/* Send the deferred answer and go on with the client's requests. */
+static void
+conn_reload_answer(struct conn *c, int ok, uint64_t generation,
+    const char *err)
+{
+	c->waiting = 0;
+	rpc_reload_answer(&c->out, c->wait_msgid, ok, generation, err);
+	conn_process(c);
+}
+
+/*
+ * The reload method's function for a worker's requests (rpc_ctx.reload;
+ * x->arg is the client).  The load that answers is the next one to
+ * start: it starts after this request, so it reads what the client
+ * changed before asking.  Until then the client is not read.
+ */
+static int
+conn_reload(struct rpc_ctx *x, uint32_t msgid, int reply, char *err,
+    size_t errlen)
+{
+	struct conn	*c = x->arg;
+	uint64_t	 seq;
+	char		 why[32];
+
+	snprintf(why, sizeof(why), "client %llu", (unsigned long long)c->id);
+	if (c->w->env->reload(why, &seq, err, errlen) == -1)
+		return -1;
+	if (reply) {
+		c->waiting = 1;
+		c->wait_load = seq;
+		c->wait_msgid = msgid;
+		/* conn_process stops here and flushes: no more reading. */
+	}
+	return 0;
+}
+
+/*
+ * Workers.
+ */
+
+/* Stop reading; flush what is queued for at most WORKER_STOP_MS. */
+static void
+worker_stop(struct worker *w)
+{
+	struct timeval	 tv = { WORKER_STOP_MS / 1000,
+			    (WORKER_STOP_MS % 1000) * 1000 };
+	struct conn	*c, *next;
+
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		c->inlen = 0;
+		c->waiting = 0;		/* its reload is not answered */
+		if (c->out.len - c->outoff == 0)
+			conn_close(c);
+		else {
+			conn_set_state(c, CONN_ST_FLUSH);
+			conn_update_events(c);
+		}
+	}
+	evtimer_add(w->stop_timer, &tv);
+	event_active(w->reaper, EV_TIMEOUT, 0);
+}
+
+static void
+worker_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(w->base);
+}
+
+static void
+worker_reloaded(struct worker *w, const struct worker_msg *m)
+{
+	struct conn	*c, *next;
+	const char	*err = NULL;
+
+	if (!m->ok)
+		err = m->err != NULL ? m->err : "out of memory";
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->waiting && c->wait_load <= m->seq)
+			conn_reload_answer(c, m->ok, m->generation, err);
+	}
+}
+
+/* Messages from the main thread, in the order it sent them. */
+static void
+worker_msg_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct worker_msg m;
+	ssize_t		 n;
+
+	(void)what;
+	for (;;) {
+		n = read(fd, &m, sizeof(m));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			return;		/* EAGAIN: all read */
+		switch (m.type) {
+		case WORKER_MSG_CONN:
+			if (w->stopping) {
+				close(m.fd);
+				atomic_fetch_sub(&w->env->nconns, 1);
+			} else
+				conn_new(w, m.fd);
+			break;
+		case WORKER_MSG_RELOADED:
+			worker_reloaded(w, &m);
+			free(m.err);
+			/* The main thread may start the next load now. */
+			w->env->reloaded();
+			break;
+		case WORKER_MSG_STOP:
+			worker_stop(w);
+			break;
+		}
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+
+	if (event_base_dispatch(w->base) == -1)
+		log_warnx("worker %zu: event loop failed", w->idx);
+	return NULL;
+}
+
+/* Main thread: hand m to w.  The pipe blocks; w never waits on us. */
+static int
+worker_send(struct worker *w, const struct worker_msg *m)
+{
+	ssize_t	n;
+
+	while ((n = write(w->pipe[1], m, sizeof(*m))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(*m)) {
+		log_warn("worker %zu: pipe", w->idx);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+worker_init(struct worker *w, size_t idx, struct worker_env *env)
+{
+	struct event_config *cfg;
+	int		 fl;
+
+	w->idx = idx;
+	w->env = env;
+	w->pipe[0] = w->pipe[1] = -1;
+	TAILQ_INIT(&w->conns);
+	TAILQ_INIT(&w->dead);
+	w->rpc.reload = conn_reload;
+	if ((cfg = event_config_new()) == NULL)
+		return -1;
+	/* Only this worker's thread ever uses its base. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (w->base == NULL)
+		return -1;
+	if (pipe2(w->pipe, O_CLOEXEC) == -1) {
+		w->pipe[0] = w->pipe[1] = -1;
+		return -1;
+	}
+	if ((fl = fcntl(w->pipe[0], F_GETFL)) == -1 ||
+	    fcntl(w->pipe[0], F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	w->pipe_ev = event_new(w->base, w->pipe[0], EV_READ | EV_PERSIST,
+	    worker_msg_cb, w);
+	w->reaper = event_new(w->base, -1, 0, worker_reap_cb, w);
+	w->stop_timer = evtimer_new(w->base, worker_stop_timeout, w);
+	if (w->pipe_ev == NULL || w->reaper == NULL || w->stop_timer == NULL ||
+	    event_add(w->pipe_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+void
+worker_free(struct worker *w)
+{
+	struct conn	*c;
+
+	if (w == NULL)
+		return;
+
+	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
+		conn_close(c);
+	while ((c = TAILQ_FIRST(&w->dead)) != NULL) {
+		TAILQ_REMOVE(&w->dead, c, entry);
+		conn_free(c);
+	}
+	if (w->pipe_ev != NULL)
+		event_free(w->pipe_ev);
+	if (w->reaper != NULL)
+		event_free(w->reaper);
+	if (w->stop_timer != NULL)
+		event_free(w->stop_timer);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	if (w->pipe[0] != -1)
+		close(w->pipe[0]);
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	rpc_ctx_unregister(&w->rpc);
+	free(w);
+}
+
+struct worker *
+worker_new(size_t idx, struct worker_env *env)
+{
+	struct worker	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warn("worker %zu", idx);
+		return NULL;
+	}
+	if (worker_init(w, idx, env) == -1) {
+		log_warnx("worker %zu: cannot create its event loop", idx);
+		worker_free(w);
+		return NULL;
+	}
+	/* Before any thread runs: info reads the list unlocked. */
+	if (rpc_ctx_register(&w->rpc) == -1) {
+		log_warnx("worker %zu: too many workers", idx);
+		worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int
+worker_start(struct worker *w)
+{
+	sigset_t	 all, old;
+	int		 e;
+
+	/* Signals are the main thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		errno = e;
+		log_warn("worker %zu: thread", w->idx);
+		return -1;
+	}
+	w->started = 1;
+	return 0;
+}
+
+int
+worker_give(struct worker *w, int fd)
+{
+	struct worker_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WORKER_MSG_CONN;
+	m.fd = fd;
+	return worker_send(w, &m);
+}
+
+int
+worker_tell_reloaded(struct worker *w, uint64_t seq, int ok,
+    uint64_t generation, const char *err)
+{
+	struct worker_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WORKER_MSG_RELOADED;
+	m.seq = seq;
+	m.ok = ok;
+	m.generation = generation;
+	m.err = ok || err == NULL ? NULL : strdup(err);
+	if (worker_send(w, &m) == -1) {
+		free(m.err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+worker_tell_stop(struct worker *w)
+{
+	struct worker_msg m;
+
+	if (!w->started)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.type = WORKER_MSG_STOP;
+	return worker_send(w, &m);
+}
+
+void
+worker_join(struct worker *w)
+{
+	if (w->started) {
+		pthread_join(w->thread, NULL);
+		w->started = 0;
+	}
+}

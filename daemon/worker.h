@@ -1,0 +1,76 @@
+/*
+ * worker.h: the worker threads and their clients.  Each worker has its
+ * own event base, clients and counters and runs the request path: read
+ * into the client's buffer, answer every complete request through
+ * rpc.c, write the answers.  server.c makes the workers, hands each an
+ * accepted client, tells them when a load ended and when to stop; what
+ * they share with it is handed down in a struct worker_env.
+ */
+#ifndef HCPCSD_WORKER_H
+#define HCPCSD_WORKER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct worker;
+
+/*
+ * What every worker shares with server.c, which owns it and fills it
+ * in before the first worker is made.  The workers never call
+ * server.c by name: only through the functions here.
+ */
+struct worker_env {
+	/* Stored by the main thread (at start, on reloads); read relaxed. */
+	atomic_size_t	 output_limit;	/* queued output: close above */
+	atomic_size_t	 max_request;	/* max_request_bytes */
+	/* Clients: counted in before one is handed over, out on close. */
+	atomic_size_t	 nconns;
+	atomic_uint_fast64_t next_id;	/* the next client's id: from 1 */
+	/*
+	 * Called on worker threads.  reload: ask for a load (why: who
+	 * asks); *seq is set to the load that will answer; 0, or -1 with
+	 * err filled.  reloaded: a worker_tell_reloaded message is dealt
+	 * with.  warnx: log a line a client can cause, rate-limited.
+	 */
+	int		(*reload)(const char *why, uint64_t *seq, char *err,
+			    size_t errlen);
+	void		(*reloaded)(void);
+	void		(*warnx)(const char *, ...) LOG_PRINTF(1, 2);
+};
+
+/*
+ * Make worker idx (its event base, pipe and events) and register its
+ * rpc context; env must outlive it.  Returns NULL after logging why.
+ */
+struct worker	*worker_new(size_t idx, struct worker_env *env);
+
+/* Start its thread, with every signal blocked.  -1 after logging. */
+int		 worker_start(struct worker *);
+
+/*
+ * Main thread: the pipe to a worker blocks; the worker never waits on
+ * the main thread.  Each returns 0, or -1 after logging (not handed).
+ *
+ * worker_give: hand over an accepted client, already counted in
+ * env->nconns; on -1 the caller closes and uncounts it.
+ * worker_tell_reloaded: load seq ended (ok or not, err says why;
+ * generation: serving now): answer the clients waiting for it, then
+ * call env->reloaded.
+ * worker_tell_stop: stop reading, flush every client (for at most a
+ * second) and end the thread; nothing when it never started.
+ */
+int		 worker_give(struct worker *, int fd);
+int		 worker_tell_reloaded(struct worker *, uint64_t seq, int ok,
+		    uint64_t generation, const char *err);
+int		 worker_tell_stop(struct worker *);
+
+/* Wait for the thread to end, if it started. */
+void		 worker_join(struct worker *);
+
+/* After worker_join (or when it never started): free it.  NULL: none. */
+void		 worker_free(struct worker *);
+
+#endif /* HCPCSD_WORKER_H */
