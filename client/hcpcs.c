@@ -24,18 +24,11 @@
 #include <msgpack.h>
 
 #include "hcpcs.h"
+#include "mpscan.h"
 
 #define HCPCS_READ_CHUNK	65536	/* bytes per recv */
 /* Nested arrays and maps in a reply: at most msgpack-c's own limit. */
 #define HCPCS_MAX_DEPTH		32
-
-/* How far hcpcs_scan has checked the reply at the head of ibuf. */
-struct hcpcs_scan {
-	size_t		 pos;		/* bytes of the reply checked */
-	size_t		 depth;		/* containers open */
-	uint64_t	 need;		/* elements still due in all of them */
-	uint64_t	 left[HCPCS_MAX_DEPTH];	/* elements due in each */
-};
 
 /* Memory handed out by typed calls, freed at the next call. */
 struct hcpcs_scratch {
@@ -58,7 +51,7 @@ struct hcpcs {
 	size_t		 ilen;		/* bytes in ibuf */
 	size_t		 icap;		/* ibuf's size */
 	size_t		 ioff;		/* where the next reply starts */
-	struct hcpcs_scan scan;
+	struct mpscan	 scan;		/* of the reply at ioff */
 	struct hcpcs_value *last;	/* the reply a typed call decoded */
 	struct hcpcs_value *srverr;	/* the last error reply's error */
 	struct hcpcs_scratch *scratch;
@@ -230,6 +223,7 @@ hcpcs_connect(const struct hcpcs_options *opts)
 	c->fd = -1;
 	c->next_msgid = c->read_msgid = 1;
 	msgpack_sbuffer_init(&c->obuf);
+	mpscan_init(&c->scan);
 
 	memset(&o, 0, sizeof(o));
 	if (opts != NULL) {
@@ -864,16 +858,6 @@ hcpcs_read_some(struct hcpcs *c)
 	return 0;
 }
 
-static uint64_t
-hcpcs_be(const unsigned char *p, size_t k)
-{
-	uint64_t v = 0;
-
-	while (k-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
 /*
  * Check the reply at the head of ibuf without decoding it, going on
  * where the last call stopped.  Returns 1 when it is complete (its
@@ -887,118 +871,32 @@ hcpcs_be(const unsigned char *p, size_t k)
 static int
 hcpcs_scan(struct hcpcs *c)
 {
-	struct hcpcs_scan *s = &c->scan;
-	const unsigned char *p;
-	uint64_t	 n, size, after;
-	size_t		 avail, k, extra;
-	int		 mult;
-	unsigned char	 b;
+	static const struct mpscan_limits lim = { HCPCS_MAX_REPLY_BYTES,
+	    HCPCS_MAX_DEPTH };
 
-	for (;;) {
-		p = (const unsigned char *)c->ibuf + c->ioff + s->pos;
-		avail = c->ilen - c->ioff - s->pos;
-		if (avail == 0)
-			return 0;
-		b = p[0];
-		k = extra = 0;
-		mult = 0;		/* elements per count: 1 array, 2 map */
-		n = 0;			/* count, or payload bytes */
-		size = 1;		/* bytes, header included */
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
-		    b == 0xc3)
-			;
-		else if (b <= 0x8f) {
-			mult = 2;
-			n = b & 0x0f;
-		} else if (b <= 0x9f) {
-			mult = 1;
-			n = b & 0x0f;
-		} else if (b <= 0xbf)
-			n = b & 0x1f;
-		else {
-			switch (b) {
-			case 0xc4: case 0xd9:	/* bin 8, str 8 */
-				k = 1;
-				break;
-			case 0xc5: case 0xda:
-				k = 2;
-				break;
-			case 0xc6: case 0xdb:
-				k = 4;
-				break;
-			case 0xc7: case 0xc8: case 0xc9:	/* ext */
-				k = (size_t)1 << (b - 0xc7);
-				extra = 1;
-				break;
-			case 0xca:		/* float 32 */
-				size = 5;
-				break;
-			case 0xcb:
-				size = 9;
-				break;
-			case 0xcc: case 0xcd: case 0xce: case 0xcf:
-				size = 1 + ((size_t)1 << (b - 0xcc));
-				break;
-			case 0xd0: case 0xd1: case 0xd2: case 0xd3:
-				size = 1 + ((size_t)1 << (b - 0xd0));
-				break;
-			case 0xd4: case 0xd5: case 0xd6: case 0xd7:
-			case 0xd8:		/* fixext 1 .. 16 */
-				size = 2 + ((size_t)1 << (b - 0xd4));
-				break;
-			case 0xdc: case 0xdd:
-				mult = 1;
-				k = b == 0xdc ? 2 : 4;
-				break;
-			case 0xde: case 0xdf:
-				mult = 2;
-				k = b == 0xde ? 2 : 4;
-				break;
-			default:		/* 0xc1, never used */
-				hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
-				    "reply is not valid MessagePack");
-				return -1;
-			}
-		}
-		if (k > 0) {
-			if (avail < 1 + k + extra)
-				return 0;
-			n = hcpcs_be(p + 1, k);
-			size = 1 + k + extra;
-		}
-		if (mult == 0)
-			size += n;	/* str, bin, ext payload; else 0 */
-		else
-			n *= (uint64_t)mult;
-		/* This element, then at least a byte per element due. */
-		after = s->need - (s->depth > 0) + (mult != 0 ? n : 0);
-		if (s->pos + size + after > HCPCS_MAX_REPLY_BYTES) {
-			hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
-			    "reply larger than %u bytes",
-			    HCPCS_MAX_REPLY_BYTES);
-			return -1;
-		}
-		if (mult != 0 && s->depth == HCPCS_MAX_DEPTH) {
-			hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
-			    "reply nested deeper than %d", HCPCS_MAX_DEPTH);
-			return -1;
-		}
-		if (avail < size)
-			return 0;
-		s->pos += size;
-		if (s->depth > 0) {
-			s->left[s->depth - 1]--;
-			s->need--;
-		}
-		if (mult != 0 && n > 0) {
-			s->left[s->depth++] = n;
-			s->need += n;
-		}
-		while (s->depth > 0 && s->left[s->depth - 1] == 0)
-			s->depth--;
-		if (s->depth == 0)
-			return 1;
+	if (c->ibuf == NULL)
+		return 0;
+	switch (mpscan_feed(&c->scan, (const unsigned char *)c->ibuf +
+	    c->ioff, c->ilen - c->ioff, &lim)) {
+	case MPSCAN_OK:
+		return 1;
+	case MPSCAN_MORE:
+		return 0;
+	case MPSCAN_MALFORMED:
+		hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
+		    "reply is not valid MessagePack");
+		return -1;
+	case MPSCAN_TOO_DEEP:
+		hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
+		    "reply nested deeper than %d", HCPCS_MAX_DEPTH);
+		return -1;
+	case MPSCAN_TOO_MANY:
+	case MPSCAN_TOO_LARGE:
+		break;
 	}
+	hcpcs_set_error(c, HCPCS_ERR_PROTOCOL, "reply larger than %u bytes",
+	    HCPCS_MAX_REPLY_BYTES);
+	return -1;
 }
 
 /*
@@ -1024,7 +922,7 @@ hcpcs_read_object(struct hcpcs *c, msgpack_unpacked *u, long long deadline)
 			rc = msgpack_unpack_next(u, c->ibuf + c->ioff,
 			    c->scan.pos, &off);
 			c->ioff += c->scan.pos;
-			memset(&c->scan, 0, sizeof(c->scan));
+			mpscan_init(&c->scan);
 			if (rc == MSGPACK_UNPACK_SUCCESS)
 				return 0;
 			if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
