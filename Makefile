@@ -49,7 +49,8 @@ ALL_CFLAGS += -Icommon
 DAEMON_SRCS := $(wildcard daemon/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS)
 CORE_OBJS   := $(filter-out $(B)/daemon/main.o,$(DAEMON_OBJS))
-LIB_SRCS    := client/hcpcs.c $(COMMON_SRCS)
+LIB_SRCS    := client/hcpcs.c client/hcpcs_net.c client/hcpcs_call.c \
+	       $(COMMON_SRCS)
 LIB_OBJS    := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/pic/%.o)
 CLI_SRCS    := client/cli.c
