@@ -64,10 +64,15 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) \
 ALL_LDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS)
 LDLIBS	 = $(PKG_LIBS) -lpthread
 
+# common/: code the daemon and libhcpcs share (mpscan, the scanner).
+COMMON_SRCS := $(wildcard common/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
+ALL_CFLAGS += -Icommon
 DAEMON_SRCS := $(wildcard daemon/*.c)
-DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/%.o) $(COMMON_OBJS)
 CORE_OBJS   := $(filter-out $(B)/daemon/main.o,$(DAEMON_OBJS))
-LIB_SRCS    := client/hcpcs.c
+LIB_SRCS    := client/hcpcs.c client/hcpcs_net.c client/hcpcs_call.c \
+	       $(COMMON_SRCS)
 LIB_OBJS    := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/pic/%.o)
 CLI_SRCS    := client/cli.c
@@ -83,11 +88,11 @@ SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
 all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS) \
      $(B)/bench
 
-$(B)/%.o: %.c $(wildcard daemon/*.h client/*.h tests/*.h)
+$(B)/%.o: %.c $(wildcard daemon/*.h client/*.h common/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/pic/%.o: %.c client/hcpcs.h
+$(B)/pic/%.o: %.c $(wildcard client/*.h common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
@@ -233,15 +238,21 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Wno-error $(FUZZ_SAN) \
 	      -DHCPCSD_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_B)/%)
-FUZZ_OBJS := $(filter-out $(FUZZ_B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(FUZZ_B)/%.o))
+FUZZ_OBJS := $(filter-out $(FUZZ_B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(FUZZ_B)/%.o)) \
+	     $(COMMON_SRCS:%.c=$(FUZZ_B)/%.o)
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
 
-$(FUZZ_B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h)
+$(FUZZ_B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icommon -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_B)/common/%.o: common/%.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Idaemon -o $@ $< \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Idaemon -Icommon -Iclient \
+	    -o $@ $< \
 	    $(FUZZ_OBJS) $(LDLIBS)

@@ -24,6 +24,7 @@
 
 #include "classify.h"
 #include "log.h"
+#include "mpscan.h"
 #include "record.h"
 #include "rpc.h"
 #include "snapshot.h"
@@ -148,116 +149,32 @@ static struct rpc_ctx	*rpc_ctxs[RPC_CTX_MAX] = { &rpc_main };
 static size_t		 rpc_nctxs = 1;
 
 /*
- * Scanner.
+ * Scanner: the extent of one request (common/mpscan.c), within the
+ * configured size and RPC_MAX_DEPTH.  A connection's bytes are scanned
+ * afresh on each read: the daemon keeps no state between two reads.
  */
-
-static uint64_t
-rpc_be(const unsigned char *p, size_t n)
-{
-	uint64_t	 v = 0;
-	size_t		 i;
-
-	for (i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 enum rpc_scan
 rpc_scan(const unsigned char *buf, size_t len, size_t max, size_t *objlen)
 {
-	uint64_t	 left[RPC_MAX_DEPTH + 1];
-	uint64_t	 n, count;
-	size_t		 off = 0, hdr, lenbytes;
-	int		 depth = 0, body;
-	unsigned char	 b;
+	const struct mpscan_limits lim = { max, RPC_MAX_DEPTH };
+	struct mpscan	 s;
 
-	left[0] = 1;
-	for (;;) {
-		while (depth > 0 && left[depth] == 0)
-			depth--;
-		if (depth == 0 && left[0] == 0) {
-			*objlen = off;
-			return RPC_SCAN_OK;
-		}
-		left[depth]--;
-		if (off >= max)
-			return RPC_SCAN_TOO_LARGE;
-		if (off >= len)
-			return RPC_SCAN_NEED_MORE;
-		b = buf[off];
-		hdr = 1;
-		lenbytes = 0;
-		body = 0;		/* 1: str/bin/ext body of n bytes */
-		n = 0;
-		count = 0;		/* > 0: a container of count items */
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
-		    b == 0xc3) {
-			/* fixint, nil, bool */
-		} else if (b <= 0x8f) {
-			count = (uint64_t)(b & 0x0f) * 2;
-			goto container;
-		} else if (b <= 0x9f) {
-			count = b & 0x0f;
-			goto container;
-		} else if (b <= 0xbf) {
-			body = 1;
-			n = b & 0x1f;
-		} else {
-			switch (b) {
-			case 0xc4: case 0xd9: lenbytes = 1; body = 1; break;
-			case 0xc5: case 0xda: lenbytes = 2; body = 1; break;
-			case 0xc6: case 0xdb: lenbytes = 4; body = 1; break;
-			case 0xc7: lenbytes = 1; body = 1; hdr = 2; break;
-			case 0xc8: lenbytes = 2; body = 1; hdr = 2; break;
-			case 0xc9: lenbytes = 4; body = 1; hdr = 2; break;
-			case 0xca: hdr = 5; break;
-			case 0xcb: hdr = 9; break;
-			case 0xcc: case 0xd0: hdr = 2; break;
-			case 0xcd: case 0xd1: hdr = 3; break;
-			case 0xce: case 0xd2: hdr = 5; break;
-			case 0xcf: case 0xd3: hdr = 9; break;
-			case 0xd4: hdr = 3; break;
-			case 0xd5: hdr = 4; break;
-			case 0xd6: hdr = 6; break;
-			case 0xd7: hdr = 10; break;
-			case 0xd8: hdr = 18; break;
-			case 0xdc: case 0xde: lenbytes = 2; break;
-			case 0xdd: case 0xdf: lenbytes = 4; break;
-			default:
-				return RPC_SCAN_MALFORMED;	/* 0xc1 */
-			}
-		}
-		hdr += lenbytes;
-		if (hdr > max - off)
-			return RPC_SCAN_TOO_LARGE;
-		if (hdr > len - off)
-			return RPC_SCAN_NEED_MORE;
-		if (b >= 0xdc && b <= 0xdf) {
-			count = rpc_be(buf + off + 1, lenbytes);
-			if (b >= 0xde)
-				count *= 2;
-			off += hdr;
-			goto push;
-		}
-		if (body && lenbytes > 0)
-			n = rpc_be(buf + off + 1, lenbytes);
-		off += hdr;
-		if (n > max - off)
-			return RPC_SCAN_TOO_LARGE;
-		if (n > len - off)
-			return RPC_SCAN_NEED_MORE;
-		off += n;
-		continue;
-container:
-		off += 1;
-push:
-		/* Every item takes at least one byte. */
-		if (count > max - off)
-			return RPC_SCAN_TOO_LARGE;
-		if (depth == RPC_MAX_DEPTH)
-			return RPC_SCAN_TOO_LARGE;
-		left[++depth] = count;
+	mpscan_init(&s);
+	switch (mpscan_feed(&s, buf, len, &lim)) {
+	case MPSCAN_OK:
+		*objlen = s.pos;
+		return RPC_SCAN_OK;
+	case MPSCAN_MORE:
+		return RPC_SCAN_NEED_MORE;
+	case MPSCAN_MALFORMED:
+		return RPC_SCAN_MALFORMED;
+	case MPSCAN_TOO_DEEP:
+	case MPSCAN_TOO_MANY:
+	case MPSCAN_TOO_LARGE:
+		break;
 	}
+	return RPC_SCAN_TOO_LARGE;
 }
 
 /*
@@ -348,7 +265,7 @@ rpc_read_uint(struct rpc_cur *c, uint64_t *v)
 	/* A signed encoding of a non-negative value is accepted. */
 	if (sign && (c->p[1] & 0x80))
 		return -1;
-	*v = rpc_be(c->p + 1, n);
+	*v = mpscan_be(c->p + 1, n);
 	c->p += 1 + n;
 	return 0;
 }
@@ -369,7 +286,7 @@ rpc_read_str(struct rpc_cur *c, const char **s, size_t *len)
 		hdr = 1 + ((size_t)1 << (b - 0xd9));
 		if (rpc_cur_need(c, hdr) == -1)
 			return -1;
-		n = rpc_be(c->p + 1, hdr - 1);
+		n = mpscan_be(c->p + 1, hdr - 1);
 	} else
 		return -1;
 	if (rpc_cur_need(c, hdr) == -1 || (size_t)(c->end - c->p) - hdr < n)
@@ -404,7 +321,7 @@ rpc_read_container(struct rpc_cur *c, int map, uint32_t *count)
 
 		if (rpc_cur_need(c, 1 + n) == -1)
 			return -1;
-		*count = (uint32_t)rpc_be(c->p + 1, n);
+		*count = (uint32_t)mpscan_be(c->p + 1, n);
 		c->p += 1 + n;
 		return 0;
 	}

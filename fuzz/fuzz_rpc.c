@@ -16,6 +16,8 @@
 #include <msgpack.h>
 
 #include "conf.h"
+#include "hcpcs.h"
+#include "mpscan.h"
 #include "rpc.h"
 #include "snapshot.h"
 
@@ -154,18 +156,38 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /*
  * Every answer is one whole MessagePack object [1, msgid, error,
- * result], back to back: what a client's decoder will read.
+ * result], back to back: what a client's decoder will read.  libhcpcs's
+ * scanner (hcpcs_scan: mpscan under the client's limits, resumed after
+ * each read) must end each one where msgpack-c does; reads of 7 bytes
+ * here, so a reply is scanned in pieces.
  */
 static void
 fz_check_out(const struct rpc_out *out)
 {
+	static const struct mpscan_limits lim = { HCPCS_MAX_REPLY_BYTES,
+	    MPSCAN_DEPTH_MAX };
 	msgpack_unpacked u;
-	size_t		 off = 0;
+	struct mpscan	 s;
+	enum mpscan_result r;
+	size_t		 off = 0, start, got;
 
 	if (out->oom)
 		return;
 	msgpack_unpacked_init(&u);
 	while (off < out->len) {
+		start = off;
+		mpscan_init(&s);
+		r = MPSCAN_MORE;
+		for (got = 0; r == MPSCAN_MORE && got < out->len - off; ) {
+			got += out->len - off - got < 7 ? out->len - off - got :
+			    7;
+			r = mpscan_feed(&s, out->data + off, got, &lim);
+		}
+		if (r != MPSCAN_OK) {
+			fprintf(stderr, "fuzz_rpc: reply at %zu: scan %d\n",
+			    off, (int)r);
+			abort();
+		}
 		if (msgpack_unpack_next(&u, (const char *)out->data, out->len,
 		    &off) != MSGPACK_UNPACK_SUCCESS ||
 		    u.data.type != MSGPACK_OBJECT_ARRAY ||
@@ -175,6 +197,11 @@ fz_check_out(const struct rpc_out *out)
 		    u.data.via.array.ptr[0].via.u64 != 1) {
 			fprintf(stderr, "fuzz_rpc: bad response at %zu of %zu\n",
 			    off, out->len);
+			abort();
+		}
+		if (off - start != s.pos) {
+			fprintf(stderr, "fuzz_rpc: reply at %zu: scanned %zu "
+			    "bytes, decoded %zu\n", start, s.pos, off - start);
 			abort();
 		}
 	}
