@@ -53,7 +53,7 @@ mkdir -p "$B/tests"
 tests=""
 for t in "$B"/tests/test_* "$dir"/test_*.sh "$dir"/test_*.py; do
 	[ -e "$t" ] || continue
-	case "$t" in *.c|*.o|*.log|*.rc) continue ;; esac
+	case "$t" in *.c|*.o|*.d|*.log|*.rc) continue ;; esac
 	tests="$tests $t"
 	rm -f "$B/tests/${t##*/}.rc"
 done
