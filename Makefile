@@ -88,13 +88,18 @@ SONAME	 = libhcpcs.so.$(VERSION_MAJOR)
 all: $(B)/hcpcsd $(B)/hcpcs $(B)/libhcpcs.a $(B)/$(SONAME) $(B)/hcpcs.pc $(TEST_BINS) \
      $(B)/bench
 
-$(B)/%.o: %.c $(wildcard daemon/*.h client/*.h common/*.h tests/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# Header dependencies: each compile writes the headers it read to a .d
+# file beside its output (-MMD; -MP: a header that goes away breaks
+# nothing), included at the end of this file.
+DEPFLAGS = -MMD -MP
 
-$(B)/pic/%.o: %.c $(wildcard client/*.h common/*.h)
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(B)/hcpcsd: $(DAEMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -116,12 +121,12 @@ $(B)/hcpcs.pc: client/hcpcs.pc.in client/hcpcs.h
 
 $(B)/tests/%: tests/%.c $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests -Idaemon -Iclient -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d $(ALL_LDFLAGS) -Itests -Idaemon -Iclient -o $@ $< \
 	    $(TEST_OBJS) $(CORE_OBJS) $(B)/libhcpcs.a $(LDLIBS)
 
 # Throughput per method as a ratio to ping, same run (bench/run.sh).
 $(B)/bench: bench/bench.c $(B)/daemon/rpc.o $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Idaemon -o $@ $< $(CORE_OBJS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d $(ALL_LDFLAGS) -Idaemon -o $@ $< $(CORE_OBJS) $(LDLIBS)
 
 bench: $(B)/hcpcsd $(B)/bench
 	B=$(B) sh bench/run.sh $(BENCH_ARGS)
@@ -224,7 +229,7 @@ clean:
 # The C client of the end-to-end test (tests/test_e2e.sh): libhcpcs only.
 $(B)/tests/e2e_client: tests/e2e_client.c $(TEST_OBJS) $(B)/libhcpcs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests -Iclient -o $@ $< $(TEST_OBJS) \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -MF $@.d $(ALL_LDFLAGS) -Itests -Iclient -o $@ $< $(TEST_OBJS) \
 	    $(B)/libhcpcs.a $$(pkg-config --libs msgpack)
 all: $(B)/tests/e2e_client
 
@@ -244,15 +249,26 @@ FUZZ_OBJS := $(filter-out $(FUZZ_B)/daemon/main.o,$(DAEMON_SRCS:%.c=$(FUZZ_B)/%.
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
 
-$(FUZZ_B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h common/*.h)
+$(FUZZ_B)/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Icommon -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -Icommon -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_B)/common/%.o: common/%.c $(wildcard common/*.h)
+$(FUZZ_B)/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Idaemon -Icommon -Iclient \
-	    -o $@ $< \
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -MF $@.d -fsanitize=fuzzer -Idaemon \
+	    -Icommon -Iclient -o $@ $< \
 	    $(FUZZ_OBJS) $(LDLIBS)
+
+# What the compiles above wrote (see DEPFLAGS).  An output without its
+# .d (built before -MMD was used, or the .d was lost) has no header
+# dependencies known: it is rebuilt, once.
+-include $(wildcard $(B)/*.d $(B)/*/*.d $(B)/*/*/*.d \
+	$(FUZZ_B)/*.d $(FUZZ_B)/*/*.d)
+DEP_OUTS := $(wildcard $(B)/*/*.o $(B)/*/*/*.o $(TEST_BINS) $(B)/bench \
+	$(B)/tests/e2e_client $(FUZZ_B)/*/*.o $(FUZZ_BINS))
+NO_DEPS := $(foreach o,$(DEP_OUTS),$(if $(wildcard $(basename $(o)).d),,$(o)))
+.PHONY: FORCE
+$(NO_DEPS): FORCE

@@ -1,8 +1,9 @@
-"""hcpcsd_harness.py: what tests/test_server.sh, test_reload_load.sh,
-test_notify.sh, test_activation.sh and test_logs.sh share: generated
-ANWEB fixtures, a daemon started in a private directory (killed by PID
-at exit), a raw MessagePack client and counting checks.  Python 3 +
-python3-msgpack."""
+"""hcpcsd_harness.py: what the Python tests (tests/test_*.py) share: the
+skips (no python3-msgpack, no daemon binary), generated ANWEB fixtures, a
+daemon started in a private directory (killed by PID at exit), a raw
+MessagePack client and counting checks.  Python 3 + python3-msgpack.
+Import it before msgpack: without python3-msgpack the import itself
+skips the test (exit 77)."""
 
 import ctypes
 import errno
@@ -16,7 +17,11 @@ import tempfile
 import time
 import traceback
 
-import msgpack
+try:
+    import msgpack
+except ImportError:
+    print('SKIP: /usr/bin/python3 with python3-msgpack is needed')
+    sys.exit(77)
 
 checks = 0
 failures = 0
@@ -70,6 +75,21 @@ def _on_term(sig, frame):
 signal.signal(signal.SIGTERM, _on_term)
 
 
+def skip(why):
+    """Exit 77: run.sh counts the test skipped and shows this line."""
+    print('SKIP: ' + why, flush=True)
+    sys.exit(77)
+
+
+def daemon_binary():
+    """$HCPCSD_BIN (default build/hcpcsd) as an absolute path; the test
+    is skipped when it is not built."""
+    b = os.environ.get('HCPCSD_BIN') or 'build/hcpcsd'
+    if not os.access(b, os.X_OK):
+        skip('no daemon binary at %s' % b)
+    return os.path.abspath(b)
+
+
 def die_with_parent():
     _libc.prctl(1, signal.SIGKILL)       # PR_SET_PDEATHSIG
 
@@ -78,6 +98,14 @@ def private_dir():
     tmp = tempfile.mkdtemp(prefix='hcpcsd-test-')
     os.chmod(tmp, 0o700)
     return tmp
+
+
+def daemon_paths():
+    """A private directory and a daemon's paths in it: (tmp, socket,
+    config, log)."""
+    tmp = private_dir()
+    return tmp, os.path.join(tmp, 'hcpcsd.sock'), \
+        os.path.join(tmp, 'hcpcsd.yaml'), os.path.join(tmp, 'hcpcsd.log')
 
 
 # --- fixtures ----------------------------------------------------------
@@ -235,6 +263,7 @@ class Client:
         self.s.connect(path)
         self.u = msgpack.Unpacker(raw=False)
         self.msgid = 0
+        self.eof = False
 
     def send(self, method, *params):
         self.msgid = (self.msgid + 1) % (1 << 32)
@@ -251,6 +280,7 @@ class Client:
             except ConnectionResetError:
                 d = b''
             if not d:
+                self.eof = True
                 return None
             self.u.feed(d)
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test of one build directory ($B): the C test binaries in
-# $B/tests and the shell tests in $HCPCSD_TEST_DIR (default tests).
+# $B/tests, and the shell (test_*.sh, run by sh) and Python (test_*.py,
+# run by /usr/bin/python3) tests in $HCPCSD_TEST_DIR (default tests).
 #   JOBS                 tests run at once (default: the number of CPUs)
 #   HCPCSD_TEST_TIMEOUT  seconds a test may take before it is stopped and
 #                        counted failed (default 300)
@@ -19,8 +20,18 @@ limit=$HCPCSD_TEST_TIMEOUT
 # its time limit, its log and its "status seconds" in $B/tests/NAME.rc.
 if [ "${1:-}" = --one ]; then
 	t=$2 name=${2##*/}
-	case $t in *.sh) set -- sh "$t" ;; *) set -- "$t" ;; esac
+	case $t in
+	*.sh) set -- sh "$t" ;;
+	*.py) set -- /usr/bin/python3 "$t" ;;
+	*) set -- "$t" ;;
+	esac
 	start=$(date +%s)
+	if [ "$1" = /usr/bin/python3 ] && [ ! -x /usr/bin/python3 ]; then
+		echo "SKIP: /usr/bin/python3 with python3-msgpack is needed" \
+		    >"$B/tests/$name.log"
+		echo "77 0" >"$B/tests/$name.rc"
+		exit 0
+	fi
 	# TERM first (the tests clean up on it), KILL 10 s later.
 	timeout -k 10 "$limit" "$@" >"$B/tests/$name.log" 2>&1 </dev/null
 	rc=$?
@@ -40,18 +51,19 @@ esac
 dir=${HCPCSD_TEST_DIR:-tests}
 mkdir -p "$B/tests"
 tests=""
-for t in "$B"/tests/test_* "$dir"/test_*.sh; do
+for t in "$B"/tests/test_* "$dir"/test_*.sh "$dir"/test_*.py; do
 	[ -e "$t" ] || continue
-	case "$t" in *.c|*.o|*.log|*.rc) continue ;; esac
+	case "$t" in *.c|*.o|*.d|*.log|*.rc) continue ;; esac
 	tests="$tests $t"
 	rm -f "$B/tests/${t##*/}.rc"
 done
 n=$(echo $tests | wc -w)
 echo "$B: $n tests, $JOBS at a time, at most $limit s each" \
     "(HCPCSD_TEST_TIMEOUT)"
-# The shell tests are the long ones: started first, printed last.
-for t in $tests; do case $t in *.sh) echo "$t" ;; esac; done >"$B/tests/.order"
-for t in $tests; do case $t in *.sh) ;; *) echo "$t" ;; esac; done >>"$B/tests/.order"
+# The shell and Python tests are the long ones: started first, printed
+# last.
+for t in $tests; do case $t in *.sh|*.py) echo "$t" ;; esac; done >"$B/tests/.order"
+for t in $tests; do case $t in *.sh|*.py) ;; *) echo "$t" ;; esac; done >>"$B/tests/.order"
 xargs -P "$JOBS" -n 1 sh "$0" --one <"$B/tests/.order"
 rm -f "$B/tests/.order"
 

@@ -52,28 +52,7 @@ for page in hcpcsd.8 hcpcsd.yaml.5 hcpcs.1 libhcpcs.3; do
 	# closing quotes and the parenthesis out of place.  Wide, so that no
 	# quotation is broken across lines.
 	MANWIDTH=1000 man -l "$f" 2>/dev/null | col -b >"$tmp/$page.txt"
-	if /usr/bin/python3 - "$tmp/$page.txt" <<'PY'
-import sys
-bad = []
-for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
-    depth, start = 0, 0
-    for i, ch in enumerate(line):
-        if ch == "\u201c":
-            if depth:
-                bad.append("%d: nested quote: %s" % (n, line[start:i + 40]))
-            depth, start = depth + 1, i
-        elif ch == "\u201d":
-            if not depth:
-                bad.append("%d: stray close: %s" % (n, line[max(0, i - 40):i + 1]))
-                continue
-            depth -= 1
-            q = line[start:i + 1]
-            if q.count("(") != q.count(")"):
-                bad.append("%d: parentheses: %s" % (n, q))
-for b in bad:
-    print("    " + b)
-sys.exit(1 if bad else 0)
-PY
+	if /usr/bin/python3 tests/man_quotes.py "$tmp/$page.txt"
 	then ok; else ko "$f: quotation marks"; fi
 
 	# The protocol as installed (Makefile: DOCDIR, the path substituted

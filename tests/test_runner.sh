@@ -3,8 +3,8 @@
 # fake tests (HCPCSD_TEST_DIR and B point it there, so it never runs the
 # real ones, nor itself): a test past the time limit is stopped, said to
 # have timed out and counted failed; passing, failing, skipping and
-# real-data-skipping tests are counted right; JOBS=4 prints the same
-# results in the same order as JOBS=1.
+# real-data-skipping tests, shell, Python and binary, are counted right;
+# JOBS=4 prints the same results in the same order as JOBS=1.
 set -u
 run=$PWD/tests/run.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hcpcsd-runner.XXXXXX") || exit 2
@@ -33,6 +33,13 @@ echo "5 checks, 0 failed"'
 mk test_realall.sh 'echo "SKIP real data: every file (not in /x)"; exit 77'
 # The time limit stops the test and what it started (its process group).
 mk test_slow.sh 'sleep 30 & echo $! >"$0.pid"; wait'
+# Python tests: run by /usr/bin/python3 (neither is shell).
+mk test_py.py 'import sys
+print("SKIP real data: a python file (not in /x)")
+print("%d checks, 0 failed" % 4)'
+mk test_pyskip.py 'import sys
+print("SKIP: no python frobnicator")
+sys.exit(77)'
 # A C test binary: run directly, not with sh.
 printf '#!/bin/sh\necho "7 checks, 0 failed"\n' >"$tmp/b/tests/test_bin"
 chmod 755 "$tmp/b/tests/test_bin"
@@ -51,6 +58,10 @@ for mode in serial parallel; do
 	has "$o" '^PASS test_pass\.sh: 3 checks, 0 failed \([0-9]+ s\)$' \
 	    "$mode: pass"
 	has "$o" '^PASS test_bin: 7 checks, 0 failed' "$mode: a binary"
+	has "$o" '^PASS test_py\.py: 4 checks, 0 failed \[real data skipped\] \([0-9]+ s\)$' \
+	    "$mode: a Python test, its real-data skip"
+	has "$o" '^SKIP test_pyskip\.py: SKIP: no python frobnicator$' \
+	    "$mode: a Python skip"
 	has "$o" '^FAIL test_fail\.sh \(exit 1, [0-9]+ s\)$' "$mode: fail"
 	has "$o" '^    broke here$' "$mode: a failed test's log shown"
 	has "$o" '^SKIP test_skip\.sh: SKIP: no frobnicator$' "$mode: skip"
@@ -58,13 +69,13 @@ for mode in serial parallel; do
 	    "$mode: partial real-data skip"
 	has "$o" '^SKIP test_realall\.sh: SKIP real data: every file' \
 	    "$mode: whole real-data skip"
-	has "$o" '^real data: 2 tests skipped .*: test_realall\.sh test_realpart\.sh$' \
+	has "$o" '^real data: 3 tests skipped .*: test_realall\.sh test_realpart\.sh test_py\.py$' \
 	    "$mode: real-data skips counted"
 	# the tally closes the output
-	if [ "$(tail -n 1 "$o")" = "$tmp/b: 3 passed, 2 failed, 2 skipped" ]
+	if [ "$(tail -n 1 "$o")" = "$tmp/b: 4 passed, 2 failed, 3 skipped" ]
 	then ok; else ko "$mode: tally: $(tail -n 1 "$o")"; fi
 	if [ "$(cat "$o.rc")" = 1 ]; then ok; else ko "$mode: exit $(cat "$o.rc")"; fi
-	for f in test_pass.sh test_slow.sh test_bin; do
+	for f in test_pass.sh test_slow.sh test_bin test_py.py; do
 		[ -s "$tmp/b/tests/$f.log" ] || [ $f = test_slow.sh ] && ok ||
 		    ko "$mode: no log for $f"
 	done

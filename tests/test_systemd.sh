@@ -173,42 +173,8 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 		case $a1 in A0021*) ok ;; *) ko "lookup under strace: $a1" ;; esac
 		case $a2 in E0100*) ok ;; *) ko "search after reload: $a2" ;; esac
 		systemd-analyze syscall-filter >"$tmp/groups" 2>/dev/null
-		if /usr/bin/python3 - "$svc" "$tmp/groups" "$tmp/trace" <<'PY'
-import re, sys
-unit, groups_file, trace = sys.argv[1:]
-groups, cur = {}, None
-for line in open(groups_file):
-    l = line.strip()
-    if not l or l.startswith("#"):
-        continue
-    if not line[0].isspace() and l.startswith("@"):
-        cur = groups.setdefault(l, [])
-    elif cur is not None:
-        cur.append(l)
-def expand(names):
-    out = set()
-    for n in names:
-        out |= expand(groups[n]) if n.startswith("@") else {n}
-    return out
-allow = set()
-for line in open(unit):
-    m = re.match(r"SystemCallFilter=(~?)(.*)", line.strip())
-    if m:
-        names = expand(m.group(2).split())
-        allow = allow - names if m.group(1) else allow | names
-used, families = set(), set()
-for line in open(trace):
-    m = re.match(r"\d+ +([a-z_0-9]+)\(", line)
-    if m:
-        used.add(m.group(1))
-    m = re.match(r"\d+ +socket\((AF_[A-Z0-9]+)", line)
-    if m:
-        families.add(m.group(1))
-bad = sorted(used - allow)
-print("syscalls used: %d, outside SystemCallFilter: %s; families: %s" %
-    (len(used), bad or "none", sorted(families)))
-sys.exit(1 if bad or families - {"AF_UNIX"} or "clone3" not in allow else 0)
-PY
+		if /usr/bin/python3 tests/syscall_filter.py "$svc" "$tmp/groups" \
+		    "$tmp/trace"
 		then ok; else ko "system calls outside the unit's filter"; fi
 		echo "traced $mode; notify: $(tr '\n' ' ' <"$tmp/notify.log" 2>/dev/null)"
 	else	# e.g. ptrace refused in a container

@@ -1,36 +1,25 @@
-#!/bin/sh
-# test_workers.sh: with workers: 4, 16 clients at once each pipeline
-# lookups, lookup_many and pings (600 each, or as many as 60 s allow but
-# at least 100: HCPCSD_STRESS_SECONDS); every answer must be the right one for
-# its msgid, and info's stats.requests must count exactly what was sent
-# (summed over the workers), as must connections_total.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF2'
-import os, sys, threading
-from hcpcsd_harness import (Budget, Client, check, crashed, eq, finish,
-                            private_dir, anweb_variant, gen_code, short_of,
-                            write_file, write_conf, start, stop, wait_for)
+#!/usr/bin/python3
+"""test_workers.py: with workers: 4, 16 clients at once each pipeline
+lookups, lookup_many and pings (600 each, or as many as 60 s allow but
+at least 100: HCPCSD_STRESS_SECONDS); every answer must be the right one for
+its msgid, and info's stats.requests must count exactly what was sent
+(summed over the workers), as must connections_total."""
 
-BIN = os.path.abspath(sys.argv[1])
+import os, threading
+from hcpcsd_harness import (Budget, Client, check, crashed, eq, finish,
+                            daemon_paths, anweb_variant, gen_code, short_of,
+                            write_file, write_conf, start, stop, wait_for,
+                            daemon_binary)
+
+BIN = daemon_binary()
 NREC = 2000
 NCLIENTS = 16
 NREQ = 600              # per client, at most
 MIN_REQ = 100           # at least
 WINDOW = 32             # requests in flight per client
 
-tmp = private_dir()
+tmp, sock, conf, log = daemon_paths()
 data = os.path.join(tmp, 'hcpcs.txt')
-sock = os.path.join(tmp, 'hcpcsd.sock')
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
 
 
 class Load(threading.Thread):
@@ -147,4 +136,3 @@ finally:
     if p is not None:
         stop(p, timeout=5)
     finish(tmp, log)
-EOF2

@@ -1,34 +1,22 @@
-#!/bin/sh
-# test_reload_edge.sh: reloads at the edges of the daemon's life.  The
-# config is a FIFO so a load blocks until the test writes into it:
-# - a SIGHUP during the very first load is held, then means one more
-#   load (it used to kill the daemon: no handler was installed yet);
-# - a reload request pipelined behind another, plus SIGHUPs during the
-#   first load, make exactly two loads, not three;
-# - SIGTERM while a load is stuck (nothing ever feeds the FIFO) still
-#   exits, after saying so, instead of waiting forever.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import os, signal, sys, time
-import msgpack
-from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
+#!/usr/bin/python3
+"""test_reload_edge.py: reloads at the edges of the daemon's life.  The
+config is a FIFO so a load blocks until the test writes into it:
+- a SIGHUP during the very first load is held, then means one more
+  load (it used to kill the daemon: no handler was installed yet);
+- a reload request pipelined behind another, plus SIGHUPs during the
+  first load, make exactly two loads, not three;
+- SIGTERM while a load is stuck (nothing ever feeds the FIFO) still
+  exits, after saying so, instead of waiting forever."""
+
+import os, signal, time
+from hcpcsd_harness import (Client, check, crashed, eq, finish, daemon_paths,
                             anweb_variant, gen_code, short_of, write_file,
                             start, stop, wait_for, feed_fifo, reloads)
 import hcpcsd_harness as h
+import msgpack
 
-BIN = os.path.abspath(sys.argv[1])
-tmp = private_dir()
-sock = os.path.join(tmp, 'hcpcsd.sock')
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
+BIN = h.daemon_binary()
+tmp, sock, conf, log = daemon_paths()
 data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'AB'}
 
 

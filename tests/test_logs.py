@@ -1,24 +1,16 @@
-#!/bin/sh
-# test_logs.sh: hcpcsd's stderr log: one line per event (start, load,
-# reload with its duration and counts, reload failure with the error,
-# stop), client protocol errors rate-limited to 10 lines per 10 s with
-# a "suppressed N more" summary, and the log_level key obeyed.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import os, re, signal, socket, sys, time
+#!/usr/bin/python3
+"""test_logs.py: hcpcsd's stderr log: one line per event (start, load,
+reload with its duration and counts, reload failure with the error,
+stop), client protocol errors rate-limited to 10 lines per 10 s with
+a "suppressed N more" summary, and the log_level key obeyed."""
+
+import os, re, signal, socket, time
 from hcpcsd_harness import (Client, check, crashed, eq, finish,
                             private_dir, anweb_variant, write_file,
-                            write_conf, start, stop, wait_for)
+                            write_conf, start, stop, wait_for,
+                            daemon_binary)
 
-BIN = os.path.abspath(sys.argv[1])
+BIN = daemon_binary()
 tmp = private_dir()
 sock = os.path.join(tmp, 'hcpcsd.sock')
 conf = os.path.join(tmp, 'hcpcsd.yaml')

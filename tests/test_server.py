@@ -1,28 +1,18 @@
-#!/bin/sh
-# test_server.sh: start the real hcpcsd ($HCPCSD_BIN) on a private socket
-# with a small ANWEB fixture and talk raw MessagePack to it: every
-# method's answer, pipelining, bad input, memory under abuse, SIGHUP
-# reloads (good and bad), the reload method and SIGTERM.  The driver is
-# Python (python3-msgpack); every process started is killed by PID.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import hashlib, os, re, signal, socket, stat, subprocess, sys, time
-import msgpack
+#!/usr/bin/python3
+"""test_server.py: start the real hcpcsd ($HCPCSD_BIN) on a private socket
+with a small ANWEB fixture and talk raw MessagePack to it: every
+method's answer, pipelining, bad input, memory under abuse, SIGHUP
+reloads (good and bad), the reload method and SIGTERM.  The driver is
+Python (python3-msgpack); every process started is killed by PID."""
+
+import hashlib, os, re, signal, socket, stat, subprocess, time
 from hcpcsd_harness import (anweb_line, check, crashed, die_with_parent, eq,
-                            finish, private_dir, procs, rss_kb, wait_for,
+                            finish, daemon_paths, procs, rss_kb, wait_for,
                             write_file)
 import hcpcsd_harness as h
+import msgpack
 
-h.NAME = 'test_server.sh'
-BIN = os.path.abspath(sys.argv[1])
+BIN = h.daemon_binary()
 
 
 # --- fixture ---------------------------------------------------------
@@ -55,11 +45,8 @@ def anweb(extra=()):
     return ''.join(r + '\r\n' for r in rows).encode('ascii')
 
 
-tmp = private_dir()
+tmp, sock, conf, log = daemon_paths()
 data = os.path.join(tmp, 'hcpcs.txt')
-sock = os.path.join(tmp, 'hcpcsd.sock')
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
 MAX_REQ = 4096
 MAX_CLIENTS = 16
 
@@ -84,33 +71,18 @@ def run(args, timeout=30):
 
 # --- client ----------------------------------------------------------
 
-class Client:
+class Client(h.Client):
+    """The harness's client (read, close) with this test's calls: raw
+    bytes sent, the msgid given, the whole response returned."""
+
     def __init__(self, path=sock, timeout=10):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
-        self.u = msgpack.Unpacker(raw=False)
-        self.eof = False
+        super().__init__(path, timeout)
 
     def send(self, b):
         self.s.sendall(b)
 
     def request(self, msgid, method, params):
         self.send(msgpack.packb([0, msgid, method, params]))
-
-    def read(self):
-        """Next object, or None at EOF (bounded by the socket timeout)."""
-        while True:
-            for o in self.u:
-                return o
-            try:
-                d = self.s.recv(1 << 16)
-            except ConnectionResetError:
-                d = b''
-            if not d:
-                self.eof = True
-                return None
-            self.u.feed(d)
 
     def call(self, method, params, msgid=1):
         self.request(msgid, method, params)
@@ -135,9 +107,6 @@ class Client:
         while self.read() is not None:
             pass
         return self.eof
-
-    def close(self):
-        self.s.close()
 
 
 def start():
@@ -588,4 +557,3 @@ except Exception:
     crashed()
 finally:
     finish(tmp, log)
-EOF

@@ -1,33 +1,21 @@
-#!/bin/sh
-# test_activation.sh: socket activation as systemd does it (LISTEN_FDS,
-# LISTEN_PID, fd 3), with a Python harness in place of systemd: the
-# parent binds and listens, the child moves the socket to fd 3 and sets
-# LISTEN_PID to its own pid before exec.  The daemon must serve on that
-# socket, neither create the configured one nor chmod or unlink the
-# passed one, ignore a LISTEN_PID that is not its own, and refuse an fd
-# 3 that is not a listening Unix stream socket.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import os, select, signal, socket, stat, sys, time
-import msgpack
-from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
-                            anweb_variant, short_of, write_file,
-                            write_conf, die_with_parent)
+#!/usr/bin/python3
+"""test_activation.py: socket activation as systemd does it (LISTEN_FDS,
+LISTEN_PID, fd 3), with a Python harness in place of systemd: the
+parent binds and listens, the child moves the socket to fd 3 and sets
+LISTEN_PID to its own pid before exec.  The daemon must serve on that
+socket, neither create the configured one nor chmod or unlink the
+passed one, ignore a LISTEN_PID that is not its own, and refuse an fd
+3 that is not a listening Unix stream socket."""
 
-BIN = os.path.abspath(sys.argv[1])
-tmp = private_dir()
+import os, select, signal, socket, stat, time
+from hcpcsd_harness import (Client, check, crashed, eq, finish, daemon_paths,
+                            anweb_variant, short_of, write_file,
+                            write_conf, die_with_parent, daemon_binary)
+import msgpack
+
+BIN = daemon_binary()
+tmp, sock, conf, log = daemon_paths()      # sock: the config's socket
 passed = os.path.join(tmp, 'activated.sock')    # systemd's socket
-sock = os.path.join(tmp, 'hcpcsd.sock')         # the config's socket
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
 data = os.path.join(tmp, 'hcpcs.txt')
 pids = []
 

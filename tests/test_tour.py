@@ -1,32 +1,39 @@
-#!/bin/sh
-# test_tour.sh: README.md's "A quick tour", read out of README.md itself,
-# works verbatim against `make run`: make run is started (in a private
-# XDG_RUNTIME_DIR), the export line it prints is what the tour's first
-# line gives, and every tour command is run through it with its exit
-# status and key output checked against the two-release sample.  Also:
-# make run's socket directory under TMPDIR is made mode 0700, one that
-# is not ours with mode 0700 (or is a symlink) is refused, and a reload
-# keeps the -s socket without a warning.  Every hcpcsd that make run
-# starts is stopped by its PID.  Run from the repository root.
-: "${B:=build}"
-: "${HCPCSD_BIN:=$PWD/$B/hcpcsd}"
-for f in "$HCPCSD_BIN" "$B/hcpcs"; do
-	[ -x "$f" ] || { echo "SKIP: $f not built"; exit 77; }
-done
-command -v make >/dev/null 2>&1 || { echo "SKIP: make not installed"; exit 77; }
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-# make run builds $(B)/hcpcsd: SAN=1 keeps a sanitizer build's flags.
-san=
-ldd "$HCPCSD_BIN" 2>/dev/null | grep -q libasan && san=SAN=1
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$B" "$san" <<'EOF'
-import datetime, json, os, re, select, signal, subprocess, sys, time
-from hcpcsd_harness import (Client, check, crashed, eq, finish,
-                            private_dir, procs, wait_for)
+#!/usr/bin/python3
+"""test_tour.py: README.md's "A quick tour", read out of README.md itself,
+works verbatim against `make run`: make run is started (in a private
+XDG_RUNTIME_DIR), the export line it prints is what the tour's first
+line gives, and every tour command is run through it with its exit
+status and key output checked against the two-release sample.  Also:
+make run's socket directory under TMPDIR is made mode 0700, one that
+is not ours with mode 0700 (or is a symlink) is refused, and a reload
+keeps the -s socket without a warning.  Every hcpcsd that make run
+starts is stopped by its PID.  Run from the repository root."""
 
-B, SAN = sys.argv[1], sys.argv[2]
+import datetime, json, os, re, select, shutil, signal, subprocess, time
+from hcpcsd_harness import (Client, check, crashed, eq, finish,
+                            private_dir, procs, skip, wait_for)
+
+B = os.environ.get('B') or 'build'
+BIN = os.environ.get('HCPCSD_BIN') or os.path.join(os.getcwd(), B, 'hcpcsd')
+for f in (BIN, os.path.join(B, 'hcpcs')):
+    if not os.access(f, os.X_OK):
+        skip('%s not built' % f)
+if shutil.which('make') is None:
+    skip('make not installed')
+
+
+def sanitized(binary):
+    """Whether binary links the AddressSanitizer runtime (ldd says)."""
+    try:
+        out = subprocess.run(['ldd', binary], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout
+    except OSError:
+        return False
+    return b'libasan' in out
+
+
+# make run builds $(B)/hcpcsd: SAN=1 keeps a sanitizer build's flags.
+SAN = 'SAN=1' if sanitized(BIN) else ''
 TOP = os.getcwd()
 UID = os.getuid()
 tmp = private_dir()
@@ -380,4 +387,3 @@ finally:
         except subprocess.TimeoutExpired:
             pass
 finish(tmp, log)
-EOF

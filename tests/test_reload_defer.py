@@ -1,35 +1,23 @@
-#!/bin/sh
-# test_reload_defer.sh: a reload runs off the event loop.  The config
-# file is swapped for a FIFO so that a load blocks in open() until the
-# test writes the config into it: while it waits, other clients are
-# answered; a reload request is answered only when the load it waits
-# for ends, and the same client's pipelined requests wait behind it;
-# reload requests and SIGHUPs during one load coalesce into exactly one
-# more load.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import os, select, signal, sys, time
-import msgpack
-from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
+#!/usr/bin/python3
+"""test_reload_defer.py: a reload runs off the event loop.  The config
+file is swapped for a FIFO so that a load blocks in open() until the
+test writes the config into it: while it waits, other clients are
+answered; a reload request is answered only when the load it waits
+for ends, and the same client's pipelined requests wait behind it;
+reload requests and SIGHUPs during one load coalesce into exactly one
+more load."""
+
+import os, select, signal, time
+from hcpcsd_harness import (Client, check, crashed, eq, finish, daemon_paths,
                             anweb_variant, gen_code, short_of, write_file,
                             write_conf, start, stop, wait_for, feed_fifo,
                             reloads)
 import hcpcsd_harness as h
+import msgpack
 
-BIN = os.path.abspath(sys.argv[1])
+BIN = h.daemon_binary()
 NREC = 50
-tmp = private_dir()
-sock = os.path.join(tmp, 'hcpcsd.sock')
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
+tmp, sock, conf, log = daemon_paths()
 data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'AB'}
 
 

@@ -1,29 +1,17 @@
-#!/bin/sh
-# test_notify.sh: the sd_notify messages hcpcsd sends to $NOTIFY_SOCKET
-# (a fake one here: a Python datagram listener), in exact order: READY
-# with STATUS at start, RELOADING with MONOTONIC_USEC then READY with
-# the new STATUS for a good reload, the same with the error for a failed
-# one, STOPPING at SIGTERM; both a path and an abstract "@name" socket.
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import os, re, signal, socket, sys, time
-from hcpcsd_harness import (Client, check, crashed, eq, finish, private_dir,
-                            anweb_variant, write_file, write_conf, start,
-                            stop)
+#!/usr/bin/python3
+"""test_notify.py: the sd_notify messages hcpcsd sends to $NOTIFY_SOCKET
+(a fake one here: a Python datagram listener), in exact order: READY
+with STATUS at start, RELOADING with MONOTONIC_USEC then READY with
+the new STATUS for a good reload, the same with the error for a failed
+one, STOPPING at SIGTERM; both a path and an abstract "@name" socket."""
 
-BIN = os.path.abspath(sys.argv[1])
-tmp = private_dir()
-sock = os.path.join(tmp, 'hcpcsd.sock')
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
+import os, re, signal, socket, time
+from hcpcsd_harness import (Client, check, crashed, eq, finish, daemon_paths,
+                            anweb_variant, write_file, write_conf, start,
+                            stop, daemon_binary)
+
+BIN = daemon_binary()
+tmp, sock, conf, log = daemon_paths()
 data = os.path.join(tmp, 'hcpcs.txt')
 
 

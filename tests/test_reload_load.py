@@ -1,33 +1,24 @@
-#!/bin/sh
-# test_reload_load.sh: reloads under continuous load lose nothing.  8
-# clients keep pipelining lookups and lookup_many while SIGHUP is sent
-# 200 times or for 60 s, whichever ends first, but at least 30 times
-# (HCPCSD_STRESS_SECONDS changes the 60), each time after swapping the
-# data file between two valid variants, with a broken config or data
-# file every third time.  Every response must
-# be a whole, correct answer from one snapshot or the other (a
-# lookup_many never mixes them), none may fail, the reload counters must
-# count every load, and VmRSS once the load stops must be within 10% of
-# VmRSS after the first reload (25% under ASan, whose allocator keeps
-# more: see RSS_SLACK).
-: "${HCPCSD_BIN:=build/hcpcsd}"
-if [ ! -x "$HCPCSD_BIN" ]; then
-	echo "SKIP: no daemon binary at $HCPCSD_BIN"
-	exit 77
-fi
-if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
-	echo "SKIP: /usr/bin/python3 with python3-msgpack is needed"
-	exit 77
-fi
-PYTHONPATH="$(dirname "$0")" exec /usr/bin/python3 - "$HCPCSD_BIN" <<'EOF'
-import os, random, signal, sys, threading, time
-import msgpack
-from hcpcsd_harness import (Budget, Client, check, crashed, eq, finish,
-                            private_dir, anweb_variant, gen_code, short_of,
-                            write_file, write_conf, start, stop, rss_kb,
-                            wait_for)
+#!/usr/bin/python3
+"""test_reload_load.py: reloads under continuous load lose nothing.  8
+clients keep pipelining lookups and lookup_many while SIGHUP is sent
+200 times or for 60 s, whichever ends first, but at least 30 times
+(HCPCSD_STRESS_SECONDS changes the 60), each time after swapping the
+data file between two valid variants, with a broken config or data
+file every third time.  Every response must
+be a whole, correct answer from one snapshot or the other (a
+lookup_many never mixes them), none may fail, the reload counters must
+count every load, and VmRSS once the load stops must be within 10% of
+VmRSS after the first reload (25% under ASan, whose allocator keeps
+more: see RSS_SLACK)."""
 
-BIN = os.path.abspath(sys.argv[1])
+import os, random, signal, threading, time
+from hcpcsd_harness import (Budget, Client, check, crashed, eq, finish,
+                            daemon_paths, anweb_variant, gen_code, short_of,
+                            write_file, write_conf, start, stop, rss_kb,
+                            wait_for, daemon_binary)
+import msgpack
+
+BIN = daemon_binary()
 SAN = 'build-san' in BIN
 NREC = 20000            # enough that the snapshots dominate RSS
 NCLIENTS = 8
@@ -36,11 +27,8 @@ MIN_HUP = 30            # at least: all three kinds of reload, many times
 WINDOW = 16             # requests in flight per client
 RSS_SLACK = 0.25 if SAN else 0.10
 
-tmp = private_dir()
+tmp, sock, conf, log = daemon_paths()
 data = os.path.join(tmp, 'hcpcs.txt')
-sock = os.path.join(tmp, 'hcpcsd.sock')
-conf = os.path.join(tmp, 'hcpcsd.yaml')
-log = os.path.join(tmp, 'hcpcsd.log')
 variant = {v: anweb_variant(v, NREC) for v in 'AB'}
 # broken, alternately: a config that is not YAML, and an empty data file
 # (a download cut before its first record)
