@@ -1794,9 +1794,9 @@ main(int argc, char *argv[])
 	    stat3(load_ms, 20).med);
 	rss1 = proc_rss_kb(o.h.pid);
 	rssmax = rss0 > rss1 ? rss0 : rss1;
-	printf("hcpcsd RSS: %.1f MB after loading, %.1f MB after the bench; "
-	    "data files %.1f MB (%.2fx)\n", rss0 / 1024.0, rss1 / 1024.0,
-	    (double)o.data_bytes / 1e6 * (1e6 / 1048576.0),
+	printf("hcpcsd RSS: %.1f MiB after loading, %.1f MiB after the bench; "
+	    "data files %.1f MiB (the larger RSS is %.2fx)\n", rss0 / 1024.0,
+	    rss1 / 1024.0, (double)o.data_bytes / 1048576.0,
 	    o.data_bytes > 0 ? rssmax * 1024.0 / (double)o.data_bytes : 0);
 	printf("in-process path (libhcpcs reading the shared snapshot): not "
 	    "yet implemented (issue 8 section 2); nothing measured\n");

@@ -116,7 +116,10 @@ epid=$!
 wait_socket "$tmp/echo.sock" "$epid"
 set -- "$@" --echo "$tmp/echo.sock" --echo-pid "$epid"
 
+# Other work on the machine moves every figure: say how busy it was.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$B/loadgen" "$@" || exit 1
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== each method as a ratio to ping (bench, 4 clients x 64 pipelined) =="
 "$B/bench" "$tmp/s.sock" "$secs" || exit 1
