@@ -32,13 +32,4 @@ int	load_delimited(const struct conf_set *, struct record_set *,
 int	load_set(const struct conf_set *, struct record_set *,
 	    struct record_err *);
 
-/*
- * Read a whole file into a NUL-terminated malloc'd buffer.  Fails (err
- * "path: reason") for a missing, unreadable or empty file.
- */
-char	*load_slurp(const char *path, size_t *len, struct record_err *);
-
-/* err = "path: out of memory"; returns -1 for the caller to return. */
-int	load_oom(const char *path, struct record_err *);
-
 #endif /* HCPCSD_LOAD_H */

@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "load.h"
+#include "load_file.h"
 #include "record.h"
 
 struct delim_field {
