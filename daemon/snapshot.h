@@ -105,13 +105,6 @@ struct snapshot_set_info {
 struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
 
 /*
- * Tests only (NULL otherwise): called with a release's path after its
- * file is hashed and before it is parsed, so a test can replace the
- * file in between.
- */
-extern void	(*snapshot_after_hash)(const char *path);
-
-/*
  * One loaded release handed to snapshot_build_sets: the part of
  * snapshot_build that does not read files, so tests can index record
  * sets they built by hand.  Consecutive entries with the same name are

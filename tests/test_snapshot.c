@@ -1017,9 +1017,9 @@ check_changed_while_loading(void)
 	T_OK(s != NULL && snapshot_find(s, -1, "W1000", 20200101) != NULL);
 	snapshot_release(s);
 
-	snapshot_after_hash = swap_file;
+	load_after_hash = swap_file;
 	s = snapshot_build(&conf, err, sizeof(err));
-	snapshot_after_hash = NULL;
+	load_after_hash = NULL;
 	T_OK(s == NULL);
 	T_OK(strstr(err, "local.csv: changed while it was being loaded") !=
 	    NULL);
