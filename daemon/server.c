@@ -53,6 +53,7 @@
 
 #include <event2/event.h>
 
+#include "build.h"
 #include "conf.h"
 #include "log.h"
 #include "notify.h"
@@ -1062,7 +1063,7 @@ server_publish(const struct conf *conf, const char *why, char *err,
 	struct timespec	 t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((s = snapshot_build(conf, err, errlen)) == NULL)
+	if ((s = build_snapshot(conf, err, errlen)) == NULL)
 		return -1;
 	server_publish_snapshot(s, why, server_ms_since(&t0));
 	return 0;
@@ -1102,7 +1103,7 @@ server_loader_main(void *arg)
 		if (path == NULL)
 			snprintf(err, sizeof(err), "out of memory");
 		else if ((nc = conf_load(path, err, sizeof(err))) != NULL &&
-		    (snap = snapshot_build(nc, err, sizeof(err))) == NULL) {
+		    (snap = build_snapshot(nc, err, sizeof(err))) == NULL) {
 			conf_free(nc);
 			nc = NULL;
 		}

@@ -34,8 +34,6 @@
 #include <msgpack.h>
 
 #include "classify.h"
-#include "conf.h"
-#include "load.h"
 #include "record.h"
 #include "snapshot.h"
 
@@ -123,9 +121,6 @@ static void	snapshot_free(struct snapshot *);
 static int	snapshot_grow(struct snapshot_buf *, size_t, size_t);
 static int	snapshot_rec_cmp(const void *, const void *);
 /* Tests only: runs between hashing a release's file and parsing it. */
-static int	snapshot_load_release(const struct conf_set *,
-		    const struct conf_release *, struct snapshot_src *,
-		    char *, size_t);
 static int	snapshot_src_cmp(const void *, const void *, void *);
 static uint32_t	snapshot_date_add(uint32_t, unsigned, int);
 static int	snapshot_copy_info(struct snapshot *, struct snapshot_src *,
@@ -166,75 +161,8 @@ static size_t	tokenise(const char *, size_t, struct snapshot_tok *);
 static void	ids_sort(uint32_t *, size_t);
 
 /*
- * Build.
+ * Index loaded releases.
  */
-
-/* Load one release into src, with the set's facts from the config. */
-static int
-snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
-    struct snapshot_src *src, char *err, size_t errlen)
-{
-	struct load_result res;
-
-	src->name = cs->name;
-	src->format = conf_format_name(cs->format);
-	src->path = cr->path;
-	src->effective_auto = cr->effective_auto;
-	src->min_records = cs->min_records;
-	src->stale_after = cs->stale_after;
-	src->stale_months = cs->stale_unit == CONF_UNIT_MONTHS;
-	if (load_release(cs, cr, &res, err, errlen) == -1)
-		return -1;
-	src->rs = res.rs;
-	src->effective = res.effective;
-	src->loaded_at = res.loaded_at;
-	memcpy(src->sha256, res.sha256, sizeof(src->sha256));
-	return 0;
-}
-
-struct snapshot *
-snapshot_build(const struct conf *conf, char *err, size_t errlen)
-{
-	struct snapshot_src *src;
-	struct snapshot	*s;
-	const struct conf_set *cs;
-	struct conf_release one;
-	size_t		 i, j, n = 0, nloaded = 0;
-
-	/* A set built by hand with no releases: its path, always. */
-	for (i = 0; i < conf->nsets; i++)
-		n += conf->sets[i].nreleases > 0 ? conf->sets[i].nreleases : 1;
-	src = calloc(n > 0 ? n : 1, sizeof(*src));
-	if (src == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < conf->nsets; i++) {
-		cs = &conf->sets[i];
-		memset(&one, 0, sizeof(one));
-		one.path = cs->path;
-		one.short_path = cs->short_path;
-		one.medium_path = cs->medium_path;
-		one.modifiers_path = cs->modifiers_path;
-		for (j = 0; j < (cs->nreleases > 0 ? cs->nreleases : 1); j++) {
-			record_set_init(&src[nloaded].rs);
-			nloaded++;
-			if (snapshot_load_release(cs, cs->nreleases > 0 ?
-			    &cs->releases[j] : &one, &src[nloaded - 1], err,
-			    errlen) == -1)
-				goto fail;
-		}
-	}
-	s = snapshot_build_sets(src, n, err, errlen);
-	free(src);
-	return s;
-
-fail:
-	for (i = 0; i < nloaded; i++)
-		record_set_free(&src[i].rs);
-	free(src);
-	return NULL;
-}
 
 /*
  * date (YYYYMMDD) plus n days, or n calendar months with the day kept

@@ -11,6 +11,7 @@
 
 #include <msgpack.h>
 
+#include "build.h"
 #include "conf.h"
 #include "record.h"
 #include "rpc.h"
@@ -517,11 +518,11 @@ publish_fixture(void)
 	snprintf(c->sets[0].name, sizeof(c->sets[0].name), "hcpcs");
 	c->sets[0].format = CONF_FMT_CMS_ANWEB;
 	c->sets[0].path = path;
-	s = snapshot_build(c, err, sizeof(err));
+	s = build_snapshot(c, err, sizeof(err));
 	free(c->sets);
 	free(c);
 	if (s == NULL) {
-		fprintf(stderr, "snapshot_build: %s\n", err);
+		fprintf(stderr, "build_snapshot: %s\n", err);
 		return -1;
 	}
 	snapshot_publish(s);
@@ -790,7 +791,7 @@ build_conf(const char *text, char *err, size_t errlen)
 	fclose(fp);
 	if ((c = conf_load(path, err, errlen)) == NULL)
 		return NULL;
-	s = snapshot_build(c, err, errlen);
+	s = build_snapshot(c, err, errlen);
 	conf_free(c);
 	return s;
 }

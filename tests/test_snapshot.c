@@ -1,7 +1,7 @@
 /*
  * test_snapshot.c: snapshot indexes, search, pre-encoded maps and
  * publishing, on hand-built record sets (snapshot_build_sets), then
- * snapshot_build over the real CMS 2020 file when it is present.
+ * build_snapshot over the real CMS 2020 file when it is present.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "t.h"
 #include "classify.h"
+#include "build.h"
 #include "conf.h"
 #include "load.h"
 #include "record.h"
@@ -683,7 +684,7 @@ check_real(void)
 	snprintf(cs[0].name, sizeof(cs[0].name), "broken");
 	cs[0].format = CONF_FMT_CMS_ANWEB;
 	cs[0].path = missing;
-	T_OK(snapshot_build(&conf, err, sizeof(err)) == NULL);
+	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
 	T_OK(strncmp(err, "set \"broken\": ", 14) == 0);
 	T_OK(strstr(err, "/nonexistent/hcpcs.txt") != NULL);
 
@@ -694,10 +695,10 @@ check_real(void)
 	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);
 	snprintf(cs[0].name, sizeof(cs[0].name), "hcpcs2020");
 	cs[0].path = path;
-	s = snapshot_build(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, err, sizeof(err));
 	T_OK(s != NULL);
 	if (s == NULL) {
-		fprintf(stderr, "snapshot_build: %s\n", err);
+		fprintf(stderr, "build_snapshot: %s\n", err);
 		return;
 	}
 	si = snapshot_set(s, 0);
@@ -1012,13 +1013,13 @@ check_changed_while_loading(void)
 	cs.columns[1].nheaders = 1;
 	cs.ncolumns = 2;
 
-	s = snapshot_build(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, err, sizeof(err));
 	T_OK(s != NULL);
 	T_OK(s != NULL && snapshot_find(s, -1, "W1000", 20200101) != NULL);
 	snapshot_release(s);
 
 	load_after_hash = swap_file;
-	s = snapshot_build(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, err, sizeof(err));
 	load_after_hash = NULL;
 	T_OK(s == NULL);
 	T_OK(strstr(err, "local.csv: changed while it was being loaded") !=
