@@ -48,31 +48,28 @@ build_snapshot(const struct conf *conf, char *err, size_t errlen)
 	struct snapshot_src *src;
 	struct snapshot	*s;
 	const struct conf_set *cs;
-	struct conf_release one;
 	size_t		 i, j, n = 0, nloaded = 0;
 
-	/* A set built by hand with no releases: its path, always. */
-	for (i = 0; i < conf->nsets; i++)
-		n += conf->sets[i].nreleases > 0 ? conf->sets[i].nreleases : 1;
-	src = calloc(n > 0 ? n : 1, sizeof(*src));
-	if (src == NULL) {
+	for (i = 0; i < conf->nsets; i++) {
+		/* conf_load gives each set one; a conf built by hand may not. */
+		if (conf->sets[i].nreleases == 0) {
+			snprintf(err, errlen, "set \"%s\": no releases",
+			    conf->sets[i].name);
+			return NULL;
+		}
+		n += conf->sets[i].nreleases;
+	}
+	if ((src = calloc(n > 0 ? n : 1, sizeof(*src))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < conf->nsets; i++) {
 		cs = &conf->sets[i];
-		memset(&one, 0, sizeof(one));
-		one.path = cs->path;
-		one.short_path = cs->short_path;
-		one.medium_path = cs->medium_path;
-		one.modifiers_path = cs->modifiers_path;
-		for (j = 0; j < (cs->nreleases > 0 ? cs->nreleases : 1); j++) {
-			record_set_init(&src[nloaded].rs);
-			nloaded++;
-			if (build_release(cs, cs->nreleases > 0 ?
-			    &cs->releases[j] : &one, &src[nloaded - 1], err,
-			    errlen) == -1)
+		for (j = 0; j < cs->nreleases; j++) {
+			if (build_release(cs, &cs->releases[j], &src[nloaded],
+			    err, errlen) == -1)
 				goto fail;
+			nloaded++;
 		}
 	}
 	s = snapshot_build_sets(src, n, err, errlen);

@@ -167,7 +167,6 @@ static int	 conf_release(struct conf_parser *, yaml_node_t *,
 		    struct conf_set *, yaml_mark_t *);
 static int	 conf_releases(struct conf_parser *, yaml_node_t *,
 		    struct conf_set *);
-static int	 conf_single(struct conf_set *);
 static void	 conf_set_defaults(struct conf_set *);
 static int	 conf_set(struct conf_parser *, yaml_node_t *,
 		    struct conf *, size_t);
@@ -226,10 +225,6 @@ conf_free(struct conf *c)
 		return;
 	for (i = 0; i < c->nsets; i++) {
 		s = &c->sets[i];
-		free(s->path);
-		free(s->short_path);
-		free(s->medium_path);
-		free(s->modifiers_path);
 		for (j = 0; j < s->nreleases; j++) {
 			free(s->releases[j].path);
 			free(s->releases[j].short_path);
@@ -734,40 +729,6 @@ conf_releases(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
 	return 0;
 }
 
-/*
- * The set's own path fields and releases[] made to match: a path: set
- * gets one release always in force, a releases: set the first release's
- * files as its own.
- */
-static int
-conf_single(struct conf_set *s)
-{
-	struct conf_release *r;
-	char		**from[4], **to[4];
-	size_t		 i;
-
-	if (s->releases == NULL) {
-		if ((s->releases = calloc(1, sizeof(*s->releases))) == NULL)
-			return -1;
-		s->nreleases = 1;
-	}
-	r = &s->releases[0];
-	from[0] = &s->path;		to[0] = &r->path;
-	from[1] = &s->short_path;	to[1] = &r->short_path;
-	from[2] = &s->medium_path;	to[2] = &r->medium_path;
-	from[3] = &s->modifiers_path;	to[3] = &r->modifiers_path;
-	for (i = 0; i < 4; i++) {
-		/* Copy whichever side is set to the one that is not. */
-		if (*from[i] != NULL && *to[i] == NULL &&
-		    (*to[i] = strdup(*from[i])) == NULL)
-			return -1;
-		if (*to[i] != NULL && *from[i] == NULL &&
-		    (*from[i] = strdup(*to[i])) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
 /* One entry of code_sets, into c->sets[idx]. */
 static int
 conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
@@ -775,6 +736,7 @@ conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 	static const int only_cpt[] = { SK_SHORT, SK_MEDIUM, SK_MODIFIERS };
 	static const int only_delim[] = { SK_DELIMITER, SK_COLUMNS };
 	struct conf_set	*s = &c->sets[idx];
+	struct conf_release *r;
 	yaml_node_t	*keys[SK_MAX], *vals[SK_MAX];
 	const char	*v;
 	char		 what[CONF_NAME_MAX + 16];
@@ -863,24 +825,27 @@ conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 		if (conf_releases(p, vals[SK_RELEASES], s) == -1)
 			return -1;
 	} else {
-		if (conf_path(p, vals[SK_PATH], "path", &s->path) == -1)
+		/* path: alone is one release, always in force. */
+		if ((s->releases = calloc(1, sizeof(*s->releases))) == NULL)
+			return conf_error(p, &map->start_mark,
+			    "%s: out of memory", what);
+		s->nreleases = 1;
+		r = &s->releases[0];
+		if (conf_path(p, vals[SK_PATH], "path", &r->path) == -1)
 			return -1;
 		if (keys[SK_SHORT] != NULL && conf_path(p, vals[SK_SHORT],
-		    "short", &s->short_path) == -1)
+		    "short", &r->short_path) == -1)
 			return -1;
 		if (keys[SK_MEDIUM] != NULL && conf_path(p, vals[SK_MEDIUM],
-		    "medium", &s->medium_path) == -1)
+		    "medium", &r->medium_path) == -1)
 			return -1;
 		if (keys[SK_MODIFIERS] != NULL && conf_path(p,
-		    vals[SK_MODIFIERS], "modifiers", &s->modifiers_path) == -1)
+		    vals[SK_MODIFIERS], "modifiers", &r->modifiers_path) == -1)
+			return -1;
+		if (keys[SK_SHA256] != NULL &&
+		    conf_sha256(p, vals[SK_SHA256], r->sha256) == -1)
 			return -1;
 	}
-	if (conf_single(s) == -1)
-		return conf_error(p, &map->start_mark, "%s: out of memory",
-		    what);
-	if (keys[SK_SHA256] != NULL &&
-	    conf_sha256(p, vals[SK_SHA256], s->releases[0].sha256) == -1)
-		return -1;
 	if (keys[SK_MIN_RECORDS] != NULL &&
 	    conf_uint(p, vals[SK_MIN_RECORDS], "min_records",
 	    CONF_MIN_RECORDS_MIN, CONF_MIN_RECORDS_MAX, &s->min_records) == -1)

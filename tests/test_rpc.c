@@ -490,6 +490,7 @@ static int
 publish_fixture(void)
 {
 	struct conf	*c;
+	struct conf_release rel;
 	struct snapshot	*s;
 	char		 path[128], err[512];
 	FILE		*fp;
@@ -517,7 +518,10 @@ publish_fixture(void)
 	c->nsets = 1;
 	snprintf(c->sets[0].name, sizeof(c->sets[0].name), "hcpcs");
 	c->sets[0].format = CONF_FMT_CMS_ANWEB;
-	c->sets[0].path = path;
+	memset(&rel, 0, sizeof(rel));
+	rel.path = path;
+	c->sets[0].releases = &rel;
+	c->sets[0].nreleases = 1;
 	s = build_snapshot(c, err, sizeof(err));
 	free(c->sets);
 	free(c);

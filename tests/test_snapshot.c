@@ -664,6 +664,7 @@ check_real(void)
 	const char	*d = t_shared_data();
 	struct conf	 conf;
 	struct conf_set	 cs[2];
+	struct conf_release cr;
 	struct snapshot	*s;
 	struct record_set rs;
 	struct record_err re;
@@ -677,13 +678,21 @@ check_real(void)
 
 	memset(&conf, 0, sizeof(conf));
 	memset(cs, 0, sizeof(cs));
+	memset(&cr, 0, sizeof(cr));
 	conf.sets = cs;
 	conf.nsets = 1;
 
+	/* A set built by hand without a release is refused, by name. */
+	snprintf(cs[0].name, sizeof(cs[0].name), "empty");
+	cs[0].format = CONF_FMT_CMS_ANWEB;
+	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
+	T_EQ_STR(err, "set \"empty\": no releases");
+
 	/* A failing set is named, with the loader's message. */
 	snprintf(cs[0].name, sizeof(cs[0].name), "broken");
-	cs[0].format = CONF_FMT_CMS_ANWEB;
-	cs[0].path = missing;
+	cs[0].releases = &cr;
+	cs[0].nreleases = 1;
+	cr.path = missing;
 	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
 	T_OK(strncmp(err, "set \"broken\": ", 14) == 0);
 	T_OK(strstr(err, "/nonexistent/hcpcs.txt") != NULL);
@@ -694,7 +703,7 @@ check_real(void)
 	}
 	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);
 	snprintf(cs[0].name, sizeof(cs[0].name), "hcpcs2020");
-	cs[0].path = path;
+	cr.path = path;
 	s = build_snapshot(&conf, err, sizeof(err));
 	T_OK(s != NULL);
 	if (s == NULL) {
@@ -991,6 +1000,7 @@ check_changed_while_loading(void)
 {
 	struct conf	 conf;
 	struct conf_set	 cs;
+	struct conf_release cr;
 	struct snapshot	*s;
 	static const char csv[] = "HCPC,LONG\nW1000,Local visit\n";
 	char		*path, err[1024];
@@ -999,11 +1009,14 @@ check_changed_while_loading(void)
 	    sizeof(csv) - 1, 0644);
 	memset(&conf, 0, sizeof(conf));
 	memset(&cs, 0, sizeof(cs));
+	memset(&cr, 0, sizeof(cr));
 	conf.sets = &cs;
 	conf.nsets = 1;
 	snprintf(cs.name, sizeof(cs.name), "local");
 	cs.format = CONF_FMT_DELIMITED;
-	cs.path = path;
+	cs.releases = &cr;
+	cs.nreleases = 1;
+	cr.path = path;
 	cs.delimiter = ',';
 	cs.columns[0].field = RF_CODE;
 	cs.columns[0].headers[0] = (char *)"HCPC";
