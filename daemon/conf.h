@@ -1,6 +1,7 @@
 /*
  * conf.h: the YAML configuration (docs/hcpcsd.yaml.5), parsed once into
- * plain structs.  Every default is set in conf_defaults() only.
+ * plain structs.  Every key, with its bounds and default, is one row of
+ * the key table in conf.c; conf_defaults() fills the defaults from it.
  */
 #ifndef HCPCSD_CONF_H
 #define HCPCSD_CONF_H
