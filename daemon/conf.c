@@ -1,16 +1,21 @@
 /*
  * conf.c: the YAML configuration (docs/hcpcsd.yaml.5) read into a
- * struct conf.  The file is loaded whole with libyaml's document API and
- * then walked node by node, so that every complaint can name the line
- * and column of the node it is about.  Anything not understood is an
- * error: a typo in a config key must never silently mean "default".
+ * struct conf.  Every key is one row of conf_keytab: its name, where
+ * it may appear (top level, a code set, a release), the field it
+ * fills, the parser that checks it, its bounds and its default.
+ * conf_defaults() and the unknown-key messages are built from the
+ * table; only the rules between keys (one file or releases, keys only
+ * for one format) are written out, in conf_set and conf_release.
+ * Anything not understood is an error: a typo in a config key must
+ * never silently mean "default".  The value parsers are conf_value.c's,
+ * the YAML walking conf_yaml.c's.
  */
 #include <sys/types.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,28 +25,12 @@
 #include <yaml.h>
 
 #include "conf.h"
+#include "conf_key.h"
+#include "conf_yaml.h"
 #include "log.h"
 #include "record.h"
 
-/* A config larger than this is surely not one. */
-#define CONF_FILE_MAX		(1024 * 1024)
-
-/* Accepted ranges of the integer keys (documented in hcpcsd.yaml.5). */
-#define CONF_REQUEST_MIN	1024ULL
-#define CONF_REQUEST_MAX	(1024ULL * 1024 * 1024)
-#define CONF_BATCH_MIN		1ULL
-#define CONF_BATCH_MAX		1000000ULL
-#define CONF_CLIENTS_MIN	1ULL
-#define CONF_CLIENTS_MAX	65536ULL
-#define CONF_WORKERS_MIN	1ULL
-#define CONF_WORKERS_MAX	64ULL
-#define CONF_WORKERS_DEFAULT_MAX 8L	/* of the online CPUs */
-#define CONF_OUTPUT_MIN		65536ULL
-#define CONF_OUTPUT_MAX		(64ULL * 1024 * 1024 * 1024)
-#define CONF_MIN_RECORDS_MIN	1ULL
-#define CONF_MIN_RECORDS_MAX	100000000ULL
-#define CONF_STALE_DAYS_MAX	3660U	/* ten years */
-#define CONF_STALE_MONTHS_MAX	120U
+#define CONF_SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 /*
  * The default socket lives in static storage so that a struct conf
@@ -56,155 +45,184 @@ static const char *const conf_format_names[] = {
 	[CONF_FMT_DELIMITED] = "delimited",
 };
 
-enum {
-	TK_SOCKET,
-	TK_SOCKET_MODE,
-	TK_LOG_LEVEL,
-	TK_MAX_REQUEST_BYTES,
-	TK_MAX_BATCH,
-	TK_MAX_CLIENTS,
-	TK_OUTPUT_LIMIT,
-	TK_WORKERS,
-	TK_CODE_SETS,
-	TK_MAX
+/*
+ * Every key, grouped by where it appears; in each group the order of
+ * the "expected one of" lists and of reading.
+ */
+enum conf_key_id {
+	/* The top-level mapping (struct conf). */
+	CK_SOCKET,
+	CK_SOCKET_MODE,
+	CK_LOG_LEVEL,
+	CK_MAX_REQUEST_BYTES,
+	CK_MAX_BATCH,
+	CK_MAX_CLIENTS,
+	CK_OUTPUT_LIMIT,
+	CK_WORKERS,
+	CK_CODE_SETS,
+	/* Each entry of code_sets (struct conf_set). */
+	CK_NAME,
+	CK_FORMAT,
+	CK_PATH,
+	CK_SHORT,
+	CK_MEDIUM,
+	CK_MODIFIERS,
+	CK_DELIMITER,
+	CK_COLUMNS,
+	CK_RELEASES,
+	CK_SHA256,
+	CK_MIN_RECORDS,
+	CK_STALE_AFTER,
+	/* Each entry of releases (struct conf_release). */
+	CK_R_PATH,
+	CK_R_EFFECTIVE,
+	CK_R_SHA256,
+	CK_R_SHORT,
+	CK_R_MEDIUM,
+	CK_R_MODIFIERS,
+	CK_MAX
 };
 
-static const char *const conf_top_keys[TK_MAX] = {
-	[TK_SOCKET] = "socket",
-	[TK_SOCKET_MODE] = "socket_mode",
-	[TK_LOG_LEVEL] = "log_level",
-	[TK_MAX_REQUEST_BYTES] = "max_request_bytes",
-	[TK_MAX_BATCH] = "max_batch",
-	[TK_MAX_CLIENTS] = "max_clients",
-	[TK_OUTPUT_LIMIT] = "output_limit",
-	[TK_WORKERS] = "workers",
-	[TK_CODE_SETS] = "code_sets",
+/* Where a group of keys appears, for messages. */
+static const struct conf_level {
+	enum conf_key_id first, end;	/* [first, end) */
+	const char	*where;		/* "unknown key \"x\" <where>" */
+	const char	*missing;	/* "<missing>missing required key" */
+} conf_top_level = { CK_SOCKET, CK_NAME, "at top level", "" },
+  conf_set_level = { CK_NAME, CK_R_PATH, "in code set", "code set: " },
+  conf_release_level = { CK_R_PATH, CK_MAX, "in release", "release: " };
+
+static conf_parse_fn conf_p_code_sets, conf_p_name, conf_p_format,
+		    conf_p_releases;
+
+#define CONF_AT(type, field)	offsetof(struct type, field)
+
+static const struct conf_key conf_keytab[CK_MAX] = {
+	[CK_SOCKET] = { "socket", CO_CONF, CONF_AT(conf, socket),
+	    conf_p_path, conf_d_str, .max = CONF_SUN_PATH_MAX,
+	    .def_str = conf_default_socket,
+	    .doc = "the Unix socket to listen on" },
+	[CK_SOCKET_MODE] = { "socket_mode", CO_CONF,
+	    CONF_AT(conf, socket_mode), conf_p_mode, conf_d_mode,
+	    .def = 0660, .doc = "the socket's file mode, octal" },
+	[CK_LOG_LEVEL] = { "log_level", CO_CONF, CONF_AT(conf, log_level),
+	    conf_p_level, conf_d_level, .def = LOG_LVL_INFO,
+	    .doc = "error, warning, info or debug" },
+	[CK_MAX_REQUEST_BYTES] = { "max_request_bytes", CO_CONF,
+	    CONF_AT(conf, max_request_bytes), conf_p_size, conf_d_size,
+	    1024, 1024ULL * 1024 * 1024, 1024 * 1024,
+	    .doc = "the largest request a client may send" },
+	[CK_MAX_BATCH] = { "max_batch", CO_CONF, CONF_AT(conf, max_batch),
+	    conf_p_size, conf_d_size, 1, 1000000, 10000,
+	    .doc = "codes in one lookup_many" },
+	[CK_MAX_CLIENTS] = { "max_clients", CO_CONF,
+	    CONF_AT(conf, max_clients), conf_p_size, conf_d_size,
+	    1, 65536, 1024, .doc = "connections at once" },
+	[CK_OUTPUT_LIMIT] = { "output_limit", CO_CONF,
+	    CONF_AT(conf, output_limit), conf_p_size, conf_d_size,
+	    65536, 64ULL * 1024 * 1024 * 1024, 64 * 1024 * 1024,
+	    .doc = "bytes of replies queued for one client" },
+	[CK_WORKERS] = { "workers", CO_CONF, CONF_AT(conf, workers),
+	    conf_p_size, conf_d_workers, 1, 64,
+	    .doc = "worker threads; default the online CPUs, at most 8" },
+	[CK_CODE_SETS] = { "code_sets", CO_CONF, CONF_AT(conf, sets),
+	    conf_p_code_sets, .flags = CF_REQUIRED,
+	    .doc = "the code sets: a list of mappings of the keys below" },
+
+	[CK_NAME] = { "name", CO_SET, CONF_AT(conf_set, name), conf_p_name,
+	    .max = CONF_NAME_MAX - 1, .flags = CF_REQUIRED,
+	    .doc = "the set's name, unique, of a-z, 0-9, _ and -" },
+	[CK_FORMAT] = { "format", CO_SET, CONF_AT(conf_set, format),
+	    conf_p_format, .flags = CF_REQUIRED,
+	    .doc = "cms-anweb, ama-cpt or delimited" },
+	[CK_PATH] = { "path", CO_RELEASE, CONF_AT(conf_release, path),
+	    conf_p_path,
+	    .doc = "the one file of a set without releases" },
+	[CK_SHORT] = { "short", CO_RELEASE,
+	    CONF_AT(conf_release, short_path), conf_p_path,
+	    .flags = CF_CPT, .doc = "SHORTU.txt of a set without releases" },
+	[CK_MEDIUM] = { "medium", CO_RELEASE,
+	    CONF_AT(conf_release, medium_path), conf_p_path,
+	    .flags = CF_CPT, .doc = "MEDU.txt of a set without releases" },
+	[CK_MODIFIERS] = { "modifiers", CO_RELEASE,
+	    CONF_AT(conf_release, modifiers_path), conf_p_path,
+	    .flags = CF_CPT,
+	    .doc = "the modifiers file of a set without releases" },
+	[CK_DELIMITER] = { "delimiter", CO_SET, CONF_AT(conf_set, delimiter),
+	    conf_p_delimiter, conf_d_char, .def = ',', .flags = CF_DELIM,
+	    .doc = "\",\", \"\\t\" (or tab) or \"|\"" },
+	[CK_COLUMNS] = { "columns", CO_SET, CONF_AT(conf_set, columns),
+	    conf_p_columns, .flags = CF_DELIM | CF_FORMAT_REQUIRED,
+	    .doc = "record field: header name(s), code among them" },
+	[CK_RELEASES] = { "releases", CO_SET, CONF_AT(conf_set, releases),
+	    conf_p_releases,
+	    .doc = "dated releases instead of path: a list of mappings" },
+	[CK_SHA256] = { "sha256", CO_RELEASE, CONF_AT(conf_release, sha256),
+	    conf_p_sha256,
+	    .doc = "the expected sha256 of a set without releases" },
+	[CK_MIN_RECORDS] = { "min_records", CO_SET,
+	    CONF_AT(conf_set, min_records), conf_p_size, conf_d_size,
+	    1, 100000000, 0,
+	    .doc = "the fewest records a release may hold; 0: none" },
+	[CK_STALE_AFTER] = { "stale_after", CO_SET,
+	    CONF_AT(conf_set, stale_after), conf_p_stale, conf_d_stale,
+	    .def = 4,	/* months: CMS publishes quarterly, plus a month */
+	    .doc = "N days, N months or off: the newest release's shelf life" },
+
+	[CK_R_PATH] = { "path", CO_RELEASE, CONF_AT(conf_release, path),
+	    conf_p_path, .flags = CF_REQUIRED,
+	    .doc = "the release's (main) file" },
+	[CK_R_EFFECTIVE] = { "effective", CO_RELEASE,
+	    CONF_AT(conf_release, effective), conf_p_effective,
+	    .flags = CF_REQUIRED, .hint = " (a date YYYY-MM-DD or auto)",
+	    .doc = "the day the release takes effect, or auto" },
+	[CK_R_SHA256] = { "sha256", CO_RELEASE,
+	    CONF_AT(conf_release, sha256), conf_p_sha256,
+	    .doc = "the expected sha256 of the release's file" },
+	[CK_R_SHORT] = { "short", CO_RELEASE,
+	    CONF_AT(conf_release, short_path), conf_p_path,
+	    .flags = CF_CPT, .doc = "the release's SHORTU.txt" },
+	[CK_R_MEDIUM] = { "medium", CO_RELEASE,
+	    CONF_AT(conf_release, medium_path), conf_p_path,
+	    .flags = CF_CPT, .doc = "the release's MEDU.txt" },
+	[CK_R_MODIFIERS] = { "modifiers", CO_RELEASE,
+	    CONF_AT(conf_release, modifiers_path), conf_p_path,
+	    .flags = CF_CPT, .doc = "the release's modifiers file" },
 };
 
-enum {
-	SK_NAME,
-	SK_FORMAT,
-	SK_PATH,
-	SK_SHORT,
-	SK_MEDIUM,
-	SK_MODIFIERS,
-	SK_DELIMITER,
-	SK_COLUMNS,
-	SK_RELEASES,
-	SK_SHA256,
-	SK_MIN_RECORDS,
-	SK_STALE_AFTER,
-	SK_MAX
-};
-
-static const char *const conf_set_keys[SK_MAX] = {
-	[SK_NAME] = "name",
-	[SK_FORMAT] = "format",
-	[SK_PATH] = "path",
-	[SK_SHORT] = "short",
-	[SK_MEDIUM] = "medium",
-	[SK_MODIFIERS] = "modifiers",
-	[SK_DELIMITER] = "delimiter",
-	[SK_COLUMNS] = "columns",
-	[SK_RELEASES] = "releases",
-	[SK_SHA256] = "sha256",
-	[SK_MIN_RECORDS] = "min_records",
-	[SK_STALE_AFTER] = "stale_after",
-};
-
-/* The keys of one entry of releases. */
-enum {
-	RK_PATH,
-	RK_EFFECTIVE,
-	RK_SHA256,
-	RK_SHORT,
-	RK_MEDIUM,
-	RK_MODIFIERS,
-	RK_MAX
-};
-
-static const char *const conf_release_keys[RK_MAX] = {
-	[RK_PATH] = "path",
-	[RK_EFFECTIVE] = "effective",
-	[RK_SHA256] = "sha256",
-	[RK_SHORT] = "short",
-	[RK_MEDIUM] = "medium",
-	[RK_MODIFIERS] = "modifiers",
-};
-
-/* What one conf_load() call works with. */
-struct conf_parser {
-	const char	*file;		/* as given, for messages */
-	char		*dir;		/* absolute directory of the file */
-	yaml_document_t	 doc;
-	char		*err;
-	size_t		 errlen;
-};
-
-static int	 conf_error(struct conf_parser *, const yaml_mark_t *,
-		    const char *, ...) LOG_PRINTF(3, 4);
-static int	 conf_is_null(const yaml_node_t *);
-static const char *conf_kind(const yaml_node_t *);
-static yaml_node_t *conf_node(struct conf_parser *, int);
+static void	 conf_defaults_of(enum conf_obj, void *);
 static int	 conf_keys(struct conf_parser *, yaml_node_t *,
-		    const char *const *, size_t, const char *,
-		    yaml_node_t **, yaml_node_t **);
-static const char *conf_scalar(struct conf_parser *, yaml_node_t *,
-		    const char *);
-static int	 conf_path(struct conf_parser *, yaml_node_t *, const char *,
-		    char **);
-static int	 conf_uint(struct conf_parser *, yaml_node_t *, const char *,
-		    unsigned long long, unsigned long long, size_t *);
-static int	 conf_mode(struct conf_parser *, yaml_node_t *, mode_t *);
-static int	 conf_columns(struct conf_parser *, yaml_node_t *,
-		    struct conf_set *);
-static int	 conf_sha256(struct conf_parser *, yaml_node_t *, char *);
-static int	 conf_stale(struct conf_parser *, yaml_node_t *,
-		    struct conf_set *);
-static int	 conf_effective(struct conf_parser *, yaml_node_t *,
-		    struct conf_release *);
-static int	 conf_release(struct conf_parser *, yaml_node_t *,
-		    struct conf_set *, yaml_mark_t *);
-static int	 conf_releases(struct conf_parser *, yaml_node_t *,
-		    struct conf_set *);
-static int	 conf_single(struct conf_set *);
-static void	 conf_set_defaults(struct conf_set *);
+		    const struct conf_level *, yaml_node_t **, yaml_node_t **);
+static int	 conf_required(struct conf_parser *, yaml_node_t *,
+		    const struct conf_level *, yaml_node_t **);
+static int	 conf_formats(struct conf_parser *, yaml_node_t *,
+		    const struct conf_level *, yaml_node_t **,
+		    enum conf_format, const char *);
+static int	 conf_rows(struct conf_parser *, yaml_node_t **,
+		    yaml_node_t **, struct conf_ctx *, enum conf_key_id,
+		    enum conf_key_id);
 static int	 conf_set(struct conf_parser *, yaml_node_t *,
 		    struct conf *, size_t);
+static int	 conf_release(struct conf_parser *, yaml_node_t *,
+		    struct conf_ctx *);
 static int	 conf_top(struct conf_parser *, yaml_node_t *, struct conf *);
-static char	*conf_join(const char *, const char *);
-static char	*conf_read(const char *, size_t *, char *, size_t);
-static int	 conf_parse(struct conf_parser *, const char *, size_t);
+
+/* Every key's default of the struct obj names, into base. */
+static void
+conf_defaults_of(enum conf_obj obj, void *base)
+{
+	size_t	 i;
+
+	for (i = 0; i < CK_MAX; i++)
+		if (conf_keytab[i].obj == obj && conf_keytab[i].dflt != NULL)
+			conf_keytab[i].dflt(&conf_keytab[i], base);
+}
 
 void
 conf_defaults(struct conf *c)
 {
-	long	ncpu;
-
 	memset(c, 0, sizeof(*c));
-	c->socket = conf_default_socket;
-	c->socket_mode = 0660;
-	c->log_level = LOG_LVL_INFO;
-	c->max_request_bytes = 1024 * 1024;
-	c->max_batch = 10000;
-	c->max_clients = 1024;
-	c->output_limit = 64 * 1024 * 1024;
-	/* One per CPU; past a few the socket, not the lookups, is the cost. */
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	c->workers = ncpu < 1 ? 1 : ncpu > CONF_WORKERS_DEFAULT_MAX ?
-	    CONF_WORKERS_DEFAULT_MAX : (size_t)ncpu;
-	c->sets = NULL;
-	c->nsets = 0;
-}
-
-/* The defaults of one code set, before its keys are read. */
-static void
-conf_set_defaults(struct conf_set *s)
-{
-	/* CMS publishes quarterly; a month's grace for a late file. */
-	s->stale_after = 4;
-	s->stale_unit = CONF_UNIT_MONTHS;
-	s->delimiter = ',';
+	conf_defaults_of(CO_CONF, c);
 }
 
 const char *
@@ -226,10 +244,6 @@ conf_free(struct conf *c)
 		return;
 	for (i = 0; i < c->nsets; i++) {
 		s = &c->sets[i];
-		free(s->path);
-		free(s->short_path);
-		free(s->medium_path);
-		free(s->modifiers_path);
 		for (j = 0; j < s->nreleases; j++) {
 			free(s->releases[j].path);
 			free(s->releases[j].short_path);
@@ -248,69 +262,18 @@ conf_free(struct conf *c)
 	free(c);
 }
 
-/* "file:line:column: message", from a 0-based libyaml mark. */
-static int
-conf_error(struct conf_parser *p, const yaml_mark_t *m, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	if (p->errlen == 0)
-		return -1;
-	n = snprintf(p->err, p->errlen, "%s:%zu:%zu: ", p->file,
-	    m->line + 1, m->column + 1);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* A plain ~, null or nothing at all: YAML's null. */
-static int
-conf_is_null(const yaml_node_t *n)
-{
-	const char	*v;
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	v = (const char *)n->data.scalar.value;
-	return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
-
-/* What the user wrote, for "found ..." in messages. */
-static const char *
-conf_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE:
-		return conf_is_null(n) ? "an empty value" : "a string";
-	case YAML_SEQUENCE_NODE:
-		return "a list";
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	default:
-		return "nothing";
-	}
-}
-
-static yaml_node_t *
-conf_node(struct conf_parser *p, int idx)
-{
-	return yaml_document_get_node(&p->doc, idx);
-}
+/*
+ * The rules every key of a mapping follows.
+ */
 
 /*
- * Check a mapping's keys against the allowed names: every key a string,
- * known and given once.  keys[i] and vals[i] get the nodes of allowed[i]
- * (NULL when absent).  where says whose keys they are, for messages.
+ * Check a mapping's keys against its level's: every key a string, known
+ * and given once.  keys[i] and vals[i] get the nodes of key i of the
+ * level (NULL when absent).
  */
 static int
-conf_keys(struct conf_parser *p, yaml_node_t *map, const char *const *allowed,
-    size_t nallowed, const char *where, yaml_node_t **keys, yaml_node_t **vals)
+conf_keys(struct conf_parser *p, yaml_node_t *map, const struct conf_level *l,
+    yaml_node_t **keys, yaml_node_t **vals)
 {
 	yaml_node_pair_t *pair;
 	yaml_node_t	*k;
@@ -318,677 +281,303 @@ conf_keys(struct conf_parser *p, yaml_node_t *map, const char *const *allowed,
 	char		 list[512];
 	size_t		 i, len;
 
-	for (i = 0; i < nallowed; i++)
+	for (i = l->first; i < l->end; i++)
 		keys[i] = vals[i] = NULL;
 	for (pair = map->data.mapping.pairs.start;
 	    pair < map->data.mapping.pairs.top; pair++) {
 		k = conf_node(p, pair->key);
 		if (k->type != YAML_SCALAR_NODE)
 			return conf_error(p, &k->start_mark,
-			    "expected a key name %s, found %s", where,
+			    "expected a key name %s, found %s", l->where,
 			    conf_kind(k));
 		name = (const char *)k->data.scalar.value;
-		for (i = 0; i < nallowed; i++)
-			if (strcmp(name, allowed[i]) == 0)
+		for (i = l->first; i < l->end; i++)
+			if (strcmp(name, conf_keytab[i].name) == 0)
 				break;
-		if (i == nallowed) {
+		if (i == l->end) {
 			list[0] = '\0';
-			for (i = 0; i < nallowed; i++) {
+			for (i = l->first; i < l->end; i++) {
 				len = strlen(list);
 				snprintf(list + len, sizeof(list) - len,
-				    "%s%s", i > 0 ? ", " : "", allowed[i]);
+				    "%s%s", i > l->first ? ", " : "",
+				    conf_keytab[i].name);
 			}
 			return conf_error(p, &k->start_mark,
 			    "unknown key \"%s\" %s (expected one of: %s)",
-			    name, where, list);
+			    name, l->where, list);
 		}
 		if (keys[i] != NULL)
 			return conf_error(p, &k->start_mark,
 			    "duplicate key \"%s\" %s (first at line %zu)",
-			    name, where, keys[i]->start_mark.line + 1);
+			    name, l->where, keys[i]->start_mark.line + 1);
 		keys[i] = k;
 		vals[i] = conf_node(p, pair->value);
 	}
 	return 0;
 }
 
-/* The text of a non-empty scalar, or NULL after an error about key. */
-static const char *
-conf_scalar(struct conf_parser *p, yaml_node_t *n, const char *key)
-{
-	if (n->type != YAML_SCALAR_NODE || conf_is_null(n)) {
-		conf_error(p, &n->start_mark, "%s: expected a string, found %s",
-		    key, conf_kind(n));
-		return NULL;
-	}
-	if (n->data.scalar.length == 0) {
-		conf_error(p, &n->start_mark,
-		    "%s: expected a string, found an empty string", key);
-		return NULL;
-	}
-	/* A "\0" escape would silently cut the value short. */
-	if (strlen((const char *)n->data.scalar.value) !=
-	    n->data.scalar.length) {
-		conf_error(p, &n->start_mark,
-		    "%s: expected a string, found one with a NUL byte", key);
-		return NULL;
-	}
-	return (const char *)n->data.scalar.value;
-}
-
-/* A path, made absolute relative to the config file's directory. */
+/* Every required key of the level given. */
 static int
-conf_path(struct conf_parser *p, yaml_node_t *n, const char *key, char **out)
+conf_required(struct conf_parser *p, yaml_node_t *map,
+    const struct conf_level *l, yaml_node_t **keys)
 {
-	const char	*v;
+	const struct conf_key *k;
+	size_t		 i;
 
-	if ((v = conf_scalar(p, n, key)) == NULL)
-		return -1;
-	if ((*out = conf_join(p->dir, v)) == NULL)
-		return conf_error(p, &n->start_mark, "%s: out of memory", key);
-	return 0;
-}
-
-/* A plain decimal integer in [min, max]. */
-static int
-conf_uint(struct conf_parser *p, yaml_node_t *n, const char *key,
-    unsigned long long min, unsigned long long max, size_t *out)
-{
-	const char		*v;
-	unsigned long long	 u = 0;
-	int			 digits = 0, big = 0;
-
-	if (n->type != YAML_SCALAR_NODE || conf_is_null(n) ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return conf_error(p, &n->start_mark,
-		    "%s: expected an integer from %llu to %llu, found %s",
-		    key, min, max, conf_kind(n));
-	v = (const char *)n->data.scalar.value;
-	for (; *v >= '0' && *v <= '9'; v++, digits++) {
-		if (u > (ULLONG_MAX - 9) / 10)
-			big = 1;
-		else
-			u = u * 10 + (unsigned)(*v - '0');
+	for (i = l->first; i < l->end; i++) {
+		k = &conf_keytab[i];
+		if ((k->flags & CF_REQUIRED) && keys[i] == NULL)
+			return conf_error(p, &map->start_mark,
+			    "%smissing required key \"%s\"%s", l->missing,
+			    k->name, k->hint != NULL ? k->hint : "");
 	}
-	if (digits == 0 || *v != '\0')
-		return conf_error(p, &n->start_mark,
-		    "%s: expected an integer from %llu to %llu, found \"%s\"",
-		    key, min, max, (const char *)n->data.scalar.value);
-	if (big || u < min || u > max || u > SIZE_MAX)
-		return conf_error(p, &n->start_mark,
-		    "%s: %s is out of range (expected %llu to %llu)", key,
-		    (const char *)n->data.scalar.value, min, max);
-	*out = (size_t)u;
 	return 0;
 }
 
 /*
- * A file mode: octal digits, quoted or not, at most 0777.  An unquoted
- * 0660 is an int to some YAML readers and a decimal to others; reading
- * the digits as octal always gives what the user meant.
+ * Keys of one format only: none given for another, and those required
+ * for this one given.  what names the set, for messages.
  */
 static int
-conf_mode(struct conf_parser *p, yaml_node_t *n, mode_t *out)
+conf_formats(struct conf_parser *p, yaml_node_t *map,
+    const struct conf_level *l, yaml_node_t **keys, enum conf_format f,
+    const char *what)
 {
-	const char	*v, *s;
-	unsigned	 m = 0;
-	int		 digits = 0;
+	const struct conf_key *k;
+	enum conf_format only;
+	size_t		 i;
 
-	if (n->type != YAML_SCALAR_NODE || conf_is_null(n))
-		return conf_error(p, &n->start_mark,
-		    "socket_mode: expected an octal mode such as \"0660\", "
-		    "found %s", conf_kind(n));
-	v = s = (const char *)n->data.scalar.value;
-	if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
-		s += 2;
-	for (; *s >= '0' && *s <= '7' && digits < 5; s++, digits++)
-		m = m * 8 + (unsigned)(*s - '0');
-	if (digits == 0 || *s != '\0' || m > 0777)
-		return conf_error(p, &n->start_mark,
-		    "socket_mode: expected an octal mode such as \"0660\", "
-		    "found \"%s\"", v);
-	*out = (mode_t)m;
-	return 0;
-}
-
-/* columns: {field: "Header", listfield: [H1, H2], ...} */
-static int
-conf_columns(struct conf_parser *p, yaml_node_t *map, struct conf_set *s)
-{
-	yaml_node_pair_t *pair;
-	yaml_node_item_t *item;
-	yaml_node_t	*k, *v, *h;
-	struct conf_column *col;
-	const char	*name, *text;
-	char		 label[64], list[512];
-	size_t		 i, len;
-	int		 f, have_code = 0;
-
-	if (map->type != YAML_MAPPING_NODE)
-		return conf_error(p, &map->start_mark,
-		    "columns: expected a mapping of record fields to header "
-		    "names, found %s", conf_kind(map));
-	for (pair = map->data.mapping.pairs.start;
-	    pair < map->data.mapping.pairs.top; pair++) {
-		k = conf_node(p, pair->key);
-		v = conf_node(p, pair->value);
-		if (k->type != YAML_SCALAR_NODE)
-			return conf_error(p, &k->start_mark,
-			    "columns: expected a record field name, found %s",
-			    conf_kind(k));
-		name = (const char *)k->data.scalar.value;
-		if ((f = record_field_lookup(name)) < 0) {
-			list[0] = '\0';
-			for (i = 0; i < RF_MAX; i++) {
-				len = strlen(list);
-				snprintf(list + len, sizeof(list) - len,
-				    "%s%s", i > 0 ? ", " : "",
-				    record_field_name((enum record_field)i));
-			}
-			return conf_error(p, &k->start_mark,
-			    "columns: unknown record field \"%s\" (expected "
-			    "one of: %s)", name, list);
-		}
-		for (i = 0; i < s->ncolumns; i++)
-			if (s->columns[i].field == (enum record_field)f)
-				return conf_error(p, &k->start_mark,
-				    "duplicate key \"%s\" in columns", name);
-		snprintf(label, sizeof(label), "columns: %s", name);
-		col = &s->columns[s->ncolumns];
-		col->field = (enum record_field)f;
-		col->nheaders = 0;
-		s->ncolumns++;
-		if (f == RF_CODE)
-			have_code = 1;
-		if (v->type == YAML_SCALAR_NODE) {
-			if ((text = conf_scalar(p, v, label)) == NULL)
-				return -1;
-			if ((col->headers[0] = strdup(text)) == NULL)
-				return conf_error(p, &v->start_mark,
-				    "%s: out of memory", label);
-			col->nheaders = 1;
+	for (i = l->first; i < l->end; i++) {
+		k = &conf_keytab[i];
+		if (!(k->flags & (CF_CPT | CF_DELIM)))
 			continue;
-		}
-		if (v->type != YAML_SEQUENCE_NODE)
-			return conf_error(p, &v->start_mark,
-			    "%s: expected a header name or a list of them, "
-			    "found %s", label, conf_kind(v));
-		if (!record_field_is_list((enum record_field)f))
-			return conf_error(p, &v->start_mark,
-			    "%s: expected one header name, found a list "
-			    "(\"%s\" holds a single value)", label, name);
-		if (v->data.sequence.items.start == v->data.sequence.items.top)
-			return conf_error(p, &v->start_mark,
-			    "%s: expected at least one header name, found an "
-			    "empty list", label);
-		for (item = v->data.sequence.items.start;
-		    item < v->data.sequence.items.top; item++) {
-			h = conf_node(p, *item);
-			if (col->nheaders == CONF_MAX_COLUMN_NAMES)
-				return conf_error(p, &h->start_mark,
-				    "%s: too many header names (expected at "
-				    "most %d)", label, CONF_MAX_COLUMN_NAMES);
-			if ((text = conf_scalar(p, h, label)) == NULL)
-				return -1;
-			if ((col->headers[col->nheaders] = strdup(text)) ==
-			    NULL)
-				return conf_error(p, &h->start_mark,
-				    "%s: out of memory", label);
-			col->nheaders++;
-		}
+		only = k->flags & CF_CPT ? CONF_FMT_AMA_CPT :
+		    CONF_FMT_DELIMITED;
+		if (keys[i] != NULL && f != only)
+			return conf_error(p, &keys[i]->start_mark,
+			    "%s: not valid for format %s (only for %s)",
+			    k->name, conf_format_name(f),
+			    conf_format_name(only));
 	}
-	if (!have_code)
-		return conf_error(p, &map->start_mark,
-		    "columns: missing \"code\" (expected the header name of "
-		    "the code column)");
+	for (i = l->first; i < l->end; i++) {
+		k = &conf_keytab[i];
+		if (!(k->flags & CF_FORMAT_REQUIRED) || keys[i] != NULL)
+			continue;
+		only = k->flags & CF_CPT ? CONF_FMT_AMA_CPT :
+		    CONF_FMT_DELIMITED;
+		if (f == only)
+			return conf_error(p, &map->start_mark,
+			    "%s: missing required key \"%s\" for format %s",
+			    what, k->name, conf_format_name(f));
+	}
 	return 0;
 }
 
-/* sha256: 64 hex digits, kept in lower case. */
+/* Read the keys [first, end) given, in table order. */
 static int
-conf_sha256(struct conf_parser *p, yaml_node_t *n, char *out)
+conf_rows(struct conf_parser *p, yaml_node_t **keys, yaml_node_t **vals,
+    struct conf_ctx *ctx, enum conf_key_id first, enum conf_key_id end)
+{
+	size_t	 i;
+
+	for (i = first; i < end; i++)
+		if (keys[i] != NULL &&
+		    conf_keytab[i].parse(p, &conf_keytab[i], vals[i], ctx) == -1)
+			return -1;
+	return 0;
+}
+
+/* [a-z0-9_-]+, unique among the sets; names the set in later messages. */
+static int
+conf_p_name(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx)
+{
+	const char	*v;
+	size_t		 i, len;
+
+	if ((v = conf_scalar(p, n, k->name)) == NULL)
+		return -1;
+	len = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+	if (v[len] != '\0' || len > k->max)
+		return conf_error(p, &n->start_mark, "%s: invalid code set "
+		    "name \"%s\" (expected 1 to %llu of a-z, 0-9, _ and -)",
+		    k->name, v, k->max);
+	for (i = 0; i < ctx->idx; i++)
+		if (strcmp(ctx->c->sets[i].name, v) == 0)
+			return conf_error(p, &n->start_mark,
+			    "%s: duplicate code set name \"%s\"", k->name, v);
+	memcpy(CONF_FIELD(char, k, ctx), v, len + 1);
+	snprintf(ctx->what, sizeof(ctx->what), "code set \"%s\"", v);
+	return 0;
+}
+
+static int
+conf_p_format(struct conf_parser *p, const struct conf_key *k,
+    yaml_node_t *n, struct conf_ctx *ctx)
 {
 	const char	*v;
 	size_t		 i;
 
-	if ((v = conf_scalar(p, n, "sha256")) == NULL)
+	if ((v = conf_scalar(p, n, k->name)) == NULL)
 		return -1;
-	for (i = 0; v[i] != '\0'; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') ||
-		    (v[i] >= 'a' && v[i] <= 'f') ||
-		    (v[i] >= 'A' && v[i] <= 'F')))
-			break;
-	if (i != 64 || v[i] != '\0')
-		return conf_error(p, &n->start_mark,
-		    "sha256: expected 64 hexadecimal digits, found \"%.80s\"",
-		    v);
-	for (i = 0; i < 64; i++)
-		out[i] = v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 'a' : v[i];
-	out[64] = '\0';
-	return 0;
+	for (i = 0; i < sizeof(conf_format_names) /
+	    sizeof(conf_format_names[0]); i++)
+		if (strcmp(v, conf_format_names[i]) == 0) {
+			*CONF_FIELD(enum conf_format, k, ctx) =
+			    (enum conf_format)i;
+			return 0;
+		}
+	return conf_error(p, &n->start_mark, "%s: unknown format \"%s\" "
+	    "(expected cms-anweb, ama-cpt or delimited)", k->name, v);
 }
 
 /*
- * stale_after: "N days", "N months" (or day, month), or 0 / off for
- * never.  A plain string rather than a YAML integer: the unit matters,
- * since a quarter is no fixed number of days.
+ * The mappings.
  */
+
+/* One entry of releases, into s->releases[s->nreleases - 1]. */
 static int
-conf_stale(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
+conf_release(struct conf_parser *p, yaml_node_t *map, struct conf_ctx *ctx)
 {
-	const char	*v, *u;
-	unsigned long	 k = 0;
-	unsigned	 max;
-	int		 digits = 0;
+	yaml_node_t	*keys[CK_MAX], *vals[CK_MAX];
 
-	if ((v = conf_scalar(p, n, "stale_after")) == NULL)
-		return -1;
-	if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
-		s->stale_after = 0;
-		return 0;
-	}
-	for (u = v; *u >= '0' && *u <= '9' && digits < 6; u++, digits++)
-		k = k * 10 + (unsigned long)(*u - '0');
-	while (*u == ' ')
-		u++;
-	if (digits > 0 && u > v + digits && (strcmp(u, "days") == 0 ||
-	    strcmp(u, "day") == 0))
-		s->stale_unit = CONF_UNIT_DAYS;
-	else if (digits > 0 && u > v + digits && (strcmp(u, "months") == 0 ||
-	    strcmp(u, "month") == 0))
-		s->stale_unit = CONF_UNIT_MONTHS;
-	else
-		return conf_error(p, &n->start_mark,
-		    "stale_after: expected \"N days\", \"N months\" or off, "
-		    "found \"%.40s\"", v);
-	max = s->stale_unit == CONF_UNIT_DAYS ? CONF_STALE_DAYS_MAX :
-	    CONF_STALE_MONTHS_MAX;
-	if (k > max)
-		return conf_error(p, &n->start_mark,
-		    "stale_after: %s is out of range (expected at most %u %s)",
-		    v, max, s->stale_unit == CONF_UNIT_DAYS ? "days" :
-		    "months");
-	s->stale_after = (unsigned)k;
-	return 0;
-}
-
-/* effective: YYYY-MM-DD (a real day) or auto. */
-static int
-conf_effective(struct conf_parser *p, yaml_node_t *n, struct conf_release *r)
-{
-	const char	*v;
-
-	if ((v = conf_scalar(p, n, "effective")) == NULL)
-		return -1;
-	if (strcmp(v, "auto") == 0) {
-		r->effective = 0;
-		r->effective_auto = 1;
-		return 0;
-	}
-	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
-	    record_parse_date(v, 10, &r->effective) == -1 ||
-	    r->effective == 0)
-		return conf_error(p, &n->start_mark,
-		    "effective: expected a date YYYY-MM-DD or auto, found "
-		    "\"%.40s\"", v);
-	return 0;
-}
-
-/*
- * One entry of releases, into s->releases[s->nreleases - 1].  marks
- * holds where each earlier release's effective date was written, for
- * the duplicate message.
- */
-static int
-conf_release(struct conf_parser *p, yaml_node_t *map, struct conf_set *s,
-    yaml_mark_t *marks)
-{
-	static const int only_cpt[] = { RK_SHORT, RK_MEDIUM, RK_MODIFIERS };
-	struct conf_release *r = &s->releases[s->nreleases - 1];
-	yaml_node_t	*keys[RK_MAX], *vals[RK_MAX];
-	size_t		 i, idx = s->nreleases - 1;
-	char		 d[11];
-
+	ctx->r = &ctx->s->releases[ctx->s->nreleases - 1];
 	if (map->type != YAML_MAPPING_NODE)
 		return conf_error(p, &map->start_mark,
 		    "releases: expected a release mapping (path, effective, "
 		    "...), found %s", conf_kind(map));
-	if (conf_keys(p, map, conf_release_keys, RK_MAX, "in release", keys,
-	    vals) == -1)
+	if (conf_keys(p, map, &conf_release_level, keys, vals) == -1 ||
+	    conf_required(p, map, &conf_release_level, keys) == -1 ||
+	    conf_formats(p, map, &conf_release_level, keys, ctx->s->format,
+	    ctx->what) == -1)
 		return -1;
-	for (i = 0; i <= RK_EFFECTIVE; i++)
-		if (keys[i] == NULL)
-			return conf_error(p, &map->start_mark,
-			    "release: missing required key \"%s\"%s",
-			    conf_release_keys[i], i == RK_EFFECTIVE ?
-			    " (a date YYYY-MM-DD or auto)" : "");
-	for (i = 0; i < sizeof(only_cpt) / sizeof(only_cpt[0]); i++)
-		if (keys[only_cpt[i]] != NULL &&
-		    s->format != CONF_FMT_AMA_CPT)
-			return conf_error(p, &keys[only_cpt[i]]->start_mark,
-			    "%s: not valid for format %s (only for ama-cpt)",
-			    conf_release_keys[only_cpt[i]],
-			    conf_format_name(s->format));
-	if (conf_path(p, vals[RK_PATH], "path", &r->path) == -1)
-		return -1;
-	if (conf_effective(p, vals[RK_EFFECTIVE], r) == -1)
-		return -1;
-	marks[idx] = vals[RK_EFFECTIVE]->start_mark;
-	if (!r->effective_auto)
-		for (i = 0; i < idx; i++)
-			if (s->releases[i].effective == r->effective) {
-				record_format_date(r->effective, d);
-				return conf_error(p,
-				    &vals[RK_EFFECTIVE]->start_mark,
-				    "effective: duplicate effective date %s "
-				    "in code set \"%s\" (first at line %zu)",
-				    d, s->name, marks[i].line + 1);
-			}
-	if (keys[RK_SHA256] != NULL &&
-	    conf_sha256(p, vals[RK_SHA256], r->sha256) == -1)
-		return -1;
-	if (keys[RK_SHORT] != NULL && conf_path(p, vals[RK_SHORT], "short",
-	    &r->short_path) == -1)
-		return -1;
-	if (keys[RK_MEDIUM] != NULL && conf_path(p, vals[RK_MEDIUM],
-	    "medium", &r->medium_path) == -1)
-		return -1;
-	if (keys[RK_MODIFIERS] != NULL && conf_path(p, vals[RK_MODIFIERS],
-	    "modifiers", &r->modifiers_path) == -1)
-		return -1;
-	return 0;
+	return conf_rows(p, keys, vals, ctx, CK_R_PATH, CK_MAX);
 }
 
 /* releases: [{path, effective, ...}, ...] */
 static int
-conf_releases(struct conf_parser *p, yaml_node_t *n, struct conf_set *s)
+conf_p_releases(struct conf_parser *p, const struct conf_key *k,
+    yaml_node_t *n, struct conf_ctx *ctx)
 {
 	yaml_mark_t	 marks[CONF_MAX_RELEASES];
 	yaml_node_item_t *item;
+	struct conf_set	*s = ctx->s;
 	size_t		 nitems;
+	int		 rc = 0;
 
 	if (n->type != YAML_SEQUENCE_NODE)
 		return conf_error(p, &n->start_mark,
-		    "releases: expected a list of releases, found %s",
+		    "%s: expected a list of releases, found %s", k->name,
 		    conf_kind(n));
 	nitems = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
 	if (nitems == 0)
 		return conf_error(p, &n->start_mark,
-		    "releases: expected at least one release, found an "
-		    "empty list");
+		    "%s: expected at least one release, found an empty list",
+		    k->name);
 	if (nitems > CONF_MAX_RELEASES)
 		return conf_error(p, &conf_node(p, n->data.sequence.items.
 		    start[CONF_MAX_RELEASES])->start_mark,
-		    "releases: too many releases (expected at most %d)",
+		    "%s: too many releases (expected at most %d)", k->name,
 		    CONF_MAX_RELEASES);
 	if ((s->releases = calloc(nitems, sizeof(*s->releases))) == NULL)
 		return conf_error(p, &n->start_mark, "out of memory");
+	ctx->marks = marks;
 	for (item = n->data.sequence.items.start;
-	    item < n->data.sequence.items.top; item++) {
+	    rc == 0 && item < n->data.sequence.items.top; item++) {
 		/* Counted first so conf_free() sees a half-built one. */
 		s->nreleases++;
-		if (conf_release(p, conf_node(p, *item), s, marks) == -1)
-			return -1;
+		rc = conf_release(p, conf_node(p, *item), ctx);
 	}
-	return 0;
-}
-
-/*
- * The set's own path fields and releases[] made to match: a path: set
- * gets one release always in force, a releases: set the first release's
- * files as its own.
- */
-static int
-conf_single(struct conf_set *s)
-{
-	struct conf_release *r;
-	char		**from[4], **to[4];
-	size_t		 i;
-
-	if (s->releases == NULL) {
-		if ((s->releases = calloc(1, sizeof(*s->releases))) == NULL)
-			return -1;
-		s->nreleases = 1;
-	}
-	r = &s->releases[0];
-	from[0] = &s->path;		to[0] = &r->path;
-	from[1] = &s->short_path;	to[1] = &r->short_path;
-	from[2] = &s->medium_path;	to[2] = &r->medium_path;
-	from[3] = &s->modifiers_path;	to[3] = &r->modifiers_path;
-	for (i = 0; i < 4; i++) {
-		/* Copy whichever side is set to the one that is not. */
-		if (*from[i] != NULL && *to[i] == NULL &&
-		    (*to[i] = strdup(*from[i])) == NULL)
-			return -1;
-		if (*to[i] != NULL && *from[i] == NULL &&
-		    (*from[i] = strdup(*to[i])) == NULL)
-			return -1;
-	}
-	return 0;
+	ctx->marks = NULL;
+	ctx->r = NULL;
+	return rc;
 }
 
 /* One entry of code_sets, into c->sets[idx]. */
 static int
 conf_set(struct conf_parser *p, yaml_node_t *map, struct conf *c, size_t idx)
 {
-	static const int only_cpt[] = { SK_SHORT, SK_MEDIUM, SK_MODIFIERS };
-	static const int only_delim[] = { SK_DELIMITER, SK_COLUMNS };
 	struct conf_set	*s = &c->sets[idx];
-	yaml_node_t	*keys[SK_MAX], *vals[SK_MAX];
-	const char	*v;
-	char		 what[CONF_NAME_MAX + 16];
-	size_t		 i, len;
+	struct conf_ctx	 ctx;
+	yaml_node_t	*keys[CK_MAX], *vals[CK_MAX];
+	size_t		 i;
 
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.c = c;
+	ctx.s = s;
+	ctx.idx = idx;
 	if (map->type != YAML_MAPPING_NODE)
 		return conf_error(p, &map->start_mark,
 		    "code_sets: expected a code set mapping (name, format, "
 		    "path, ...), found %s", conf_kind(map));
-	if (conf_keys(p, map, conf_set_keys, SK_MAX, "in code set", keys,
-	    vals) == -1)
+	if (conf_keys(p, map, &conf_set_level, keys, vals) == -1 ||
+	    conf_required(p, map, &conf_set_level, keys) == -1)
 		return -1;
-	for (i = 0; i <= SK_FORMAT; i++)
-		if (keys[i] == NULL)
-			return conf_error(p, &map->start_mark,
-			    "code set: missing required key \"%s\"",
-			    conf_set_keys[i]);
-
-	conf_set_defaults(s);
-	if ((v = conf_scalar(p, vals[SK_NAME], "name")) == NULL)
+	conf_defaults_of(CO_SET, s);
+	/* The name and format first: the other keys are checked by them. */
+	if (conf_rows(p, keys, vals, &ctx, CK_NAME, CK_PATH) == -1 ||
+	    conf_formats(p, map, &conf_set_level, keys, s->format,
+	    ctx.what) == -1)
 		return -1;
-	len = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-");
-	if (v[len] != '\0' || len >= CONF_NAME_MAX)
-		return conf_error(p, &vals[SK_NAME]->start_mark,
-		    "name: invalid code set name \"%s\" (expected 1 to %d of "
-		    "a-z, 0-9, _ and -)", v, CONF_NAME_MAX - 1);
-	for (i = 0; i < idx; i++)
-		if (strcmp(c->sets[i].name, v) == 0)
-			return conf_error(p, &vals[SK_NAME]->start_mark,
-			    "name: duplicate code set name \"%s\"", v);
-	memcpy(s->name, v, len + 1);
-	snprintf(what, sizeof(what), "code set \"%s\"", s->name);
-
-	if ((v = conf_scalar(p, vals[SK_FORMAT], "format")) == NULL)
-		return -1;
-	for (i = 0; i < sizeof(conf_format_names) /
-	    sizeof(conf_format_names[0]); i++)
-		if (strcmp(v, conf_format_names[i]) == 0)
-			break;
-	if (i == sizeof(conf_format_names) / sizeof(conf_format_names[0]))
-		return conf_error(p, &vals[SK_FORMAT]->start_mark,
-		    "format: unknown format \"%s\" (expected cms-anweb, "
-		    "ama-cpt or delimited)", v);
-	s->format = (enum conf_format)i;
-
-	for (i = 0; i < sizeof(only_cpt) / sizeof(only_cpt[0]); i++)
-		if (keys[only_cpt[i]] != NULL && s->format != CONF_FMT_AMA_CPT)
-			return conf_error(p, &keys[only_cpt[i]]->start_mark,
-			    "%s: not valid for format %s (only for ama-cpt)",
-			    conf_set_keys[only_cpt[i]],
-			    conf_format_name(s->format));
-	for (i = 0; i < sizeof(only_delim) / sizeof(only_delim[0]); i++)
-		if (keys[only_delim[i]] != NULL &&
-		    s->format != CONF_FMT_DELIMITED)
-			return conf_error(p, &keys[only_delim[i]]->start_mark,
-			    "%s: not valid for format %s (only for delimited)",
-			    conf_set_keys[only_delim[i]],
-			    conf_format_name(s->format));
-	if (s->format == CONF_FMT_DELIMITED && keys[SK_COLUMNS] == NULL)
-		return conf_error(p, &map->start_mark,
-		    "%s: missing required key \"columns\" for format "
-		    "delimited", what);
 
 	/* Either one file (path:) or dated releases, never both. */
-	if (keys[SK_PATH] != NULL && keys[SK_RELEASES] != NULL)
-		return conf_error(p, &keys[SK_RELEASES]->start_mark,
+	if (keys[CK_PATH] != NULL && keys[CK_RELEASES] != NULL)
+		return conf_error(p, &keys[CK_RELEASES]->start_mark,
 		    "releases: not valid together with \"path\" (line %zu; "
 		    "give either path or releases)",
-		    keys[SK_PATH]->start_mark.line + 1);
-	if (keys[SK_PATH] == NULL && keys[SK_RELEASES] == NULL)
+		    keys[CK_PATH]->start_mark.line + 1);
+	if (keys[CK_PATH] == NULL && keys[CK_RELEASES] == NULL)
 		return conf_error(p, &map->start_mark,
 		    "%s: missing required key \"path\" or \"releases\"",
-		    what);
-	if (keys[SK_RELEASES] != NULL) {
-		static const int per_release[] = { SK_SHORT, SK_MEDIUM,
-		    SK_MODIFIERS, SK_SHA256 };
-
-		for (i = 0; i < sizeof(per_release) / sizeof(per_release[0]);
-		    i++)
-			if (keys[per_release[i]] != NULL)
-				return conf_error(p,
-				    &keys[per_release[i]]->start_mark,
+		    ctx.what);
+	if (keys[CK_RELEASES] != NULL) {
+		/* The other keys of a path: set's one release. */
+		for (i = CK_PATH + 1; i < CK_R_PATH; i++)
+			if (keys[i] != NULL &&
+			    conf_keytab[i].obj == CO_RELEASE)
+				return conf_error(p, &keys[i]->start_mark,
 				    "%s: not valid together with \"releases\" "
 				    "(give it in each release)",
-				    conf_set_keys[per_release[i]]);
-		if (conf_releases(p, vals[SK_RELEASES], s) == -1)
-			return -1;
+				    conf_keytab[i].name);
 	} else {
-		if (conf_path(p, vals[SK_PATH], "path", &s->path) == -1)
-			return -1;
-		if (keys[SK_SHORT] != NULL && conf_path(p, vals[SK_SHORT],
-		    "short", &s->short_path) == -1)
-			return -1;
-		if (keys[SK_MEDIUM] != NULL && conf_path(p, vals[SK_MEDIUM],
-		    "medium", &s->medium_path) == -1)
-			return -1;
-		if (keys[SK_MODIFIERS] != NULL && conf_path(p,
-		    vals[SK_MODIFIERS], "modifiers", &s->modifiers_path) == -1)
-			return -1;
+		/* path: alone is one release, always in force. */
+		if ((s->releases = calloc(1, sizeof(*s->releases))) == NULL)
+			return conf_error(p, &map->start_mark,
+			    "%s: out of memory", ctx.what);
+		s->nreleases = 1;
+		ctx.r = &s->releases[0];
 	}
-	if (conf_single(s) == -1)
-		return conf_error(p, &map->start_mark, "%s: out of memory",
-		    what);
-	if (keys[SK_SHA256] != NULL &&
-	    conf_sha256(p, vals[SK_SHA256], s->releases[0].sha256) == -1)
+	/* The files and their checks; the delimited mapping last. */
+	if (conf_rows(p, keys, vals, &ctx, CK_PATH, CK_DELIMITER) == -1 ||
+	    conf_rows(p, keys, vals, &ctx, CK_RELEASES, CK_R_PATH) == -1)
 		return -1;
-	if (keys[SK_MIN_RECORDS] != NULL &&
-	    conf_uint(p, vals[SK_MIN_RECORDS], "min_records",
-	    CONF_MIN_RECORDS_MIN, CONF_MIN_RECORDS_MAX, &s->min_records) == -1)
-		return -1;
-	if (keys[SK_STALE_AFTER] != NULL &&
-	    conf_stale(p, vals[SK_STALE_AFTER], s) == -1)
-		return -1;
-
-	if (keys[SK_DELIMITER] != NULL) {
-		if ((v = conf_scalar(p, vals[SK_DELIMITER], "delimiter")) ==
-		    NULL)
-			return -1;
-		/* '\t' (single-quoted) arrives as backslash + t. */
-		if (strcmp(v, ",") == 0)
-			s->delimiter = ',';
-		else if (strcmp(v, "\t") == 0 || strcmp(v, "tab") == 0 ||
-		    strcmp(v, "\\t") == 0)
-			s->delimiter = '\t';
-		else if (strcmp(v, "|") == 0)
-			s->delimiter = '|';
-		else
-			return conf_error(p, &vals[SK_DELIMITER]->start_mark,
-			    "delimiter: unknown delimiter \"%s\" (expected "
-			    "\",\", \"\\t\", tab or \"|\")", v);
-	}
-	if (keys[SK_COLUMNS] != NULL &&
-	    conf_columns(p, vals[SK_COLUMNS], s) == -1)
-		return -1;
-	return 0;
+	return conf_rows(p, keys, vals, &ctx, CK_DELIMITER, CK_RELEASES);
 }
 
+/* code_sets: [{name, format, ...}, ...] */
 static int
-conf_top(struct conf_parser *p, yaml_node_t *root, struct conf *c)
+conf_p_code_sets(struct conf_parser *p, const struct conf_key *k,
+    yaml_node_t *n, struct conf_ctx *ctx)
 {
-	yaml_node_t		*keys[TK_MAX], *vals[TK_MAX], *n;
+	struct conf		*c = ctx->c;
 	yaml_node_item_t	*item;
-	const char		*v;
 	size_t			 nitems;
 
-	if (root->type != YAML_MAPPING_NODE)
-		return conf_error(p, &root->start_mark,
-		    "expected a mapping of settings, found %s",
-		    conf_kind(root));
-	if (conf_keys(p, root, conf_top_keys, TK_MAX, "at top level", keys,
-	    vals) == -1)
-		return -1;
-
-	if (keys[TK_SOCKET] != NULL) {
-		if (conf_path(p, vals[TK_SOCKET], "socket", &c->socket) == -1)
-			return -1;
-		if (strlen(c->socket) >= sizeof(((struct sockaddr_un *)0)->
-		    sun_path))
-			return conf_error(p, &vals[TK_SOCKET]->start_mark,
-			    "socket: path \"%s\" is too long (expected at "
-			    "most %zu bytes)", c->socket,
-			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-	}
-	if (keys[TK_SOCKET_MODE] != NULL &&
-	    conf_mode(p, vals[TK_SOCKET_MODE], &c->socket_mode) == -1)
-		return -1;
-	if (keys[TK_LOG_LEVEL] != NULL) {
-		if ((v = conf_scalar(p, vals[TK_LOG_LEVEL], "log_level")) ==
-		    NULL)
-			return -1;
-		if (log_level_parse(v, &c->log_level) == -1)
-			return conf_error(p, &vals[TK_LOG_LEVEL]->start_mark,
-			    "log_level: unknown level \"%s\" (expected error, "
-			    "warning, info or debug)", v);
-	}
-	if (keys[TK_MAX_REQUEST_BYTES] != NULL &&
-	    conf_uint(p, vals[TK_MAX_REQUEST_BYTES], "max_request_bytes",
-	    CONF_REQUEST_MIN, CONF_REQUEST_MAX, &c->max_request_bytes) == -1)
-		return -1;
-	if (keys[TK_MAX_BATCH] != NULL &&
-	    conf_uint(p, vals[TK_MAX_BATCH], "max_batch", CONF_BATCH_MIN,
-	    CONF_BATCH_MAX, &c->max_batch) == -1)
-		return -1;
-	if (keys[TK_MAX_CLIENTS] != NULL &&
-	    conf_uint(p, vals[TK_MAX_CLIENTS], "max_clients",
-	    CONF_CLIENTS_MIN, CONF_CLIENTS_MAX, &c->max_clients) == -1)
-		return -1;
-	if (keys[TK_OUTPUT_LIMIT] != NULL &&
-	    conf_uint(p, vals[TK_OUTPUT_LIMIT], "output_limit",
-	    CONF_OUTPUT_MIN, CONF_OUTPUT_MAX, &c->output_limit) == -1)
-		return -1;
-	if (keys[TK_WORKERS] != NULL &&
-	    conf_uint(p, vals[TK_WORKERS], "workers", CONF_WORKERS_MIN,
-	    CONF_WORKERS_MAX, &c->workers) == -1)
-		return -1;
-
-	if (keys[TK_CODE_SETS] == NULL)
-		return conf_error(p, &root->start_mark,
-		    "missing required key \"code_sets\"");
-	n = vals[TK_CODE_SETS];
 	if (n->type != YAML_SEQUENCE_NODE)
 		return conf_error(p, &n->start_mark,
-		    "code_sets: expected a list of code sets, found %s",
+		    "%s: expected a list of code sets, found %s", k->name,
 		    conf_kind(n));
 	nitems = (size_t)(n->data.sequence.items.top -
 	    n->data.sequence.items.start);
 	if (nitems == 0)
 		return conf_error(p, &n->start_mark,
-		    "code_sets: expected at least one code set, found an "
-		    "empty list");
+		    "%s: expected at least one code set, found an empty list",
+		    k->name);
 	if (nitems > CONF_MAX_SETS)
 		return conf_error(p, &conf_node(p,
 		    n->data.sequence.items.start[CONF_MAX_SETS])->start_mark,
-		    "code_sets: too many code sets (expected at most %d)",
+		    "%s: too many code sets (expected at most %d)", k->name,
 		    CONF_MAX_SETS);
 	if ((c->sets = calloc(nitems, sizeof(*c->sets))) == NULL)
 		return conf_error(p, &n->start_mark, "out of memory");
@@ -1002,182 +591,25 @@ conf_top(struct conf_parser *p, yaml_node_t *root, struct conf *c)
 	return 0;
 }
 
-/*
- * Clean an absolute path in place, lexically (as Go's filepath.Clean):
- * no "//", "/./" or "dir/..", so info and logs show the path an admin
- * would type.  Relative paths only ever start at the config's own
- * directory, where ".." means what it says.
- */
-static char *
-conf_clean(char *path)
-{
-	char	*r = path, *w = path;
-
-	if (path == NULL || path[0] != '/')
-		return path;
-	while (*r != '\0') {
-		if (*r == '/' && w > path && w[-1] == '/') {
-			r++;
-			continue;
-		}
-		if (r[0] == '/' && r[1] == '.' &&
-		    (r[2] == '/' || r[2] == '\0')) {
-			r += 2;
-			continue;
-		}
-		if (r[0] == '/' && r[1] == '.' && r[2] == '.' &&
-		    (r[3] == '/' || r[3] == '\0')) {
-			while (w > path && *--w != '/')
-				;
-			r += 3;
-			continue;
-		}
-		*w++ = *r++;
-	}
-	if (w > path + 1 && w[-1] == '/')
-		w--;
-	if (w == path)
-		*w++ = '/';
-	*w = '\0';
-	return path;
-}
-
-/* rel made absolute against dir (itself absolute), or NULL (no memory). */
-static char *
-conf_join(const char *dir, const char *rel)
-{
-	char	*out;
-	size_t	 dl;
-
-	if (rel[0] == '/')
-		return conf_clean(strdup(rel));
-	while (rel[0] == '.' && rel[1] == '/')
-		for (rel += 2; *rel == '/'; rel++)
-			;
-	if (*rel == '\0' || strcmp(rel, ".") == 0)
-		return strdup(dir);
-	dl = strlen(dir);
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	if ((out = malloc(dl + strlen(rel) + 2)) == NULL)
-		return NULL;
-	snprintf(out, dl + strlen(rel) + 2, "%.*s%s%s", (int)dl, dir,
-	    dir[dl - 1] == '/' ? "" : "/", rel);
-	return conf_clean(out);
-}
-
-/* The whole file, NUL-terminated, or NULL with err set. */
-static char *
-conf_read(const char *path, size_t *lenp, char *err, size_t errlen)
-{
-	FILE	*f;
-	char	*buf = NULL;
-	size_t	 len = 0, n;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	while ((n = fread(buf + len, 1, CONF_FILE_MAX + 1 - len, f)) > 0) {
-		len += n;
-		if (len > CONF_FILE_MAX) {
-			snprintf(err, errlen, "%s: larger than %d bytes", path,
-			    CONF_FILE_MAX);
-			goto fail;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
-/*
- * Load exactly one YAML document from buf into p->doc.  libyaml's
- * problem text goes into the message as is: it is what YAML users know.
- */
 static int
-conf_parse(struct conf_parser *p, const char *buf, size_t len)
+conf_top(struct conf_parser *p, yaml_node_t *root, struct conf *c)
 {
-	yaml_parser_t	 parser;
-	yaml_document_t	 extra;
-	yaml_mark_t	 m;
-	yaml_node_t	*root;
-	size_t		 i;
-	int		 rc = -1, loaded = 0;
+	yaml_node_t	*keys[CK_MAX], *vals[CK_MAX];
+	struct conf_ctx	 ctx;
 
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(p->err, p->errlen, "%s: out of memory", p->file);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.c = c;
+	if (root->type != YAML_MAPPING_NODE)
+		return conf_error(p, &root->start_mark,
+		    "expected a mapping of settings, found %s",
+		    conf_kind(root));
+	if (conf_keys(p, root, &conf_top_level, keys, vals) == -1)
 		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf,
-	    len);
-	if (!yaml_parser_load(&parser, &p->doc))
-		goto syntax;
-	loaded = 1;
-	if ((root = yaml_document_get_root_node(&p->doc)) == NULL) {
-		m.line = m.column = 0;
-		conf_error(p, &m, "empty configuration (expected a mapping "
-		    "with at least code_sets)");
-		goto fail;
-	}
-	if (!yaml_parser_load(&parser, &extra))
-		goto syntax;
-	if (yaml_document_get_root_node(&extra) != NULL) {
-		conf_error(p, &extra.start_mark, "a second YAML document "
-		    "(expected exactly one)");
-		yaml_document_delete(&extra);
-		goto fail;
-	}
-	yaml_document_delete(&extra);
-	rc = 0;
-	goto done;
-syntax:
-	switch (parser.error) {
-	case YAML_MEMORY_ERROR:
-		snprintf(p->err, p->errlen, "%s: out of memory", p->file);
-		break;
-	case YAML_READER_ERROR:
-		/* Only a byte offset here: count lines up to it. */
-		memset(&m, 0, sizeof(m));
-		for (i = 0; i < parser.problem_offset && i < len; i++) {
-			if (buf[i] == '\n') {
-				m.line++;
-				m.column = 0;
-			} else
-				m.column++;
-		}
-		conf_error(p, &m, "%s", parser.problem);
-		break;
-	default:
-		if (parser.context != NULL)
-			conf_error(p, &parser.problem_mark,
-			    "%s (%s at line %zu column %zu)", parser.problem,
-			    parser.context, parser.context_mark.line + 1,
-			    parser.context_mark.column + 1);
-		else
-			conf_error(p, &parser.problem_mark, "%s",
-			    parser.problem);
-		break;
-	}
-fail:
-	if (loaded)
-		yaml_document_delete(&p->doc);
-done:
-	yaml_parser_delete(&parser);
-	return rc;
+	/* The settings, then the code sets. */
+	if (conf_rows(p, keys, vals, &ctx, CK_SOCKET, CK_CODE_SETS) == -1 ||
+	    conf_required(p, root, &conf_top_level, keys) == -1)
+		return -1;
+	return conf_rows(p, keys, vals, &ctx, CK_CODE_SETS, CK_NAME);
 }
 
 struct conf *
@@ -1185,8 +617,7 @@ conf_load(const char *path, char *err, size_t errlen)
 {
 	struct conf_parser p;
 	struct conf	*c = NULL;
-	char		*buf = NULL, *slash, cwd[PATH_MAX];
-	size_t		 len;
+	char		*slash, cwd[PATH_MAX];
 	int		 loaded = 0;
 	char		 dummy[1];
 
@@ -1220,21 +651,17 @@ conf_load(const char *path, char *err, size_t errlen)
 	slash = strrchr(p.dir, '/');
 	slash[slash == p.dir ? 1 : 0] = '\0';
 
-	if ((buf = conf_read(path, &len, err, errlen)) == NULL)
-		goto fail;
-	if (conf_parse(&p, buf, len) == -1)
+	if (conf_yaml_load(&p) == -1)
 		goto fail;
 	loaded = 1;
 	if (conf_top(&p, yaml_document_get_root_node(&p.doc), c) == -1)
 		goto fail;
 	yaml_document_delete(&p.doc);
-	free(buf);
 	free(p.dir);
 	return c;
 fail:
 	if (loaded)
 		yaml_document_delete(&p.doc);
-	free(buf);
 	free(p.dir);
 	conf_free(c);
 	return NULL;

@@ -1,6 +1,7 @@
 /*
  * conf.h: the YAML configuration (docs/hcpcsd.yaml.5), parsed once into
- * plain structs.  Every default is set in conf_defaults() only.
+ * plain structs.  Every key, with its bounds and default, is one row of
+ * the key table in conf.c; conf_defaults() fills the defaults from it.
  */
 #ifndef HCPCSD_CONF_H
 #define HCPCSD_CONF_H
@@ -38,14 +39,14 @@ struct conf_column {
 
 /*
  * One release of a code set: its files and the date it takes effect.
- * A set given with path: alone has one release always in force
- * (effective 0, effective_auto 0).
+ * The only place a set's files are kept: a set given with path: alone
+ * has one release always in force (effective 0, effective_auto 0).
  */
 struct conf_release {
-	char		*path;		/* absolute */
-	char		*short_path;	/* ama-cpt, or NULL */
-	char		*medium_path;	/* ama-cpt, or NULL */
-	char		*modifiers_path; /* ama-cpt, or NULL */
+	char		*path;		/* absolute (relative: to the conf) */
+	char		*short_path;	/* ama-cpt: SHORTU.txt, or NULL */
+	char		*medium_path;	/* ama-cpt: MEDU.txt, or NULL */
+	char		*modifiers_path; /* ama-cpt: modifiers file, or NULL */
 	uint32_t	 effective;	/* YYYYMMDD; 0: always or auto */
 	int		 effective_auto; /* effective: auto (from the file) */
 	char		 sha256[65];	/* expected, lower-case hex, or "" */
@@ -54,19 +55,13 @@ struct conf_release {
 struct conf_set {
 	char		 name[CONF_NAME_MAX];	/* [a-z0-9_-]+, unique */
 	enum conf_format format;
-	/*
-	 * The files of releases[0] (the only release of a path: set, the
-	 * first listed of a releases: set), kept for messages and for
-	 * load_set(), which loads these.
-	 */
-	char		*path;		/* absolute (relative: to the conf) */
-	char		*short_path;	/* ama-cpt: SHORTU.txt, or NULL */
-	char		*medium_path;	/* ama-cpt: MEDU.txt, or NULL */
-	char		*modifiers_path; /* ama-cpt: modifiers file, or NULL */
 	char		 delimiter;	/* delimited: ',' (default) or '\t' */
 	struct conf_column columns[RF_MAX];	/* delimited */
 	size_t		 ncolumns;
-	/* Config order; at least one.  Dates are unique (auto aside). */
+	/*
+	 * Config order; at least one (conf_load; a set built by hand with
+	 * none fails build_snapshot).  Dates are unique (auto aside).
+	 */
 	struct conf_release *releases;
 	size_t		 nreleases;
 	size_t		 min_records;	/* per release; 0: no minimum */

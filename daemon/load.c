@@ -1,115 +1,129 @@
 /*
- * load.c: what every loader shares: reading a file whole, and choosing
- * the loader for a set's format.
+ * load.c: loading one release of a code set: its files hashed and
+ * checked against the config (sha256, min_records), parsed by the
+ * loader of the set's format, and its effective date settled
+ * (effective: auto).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "conf.h"
 #include "load.h"
+#include "record.h"
+#include "sha256.h"
 
-char *
-load_slurp(const char *path, size_t *lenp, struct record_err *err)
-{
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd;
+void	(*load_after_hash)(const char *path);
 
-	/*
-	 * O_NONBLOCK: a FIFO or device put where a data file belongs must
-	 * be refused below, not hang the load (regular files ignore it).
-	 */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd == -1) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err->msg, sizeof(err->msg), "%s: not a regular file",
-		    path);
-		goto fail;
-	}
-	/*
-	 * Anyone who can write the file could change what every claim
-	 * scrubber on the host is told; refuse it as ntpd refuses its
-	 * secrets (check_file_secrecy).
-	 */
-	if (st.st_mode & S_IWOTH) {
-		snprintf(err->msg, sizeof(err->msg), "%s: writable by others "
-		    "(mode %04o; run chmod o-w)", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
-	if (st.st_size == 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
-		goto fail;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
-		goto fail;
-	}
-	/* The file may change size under us (an admin copying it in). */
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
-		goto fail;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-fail:
-	free(buf);
-	close(fd);
-	return NULL;
-}
+static int	load_same_file(const struct stat *, const struct stat *);
+static uint32_t	load_auto_effective(const struct record_set *);
 
 int
-load_oom(const char *path, struct record_err *err)
-{
-	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
-	return -1;
-}
-
-int
-load_set(const struct conf_set *cs, struct record_set *set,
-    struct record_err *err)
+load_files(const struct conf_set *cs, const struct conf_release *cr,
+    struct record_set *set, struct record_err *err)
 {
 	switch (cs->format) {
 	case CONF_FMT_CMS_ANWEB:
-		return load_anweb(cs->path, set, err);
+		return load_anweb(cr->path, set, err);
 	case CONF_FMT_AMA_CPT:
-		return load_cpt(cs->path, cs->short_path, cs->medium_path,
-		    cs->modifiers_path, set, err);
+		return load_cpt(cr->path, cr->short_path, cr->medium_path,
+		    cr->modifiers_path, set, err);
 	case CONF_FMT_DELIMITED:
-		return load_delimited(cs, set, err);
+		return load_delimited(cs, cr->path, set, err);
 	}
-	snprintf(err->msg, sizeof(err->msg), "%s: unknown format", cs->path);
+	snprintf(err->msg, sizeof(err->msg), "%s: unknown format", cr->path);
+	return -1;
+}
+
+/* Whether two stats of one path show the same, unchanged file. */
+static int
+load_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * effective: auto: the first day of the quarter of the latest action
+ * effective date in the file, or 0 when it has none.
+ */
+static uint32_t
+load_auto_effective(const struct record_set *rs)
+{
+	uint32_t	 latest = 0, m;
+	size_t		 i;
+
+	for (i = 0; i < rs->nrecs; i++)
+		if (rs->recs[i].effective > latest)
+			latest = rs->recs[i].effective;
+	if (latest == 0)
+		return 0;
+	m = latest / 100 % 100;
+	return latest / 10000 * 10000 + ((m - 1) / 3 * 3 + 1) * 100 + 1;
+}
+
+int
+load_release(const struct conf_set *cs, const struct conf_release *cr,
+    struct load_result *res, char *err, size_t errlen)
+{
+	struct record_err re;
+	struct stat	 before, after;
+
+	memset(res, 0, sizeof(*res));
+	record_set_init(&res->rs);
+	res->effective = cr->effective;
+	re.msg[0] = '\0';
+	/*
+	 * The file is read twice, to hash and to parse; one replaced in
+	 * between (an admin copying the new quarter in place) would be
+	 * reported by one hash and served with another's records.  Its
+	 * identity before and after tells: such a load fails, and a
+	 * reload keeps the old data.
+	 */
+	if (stat(cr->path, &before) == -1)
+		memset(&before, 0, sizeof(before));	/* loader says why */
+	/* The sha256 first: a file that is not the one meant is not read. */
+	if (sha256_file(cr->path, res->sha256, &re) == -1) {
+		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
+		return -1;
+	}
+	if (cr->sha256[0] != '\0' && strcmp(cr->sha256, res->sha256) != 0) {
+		snprintf(err, errlen, "set \"%s\": %s: sha256 mismatch "
+		    "(expected %s, file has %s)", cs->name, cr->path,
+		    cr->sha256, res->sha256);
+		return -1;
+	}
+	if (load_after_hash != NULL)
+		load_after_hash(cr->path);
+	if (load_files(cs, cr, &res->rs, &re) == -1) {
+		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
+		goto fail;
+	}
+	if (stat(cr->path, &after) == -1 || !load_same_file(&before, &after)) {
+		snprintf(err, errlen, "set \"%s\": %s: changed while it was "
+		    "being loaded (copy new files in under another name, then "
+		    "rename them into place)", cs->name, cr->path);
+		goto fail;
+	}
+	res->loaded_at = time(NULL);
+	if (cs->min_records > 0 && res->rs.nrecs < cs->min_records) {
+		snprintf(err, errlen, "set \"%s\": %s: %zu records, fewer than "
+		    "min_records %zu", cs->name, cr->path, res->rs.nrecs,
+		    cs->min_records);
+		goto fail;
+	}
+	if (cr->effective_auto &&
+	    (res->effective = load_auto_effective(&res->rs)) == 0) {
+		snprintf(err, errlen, "set \"%s\": %s: effective: auto, but "
+		    "the file has no action effective date", cs->name,
+		    cr->path);
+		goto fail;
+	}
+	return 0;
+fail:
+	record_set_free(&res->rs);
 	return -1;
 }

@@ -8,8 +8,12 @@
 #ifndef HCPCSD_LOAD_H
 #define HCPCSD_LOAD_H
 
+#include <stdint.h>
+#include <time.h>
+
 #include "record.h"
 
+struct conf_release;
 struct conf_set;
 
 /* CMS fixed-width ANWEB file (docs/formats.md section 8). */
@@ -24,21 +28,46 @@ int	load_anweb(const char *path, struct record_set *,
 int	load_cpt(const char *longult, const char *shortu, const char *medu,
 	    const char *modul, struct record_set *, struct record_err *);
 
-/* CSV/TSV with a header row, mapped by the set's columns. */
-int	load_delimited(const struct conf_set *, struct record_set *,
-	    struct record_err *);
-
-/* Dispatch on the set's format; paths are already absolute. */
-int	load_set(const struct conf_set *, struct record_set *,
-	    struct record_err *);
+/* CSV/TSV at path with a header row, mapped by the set's columns. */
+int	load_delimited(const struct conf_set *, const char *path,
+	    struct record_set *, struct record_err *);
 
 /*
- * Read a whole file into a NUL-terminated malloc'd buffer.  Fails (err
- * "path: reason") for a missing, unreadable or empty file.
+ * The files of one release of a set, read by the loader of the set's
+ * format; paths are already absolute.  Checks nothing of the config.
  */
-char	*load_slurp(const char *path, size_t *len, struct record_err *);
+int	load_files(const struct conf_set *, const struct conf_release *,
+	    struct record_set *, struct record_err *);
 
-/* err = "path: out of memory"; returns -1 for the caller to return. */
-int	load_oom(const char *path, struct record_err *);
+/* One release loaded by load_release. */
+struct load_result {
+	struct record_set rs;		/* the caller's to free */
+	char		 sha256[65];	/* of the main file, hex */
+	time_t		 loaded_at;
+	/*
+	 * The configured date, or for effective: auto the first day of
+	 * the quarter of the file's latest action effective date.
+	 */
+	uint32_t	 effective;
+};
+
+/*
+ * Load one release and check what the config asks of it.  Refused
+ * when its main file does not match the configured sha256, changes
+ * while it is loaded, holds fewer than the set's min_records records
+ * (procedures and modifiers), or, for effective: auto, has no action
+ * effective date.  On failure res holds nothing to free and err is
+ * "set \"name\": what" (what: "path: sha256 mismatch (...)", or the
+ * loader's file:line: what).  Logs nothing.
+ */
+int	load_release(const struct conf_set *, const struct conf_release *,
+	    struct load_result *res, char *err, size_t errlen);
+
+/*
+ * Tests only (NULL otherwise): called with a release's path after its
+ * file is hashed and before it is parsed, so a test can replace the
+ * file in between.
+ */
+extern void	(*load_after_hash)(const char *path);
 
 #endif /* HCPCSD_LOAD_H */

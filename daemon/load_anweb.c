@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "load_file.h"
 #include "log.h"
 #include "record.h"
 

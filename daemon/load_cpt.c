@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "load_file.h"
 #include "record.h"
 
 struct cpt_line {

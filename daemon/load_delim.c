@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "load.h"
+#include "load_file.h"
 #include "record.h"
 
 struct delim_field {
@@ -64,7 +65,7 @@ static int	delim_row(struct delim_parser *, struct delim_row *,
 		    struct record_err *);
 static int	delim_row_blank(const struct delim_row *);
 static void	delim_trim(const char **, size_t *);
-static int	delim_map_header(const struct conf_set *,
+static int	delim_map_header(const struct conf_set *, const char *,
 		    const struct delim_row *, struct delim_map **, size_t *,
 		    size_t *, struct record_err *);
 static int	delim_record(struct delim_parser *, const struct delim_row *,
@@ -227,8 +228,8 @@ delim_trim(const char **p, size_t *len)
  * and case-insensitively).  The code's column comes back in *codeidx.
  */
 static int
-delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
-    struct delim_map **mapp, size_t *nmapp, size_t *codeidx,
+delim_map_header(const struct conf_set *cs, const char *path,
+    const struct delim_row *hdr, struct delim_map **mapp, size_t *nmapp, size_t *codeidx,
     struct record_err *err)
 {
 	const struct conf_column *cc;
@@ -240,7 +241,7 @@ delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
 	for (i = 0; i < cs->ncolumns; i++)
 		n += cs->columns[i].nheaders;
 	if ((map = calloc(n + 1, sizeof(*map))) == NULL)
-		return load_oom(cs->path, err);
+		return load_oom(path, err);
 	*mapp = map;
 	*nmapp = 0;
 	for (i = 0; i < cs->ncolumns; i++) {
@@ -257,7 +258,7 @@ delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
 			if (j == hdr->n) {
 				snprintf(err->msg, sizeof(err->msg),
 				    "%s:%zu:%zu: expected a column named "
-				    "\"%s\" in the header row", cs->path,
+				    "\"%s\" in the header row", path,
 				    hdr->f[0].line, hdr->f[0].col,
 				    cc->headers[k]);
 				return -1;
@@ -276,7 +277,7 @@ delim_map_header(const struct conf_set *cs, const struct delim_row *hdr,
 	if (!havecode) {
 		snprintf(err->msg, sizeof(err->msg), "%s: no column is mapped "
 		    "to \"code\" (expected a columns entry for code)",
-		    cs->path);
+		    path);
 		return -1;
 	}
 	return 0;
@@ -332,8 +333,8 @@ oom:
 }
 
 int
-load_delimited(const struct conf_set *cs, struct record_set *set,
-    struct record_err *err)
+load_delimited(const struct conf_set *cs, const char *path,
+    struct record_set *set, struct record_err *err)
 {
 	struct delim_parser dp;
 	struct delim_row row = { NULL, 0, 0, 0, 0 };
@@ -343,10 +344,10 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 	int		 rc, header = 0;
 
 	memset(&dp, 0, sizeof(dp));
-	dp.path = cs->path;
+	dp.path = path;
 	dp.delim = cs->delimiter != '\0' ? cs->delimiter : ',';
 	dp.line = dp.col = 1;
-	if ((dp.buf = load_slurp(cs->path, &dp.len, err)) == NULL)
+	if ((dp.buf = load_slurp(path, &dp.len, err)) == NULL)
 		return -1;
 	if (dp.len >= 3 && memcmp(dp.buf, "\xef\xbb\xbf", 3) == 0)
 		dp.pos = 3;
@@ -358,8 +359,8 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 			continue;
 		}
 		if (!header) {
-			if (delim_map_header(cs, &row, &map, &nmap, &codeidx,
-			    err) == -1)
+			if (delim_map_header(cs, path, &row, &map, &nmap,
+			    &codeidx, err) == -1)
 				goto fail;
 			nfields = row.n;
 			header = 1;
@@ -369,7 +370,7 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 		if (row.n != nfields) {
 			snprintf(err->msg, sizeof(err->msg),
 			    "%s:%zu:%zu: expected %zu fields as in the header "
-			    "row, found %zu", cs->path,
+			    "row, found %zu", path,
 			    row.n > nfields ? row.f[nfields].line : row.endline,
 			    row.n > nfields ? row.f[nfields].col : row.endcol,
 			    nfields, row.n);
@@ -384,12 +385,12 @@ load_delimited(const struct conf_set *cs, struct record_set *set,
 		goto fail;
 	if (!header) {
 		snprintf(err->msg, sizeof(err->msg), "%s: no header row "
-		    "(expected column names on the first line)", cs->path);
+		    "(expected column names on the first line)", path);
 		goto fail;
 	}
 	if (nrecs == 0) {
 		snprintf(err->msg, sizeof(err->msg), "%s: no records "
-		    "(expected rows after the header row)", cs->path);
+		    "(expected rows after the header row)", path);
 		goto fail;
 	}
 	set->stats.procedures = set->stats.modifiers = 0;

@@ -2,7 +2,7 @@
  * reload.c: snapshots built and published, the first on the caller's
  * thread, reloads on one long-lived loader thread.
  *
- * The loader thread waits for a job, runs conf_load + snapshot_build,
+ * The loader thread waits for a job, runs conf_load + build_snapshot,
  * hands the result back under the lock and wakes the main loop through
  * a pipe.  It logs, counts and publishes nothing itself: the main
  * thread publishes (one pointer store; the old snapshot is freed by
@@ -29,6 +29,7 @@
 
 #include <event2/event.h>
 
+#include "build.h"
 #include "conf.h"
 #include "log.h"
 #include "notify.h"
@@ -137,7 +138,7 @@ reload_trim(void)
 static struct snapshot *
 reload_build(const struct conf *conf, char *err, size_t errlen)
 {
-	return snapshot_build(conf, err, errlen);
+	return build_snapshot(conf, err, errlen);
 }
 
 /* Publish s (taking over its reference) and log one line about it. */

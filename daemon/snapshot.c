@@ -30,15 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <msgpack.h>
 
 #include "classify.h"
-#include "conf.h"
-#include "load.h"
 #include "record.h"
-#include "sha256.h"
 #include "snapshot.h"
 
 /*
@@ -125,11 +121,6 @@ static void	snapshot_free(struct snapshot *);
 static int	snapshot_grow(struct snapshot_buf *, size_t, size_t);
 static int	snapshot_rec_cmp(const void *, const void *);
 /* Tests only: runs between hashing a release's file and parsing it. */
-void		(*snapshot_after_hash)(const char *path);
-
-static int	snapshot_load_release(const struct conf_set *,
-		    const struct conf_release *, struct snapshot_src *,
-		    char *, size_t);
 static int	snapshot_src_cmp(const void *, const void *, void *);
 static uint32_t	snapshot_date_add(uint32_t, unsigned, int);
 static int	snapshot_copy_info(struct snapshot *, struct snapshot_src *,
@@ -170,145 +161,8 @@ static size_t	tokenise(const char *, size_t, struct snapshot_tok *);
 static void	ids_sort(uint32_t *, size_t);
 
 /*
- * Build.
+ * Index loaded releases.
  */
-
-/*
- * Load one release into src, checking what the config asks of it.
- * err gets "set \"name\": what" on failure; src->rs is then the
- * caller's to free.
- */
-static int
-snapshot_load_release(const struct conf_set *cs, const struct conf_release *cr,
-    struct snapshot_src *src, char *err, size_t errlen)
-{
-	struct conf_set	 one;
-	struct record_err re;
-	struct stat	 before, after;
-	const struct record *r;
-	uint32_t	 latest = 0, m;
-	size_t		 i;
-
-	src->name = cs->name;
-	src->format = conf_format_name(cs->format);
-	src->path = cr->path;
-	src->effective = cr->effective;
-	src->effective_auto = cr->effective_auto;
-	src->min_records = cs->min_records;
-	src->stale_after = cs->stale_after;
-	src->stale_months = cs->stale_unit == CONF_UNIT_MONTHS;
-	re.msg[0] = '\0';
-	/*
-	 * The file is read twice, to hash and to parse; one replaced in
-	 * between (an admin copying the new quarter in place) would be
-	 * reported by one hash and served with another's records.  Its
-	 * identity before and after tells: such a load fails, and a
-	 * reload keeps the old data.
-	 */
-	if (stat(cr->path, &before) == -1)
-		memset(&before, 0, sizeof(before));	/* loader says why */
-	/* The sha256 first: a file that is not the one meant is not read. */
-	if (sha256_file(cr->path, src->sha256, &re) == -1) {
-		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
-		return -1;
-	}
-	if (cr->sha256[0] != '\0' && strcmp(cr->sha256, src->sha256) != 0) {
-		snprintf(err, errlen, "set \"%s\": %s: sha256 mismatch "
-		    "(expected %s, file has %s)", cs->name, cr->path,
-		    cr->sha256, src->sha256);
-		return -1;
-	}
-	if (snapshot_after_hash != NULL)
-		snapshot_after_hash(cr->path);
-	/* The loaders read the set's own file fields: this release's. */
-	one = *cs;
-	one.path = cr->path;
-	one.short_path = cr->short_path;
-	one.medium_path = cr->medium_path;
-	one.modifiers_path = cr->modifiers_path;
-	if (load_set(&one, &src->rs, &re) == -1) {
-		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
-		return -1;
-	}
-	if (stat(cr->path, &after) == -1 || after.st_ino != before.st_ino ||
-	    after.st_dev != before.st_dev || after.st_size != before.st_size ||
-	    after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
-	    after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
-		snprintf(err, errlen, "set \"%s\": %s: changed while it was "
-		    "being loaded (copy new files in under another name, then "
-		    "rename them into place)", cs->name, cr->path);
-		return -1;
-	}
-	src->loaded_at = time(NULL);
-	if (cs->min_records > 0 && src->rs.nrecs < cs->min_records) {
-		snprintf(err, errlen, "set \"%s\": %s: %zu records, fewer than "
-		    "min_records %zu", cs->name, cr->path, src->rs.nrecs,
-		    cs->min_records);
-		return -1;
-	}
-	if (cr->effective_auto) {
-		for (i = 0; i < src->rs.nrecs; i++) {
-			r = &src->rs.recs[i];
-			if (r->effective > latest)
-				latest = r->effective;
-		}
-		if (latest == 0) {
-			snprintf(err, errlen, "set \"%s\": %s: effective: "
-			    "auto, but the file has no action effective date",
-			    cs->name, cr->path);
-			return -1;
-		}
-		/* The first day of that date's quarter. */
-		m = latest / 100 % 100;
-		src->effective = latest / 10000 * 10000 +
-		    ((m - 1) / 3 * 3 + 1) * 100 + 1;
-	}
-	return 0;
-}
-
-struct snapshot *
-snapshot_build(const struct conf *conf, char *err, size_t errlen)
-{
-	struct snapshot_src *src;
-	struct snapshot	*s;
-	const struct conf_set *cs;
-	struct conf_release one;
-	size_t		 i, j, n = 0, nloaded = 0;
-
-	/* A set built by hand with no releases: its path, always. */
-	for (i = 0; i < conf->nsets; i++)
-		n += conf->sets[i].nreleases > 0 ? conf->sets[i].nreleases : 1;
-	src = calloc(n > 0 ? n : 1, sizeof(*src));
-	if (src == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < conf->nsets; i++) {
-		cs = &conf->sets[i];
-		memset(&one, 0, sizeof(one));
-		one.path = cs->path;
-		one.short_path = cs->short_path;
-		one.medium_path = cs->medium_path;
-		one.modifiers_path = cs->modifiers_path;
-		for (j = 0; j < (cs->nreleases > 0 ? cs->nreleases : 1); j++) {
-			record_set_init(&src[nloaded].rs);
-			nloaded++;
-			if (snapshot_load_release(cs, cs->nreleases > 0 ?
-			    &cs->releases[j] : &one, &src[nloaded - 1], err,
-			    errlen) == -1)
-				goto fail;
-		}
-	}
-	s = snapshot_build_sets(src, n, err, errlen);
-	free(src);
-	return s;
-
-fail:
-	for (i = 0; i < nloaded; i++)
-		record_set_free(&src[i].rs);
-	free(src);
-	return NULL;
-}
 
 /*
  * date (YYYYMMDD) plus n days, or n calendar months with the day kept

@@ -18,7 +18,6 @@
 #include "record.h"
 
 struct classify;
-struct conf;
 struct snapshot;
 
 /*
@@ -90,31 +89,9 @@ struct snapshot_set_info {
 };
 
 /*
- * Load every release of every set in conf and index them.  A release
- * is refused, and so the whole build, when its file does not match the
- * configured sha256, when it has fewer than the set's min_records
- * records (procedures and modifiers), when effective: auto finds no
- * action effective date in it, or when two releases of a set end up
- * with one date.  On failure returns NULL with err naming the set, the
- * file and what ("set \"hcpcs\": /x.txt: sha256 mismatch (expected
- * ..., file has ...)", or the loader's file:line: what).  A set with
- * no releases (a conf built by hand) loads its own path fields as one
- * release always in force.  Logs nothing: the caller decides
- * (startup exits, reload keeps the old snapshot).
- */
-struct snapshot	*snapshot_build(const struct conf *, char *err, size_t errlen);
-
-/*
- * Tests only (NULL otherwise): called with a release's path after its
- * file is hashed and before it is parsed, so a test can replace the
- * file in between.
- */
-extern void	(*snapshot_after_hash)(const char *path);
-
-/*
- * One loaded release handed to snapshot_build_sets: the part of
- * snapshot_build that does not read files, so tests can index record
- * sets they built by hand.  Consecutive entries with the same name are
+ * One loaded release handed to snapshot_build_sets, with the facts of
+ * its set that the snapshot reports (build_snapshot fills it from the
+ * config; tests index record sets they built by hand).  Consecutive entries with the same name are
  * the releases of one set, in any order; a zeroed effective is a
  * release always in force.
  */

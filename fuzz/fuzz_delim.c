@@ -52,10 +52,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	column(&cs, RF_TERMINATED, "TERM DT", NULL);
 	column(&cs, RF_TOS, "TOS1", "TOS2");
 	fd = fuzz_memfd(data + 1, len - 1, path, sizeof(path));
-	cs.path = path;
 	record_set_init(&set);
 	/* FUZZ_DEBUG: say why an input was refused (seed checking). */
-	if (load_delimited(&cs, &set, &err) == -1 &&
+	if (load_delimited(&cs, path, &set, &err) == -1 &&
 	    getenv("FUZZ_DEBUG") != NULL)
 		fprintf(stderr, "%s\n", err.msg);
 	record_set_free(&set);

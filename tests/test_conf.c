@@ -111,33 +111,34 @@ test_full(void)
 	T_EQ_STR(s->name, "hcpcs");
 	T_EQ_INT(s->format, CONF_FMT_CMS_ANWEB);
 	snprintf(want, sizeof(want), "%s/data/HCPC2020_ANWEB.txt", dir);
-	T_EQ_STR(s->path, want);
-	T_OK(s->short_path == NULL);
-	T_OK(s->medium_path == NULL);
-	T_OK(s->modifiers_path == NULL);
+	T_EQ_STR(s->releases[0].path, want);
+	T_OK(s->releases[0].short_path == NULL);
+	T_OK(s->releases[0].medium_path == NULL);
+	T_OK(s->releases[0].modifiers_path == NULL);
 	T_EQ_INT(s->delimiter, ',');
 	T_EQ_INT(s->ncolumns, 0);
 
 	s = &c->sets[1];
 	T_EQ_STR(s->name, "cpt");
 	T_EQ_INT(s->format, CONF_FMT_AMA_CPT);
-	T_EQ_STR(s->path, "/opt/cpt/LONGULT.txt");	/* given as /opt//cpt/./ */
+	/* Given as /opt//cpt/./LONGULT.txt. */
+	T_EQ_STR(s->releases[0].path, "/opt/cpt/LONGULT.txt");
 	snprintf(want, sizeof(want), "%s/cpt/SHORTU.txt", dir);
-	T_EQ_STR(s->short_path, want);
+	T_EQ_STR(s->releases[0].short_path, want);
 	snprintf(want, sizeof(want), "%s/cpt/MEDU.txt", dir);
-	T_EQ_STR(s->medium_path, want);
+	T_EQ_STR(s->releases[0].medium_path, want);
 	/* Paths are cleaned lexically: no "..", "." or "//" is kept. */
 	snprintf(want, sizeof(want), "%s/tests/fixtures/cpt/MODUL.txt", cwd);
-	T_EQ_STR(s->modifiers_path, want);
+	T_EQ_STR(s->releases[0].modifiers_path, want);
 	T_EQ_INT(s->ncolumns, 0);
 
 	s = &c->sets[2];
 	T_EQ_STR(s->name, "local_2-x");
 	T_EQ_INT(s->format, CONF_FMT_DELIMITED);
 	snprintf(want, sizeof(want), "%s/local.tsv", dir);
-	T_EQ_STR(s->path, want);
+	T_EQ_STR(s->releases[0].path, want);
 	T_EQ_INT(s->delimiter, '\t');
-	T_OK(s->short_path == NULL);
+	T_OK(s->releases[0].short_path == NULL);
 	T_EQ_INT(s->ncolumns, 6);
 	if (s->ncolumns != 6)
 		goto done;
@@ -195,7 +196,7 @@ test_defaults(void)
 	T_EQ_STR(c->sets[0].name, "hcpcs");
 	T_EQ_INT(c->sets[0].format, CONF_FMT_CMS_ANWEB);
 	snprintf(want, sizeof(want), "%s/a.txt", tdir);
-	T_EQ_STR(c->sets[0].path, want);
+	T_EQ_STR(c->sets[0].releases[0].path, want);
 	T_EQ_INT(c->sets[0].delimiter, ',');
 	conf_free(c);
 }
@@ -522,7 +523,7 @@ test_errors(void)
 
 /*
  * releases:, effective, sha256 and min_records; the path: form gets one
- * always-in-force release mirroring its files.
+ * release, always in force, holding its files.
  */
 static void
 test_releases(void)
@@ -564,7 +565,6 @@ test_releases(void)
 	T_EQ_INT(s->min_records, 6000);
 	snprintf(want, sizeof(want), "%s/b.txt", dir);
 	T_EQ_STR(s->releases[0].path, want);
-	T_EQ_STR(s->path, want);	/* the first listed */
 	T_EQ_INT(s->releases[0].effective, 20200101);
 	T_EQ_INT(s->releases[0].effective_auto, 0);
 	T_EQ_STR(s->releases[0].sha256, "");
@@ -580,7 +580,6 @@ test_releases(void)
 	T_EQ_INT(s->nreleases, 1);
 	snprintf(want, sizeof(want), "%s/MOD.txt", dir);
 	T_EQ_STR(s->releases[0].modifiers_path, want);
-	T_EQ_STR(s->modifiers_path, want);
 	snprintf(want, sizeof(want), "%s/S.txt", dir);
 	T_EQ_STR(s->releases[0].short_path, want);
 	T_EQ_INT(s->releases[0].effective, 20210101);
@@ -737,12 +736,13 @@ test_example(void)
 	T_EQ_INT(c->socket_mode, 0660);
 	T_EQ_INT(c->nsets, 3);
 	if (c->nsets == 3) {
-		T_EQ_STR(c->sets[0].path,
+		T_EQ_STR(c->sets[0].releases[0].path,
 		    "/var/lib/hcpcsd/HCPC2026_JAN_ANWEB.txt");
 		T_EQ_STR(c->sets[1].name, "cpt");
-		T_EQ_STR(c->sets[1].modifiers_path,
+		T_EQ_STR(c->sets[1].releases[0].modifiers_path,
 		    "/var/lib/hcpcsd/cpt/MODUL.txt");
-		T_EQ_STR(c->sets[2].path, "/etc/hcpcsd/local.csv");
+		T_EQ_STR(c->sets[2].releases[0].path,
+		    "/etc/hcpcsd/local.csv");
 		T_EQ_INT(c->sets[2].delimiter, ',');
 	}
 	conf_free(c);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "load.h"
+#include "load_file.h"
 #include "sha256.h"
 #include "t.h"
 

@@ -42,12 +42,11 @@ column(struct conf_set *cs, enum record_field f, ...)
 
 /* The mapping of conf/hcpcsd.yaml's example local set, plus betos. */
 static void
-std_set(struct conf_set *cs, char *path, char delim)
+std_set(struct conf_set *cs, char delim)
 {
 	memset(cs, 0, sizeof(*cs));
 	strcpy(cs->name, "local");
 	cs->format = CONF_FMT_DELIMITED;
-	cs->path = path;
 	cs->delimiter = delim;
 	column(cs, RF_CODE, "HCPC", (char *)NULL);
 	column(cs, RF_LONG, "LONG DESCRIPTION", (char *)NULL);
@@ -58,7 +57,8 @@ std_set(struct conf_set *cs, char *path, char delim)
 }
 
 static void
-expect_error(const struct conf_set *cs, const char *msg, int line)
+expect_error(const struct conf_set *cs, const char *path, const char *msg,
+    int line)
 {
 	struct record_set	set;
 	struct record_err	err;
@@ -66,7 +66,7 @@ expect_error(const struct conf_set *cs, const char *msg, int line)
 
 	record_set_init(&set);
 	memset(&err, 0, sizeof(err));
-	rc = load_delimited(cs, &set, &err);
+	rc = load_delimited(cs, path, &set, &err);
 	t_checks++;
 	if (rc != -1)
 		t_fail(__FILE__, line, "load succeeded, expected \"%s\"", msg);
@@ -96,9 +96,9 @@ test_csv(void)
 	struct record_err	 err;
 	const struct record	*r;
 
-	std_set(&cs, FIXTURE("a.csv", csv), ',');
+	std_set(&cs, ',');
 	record_set_init(&set);
-	T_EQ_INT(load_delimited(&cs, &set, &err), 0);
+	T_EQ_INT(load_delimited(&cs, FIXTURE("a.csv", csv), &set, &err), 0);
 	T_EQ_INT(set.nrecs, 4);
 	T_EQ_INT(set.stats.procedures, 3);
 	T_EQ_INT(set.stats.modifiers, 1);
@@ -158,9 +158,9 @@ test_tsv(void)
 	struct record_err	 err;
 	const struct record	*r;
 
-	std_set(&cs, FIXTURE("b.tsv", tsv), '\t');
+	std_set(&cs, '\t');
 	record_set_init(&set);
-	T_EQ_INT(load_delimited(&cs, &set, &err), 0);
+	T_EQ_INT(load_delimited(&cs, FIXTURE("b.tsv", tsv), &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
 	T_OK((r = t_find(&set, "X1234")) != NULL);
 	if (r != NULL) {
@@ -186,72 +186,72 @@ test_errors(void)
 
 	p = FIXTURE("e1.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TOS1,TOS2\r\nW1000,a,b,,,\r\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:1:1: expected a column named "
 	    "\"TERM DT\" in the header row", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	/* The quote opens on line 3 at column 9, never closes. */
 	p = FIXTURE("e2.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b,,,,\nW1001,\"open,b,,,,\n"
 	    "more text\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:3:7: unterminated quoted field "
 	    "(expected a closing '\"')", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e3.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b,,,,\nW10,a,b,,,,\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:3:1: expected a code of 5 characters "
 	    "or a modifier of 2 (A-Z, 0-9), found \"W10\"", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e4.csv", "LONG DESCRIPTION,SHORT DESCRIPTION,HCPC,"
 	    "ADD DT,TERM DT,TOS1,TOS2\na,b,W1000,,,,\na,b, ,,,,\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:3:5: expected a code, found an empty "
 	    "field", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e5.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b,,,,\nW1001,a,b,,,,,extra\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:3:15: expected 7 fields as in the "
 	    "header row, found 8", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e6.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:2:10: expected 7 fields as in the "
 	    "header row, found 3", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e7.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,\"a\"x,b,,,,\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s:2:10: expected a delimiter or the end "
 	    "of the line after a closing quote", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e8.csv", "");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s: file is empty", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e9.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\r\n\r\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s: no records (expected rows after the "
 	    "header row)", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 
 	p = FIXTURE("e10.csv", "\xef\xbb\xbf\r\n\r\n");
-	std_set(&cs, p, ',');
+	std_set(&cs, ',');
 	snprintf(msg, sizeof(msg), "%s: no header row (expected column "
 	    "names on the first line)", p);
-	expect_error(&cs, msg, __LINE__);
+	expect_error(&cs, p, msg, __LINE__);
 }
 
 /* The committed synthetic sample, mapped as conf/sample.yaml maps it. */
@@ -263,10 +263,10 @@ test_sample(void)
 	struct record_err	 err;
 	const struct record	*r;
 
-	std_set(&cs, (char *)"data/sample/local.csv", ',');
+	std_set(&cs, ',');
 	column(&cs, RF_BETOS, "BETOS", (char *)NULL);
 	record_set_init(&set);
-	T_EQ_INT(load_delimited(&cs, &set, &err), 0);
+	T_EQ_INT(load_delimited(&cs, "data/sample/local.csv", &set, &err), 0);
 	T_EQ_INT(set.nrecs, 10);
 	T_EQ_INT(set.stats.procedures, 10);
 	T_EQ_INT(set.stats.bad_dates, 0);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "load_file.h"
 #include "meanings.h"
 #include "record.h"
 #include "t.h"

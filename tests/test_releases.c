@@ -14,6 +14,7 @@
 
 #include <msgpack.h>
 
+#include "build.h"
 #include "conf.h"
 #include "record.h"
 #include "rpc.h"
@@ -59,7 +60,7 @@ build(const char *extra, const char *releases, char *err, size_t errlen)
 		snprintf(err, errlen, "config did not load");
 		return NULL;
 	}
-	s = snapshot_build(c, err, errlen);
+	s = build_snapshot(c, err, errlen);
 	conf_free(c);
 	return s;
 }
@@ -457,7 +458,7 @@ main(void)
 	}
 	T_OK(s != NULL);
 	if (s == NULL) {
-		fprintf(stderr, "snapshot_build: %s\n", err);
+		fprintf(stderr, "build_snapshot: %s\n", err);
 		return t_done();
 	}
 	si = snapshot_set(s, 0);

@@ -11,6 +11,7 @@
 
 #include <msgpack.h>
 
+#include "build.h"
 #include "conf.h"
 #include "record.h"
 #include "rpc.h"
@@ -489,6 +490,7 @@ static int
 publish_fixture(void)
 {
 	struct conf	*c;
+	struct conf_release rel;
 	struct snapshot	*s;
 	char		 path[128], err[512];
 	FILE		*fp;
@@ -516,12 +518,15 @@ publish_fixture(void)
 	c->nsets = 1;
 	snprintf(c->sets[0].name, sizeof(c->sets[0].name), "hcpcs");
 	c->sets[0].format = CONF_FMT_CMS_ANWEB;
-	c->sets[0].path = path;
-	s = snapshot_build(c, err, sizeof(err));
+	memset(&rel, 0, sizeof(rel));
+	rel.path = path;
+	c->sets[0].releases = &rel;
+	c->sets[0].nreleases = 1;
+	s = build_snapshot(c, err, sizeof(err));
 	free(c->sets);
 	free(c);
 	if (s == NULL) {
-		fprintf(stderr, "snapshot_build: %s\n", err);
+		fprintf(stderr, "build_snapshot: %s\n", err);
 		return -1;
 	}
 	snapshot_publish(s);
@@ -790,7 +795,7 @@ build_conf(const char *text, char *err, size_t errlen)
 	fclose(fp);
 	if ((c = conf_load(path, err, errlen)) == NULL)
 		return NULL;
-	s = snapshot_build(c, err, errlen);
+	s = build_snapshot(c, err, errlen);
 	conf_free(c);
 	return s;
 }

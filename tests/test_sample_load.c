@@ -3,7 +3,7 @@
  * data/sample (written by tools/gensample.py) loads with the counts and
  * values the generator put there: the hcpcs set's two releases each
  * through load_anweb, with what the 2026 one changes, the others through
- * load_set.
+ * load_files.
  */
 #include <stdio.h>
 #include <string.h>
@@ -158,7 +158,7 @@ main(void)
 		record_set_init(&set);
 		memset(&err, 0, sizeof(err));
 		t_checks++;
-		if (load_set(cs, &set, &err) == -1) {
+		if (load_files(cs, &cs->releases[0], &set, &err) == -1) {
 			t_fail(__FILE__, __LINE__, "%s: %s", cs->name, err.msg);
 			record_set_free(&set);
 			continue;

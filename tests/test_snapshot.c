@@ -1,7 +1,7 @@
 /*
  * test_snapshot.c: snapshot indexes, search, pre-encoded maps and
  * publishing, on hand-built record sets (snapshot_build_sets), then
- * snapshot_build over the real CMS 2020 file when it is present.
+ * build_snapshot over the real CMS 2020 file when it is present.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "t.h"
 #include "classify.h"
+#include "build.h"
 #include "conf.h"
 #include "load.h"
 #include "record.h"
@@ -663,6 +664,7 @@ check_real(void)
 	const char	*d = t_shared_data();
 	struct conf	 conf;
 	struct conf_set	 cs[2];
+	struct conf_release cr;
 	struct snapshot	*s;
 	struct record_set rs;
 	struct record_err re;
@@ -676,14 +678,22 @@ check_real(void)
 
 	memset(&conf, 0, sizeof(conf));
 	memset(cs, 0, sizeof(cs));
+	memset(&cr, 0, sizeof(cr));
 	conf.sets = cs;
 	conf.nsets = 1;
 
+	/* A set built by hand without a release is refused, by name. */
+	snprintf(cs[0].name, sizeof(cs[0].name), "empty");
+	cs[0].format = CONF_FMT_CMS_ANWEB;
+	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
+	T_EQ_STR(err, "set \"empty\": no releases");
+
 	/* A failing set is named, with the loader's message. */
 	snprintf(cs[0].name, sizeof(cs[0].name), "broken");
-	cs[0].format = CONF_FMT_CMS_ANWEB;
-	cs[0].path = missing;
-	T_OK(snapshot_build(&conf, err, sizeof(err)) == NULL);
+	cs[0].releases = &cr;
+	cs[0].nreleases = 1;
+	cr.path = missing;
+	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
 	T_OK(strncmp(err, "set \"broken\": ", 14) == 0);
 	T_OK(strstr(err, "/nonexistent/hcpcs.txt") != NULL);
 
@@ -693,11 +703,11 @@ check_real(void)
 	}
 	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);
 	snprintf(cs[0].name, sizeof(cs[0].name), "hcpcs2020");
-	cs[0].path = path;
-	s = snapshot_build(&conf, err, sizeof(err));
+	cr.path = path;
+	s = build_snapshot(&conf, err, sizeof(err));
 	T_OK(s != NULL);
 	if (s == NULL) {
-		fprintf(stderr, "snapshot_build: %s\n", err);
+		fprintf(stderr, "build_snapshot: %s\n", err);
 		return;
 	}
 	si = snapshot_set(s, 0);
@@ -990,6 +1000,7 @@ check_changed_while_loading(void)
 {
 	struct conf	 conf;
 	struct conf_set	 cs;
+	struct conf_release cr;
 	struct snapshot	*s;
 	static const char csv[] = "HCPC,LONG\nW1000,Local visit\n";
 	char		*path, err[1024];
@@ -998,11 +1009,14 @@ check_changed_while_loading(void)
 	    sizeof(csv) - 1, 0644);
 	memset(&conf, 0, sizeof(conf));
 	memset(&cs, 0, sizeof(cs));
+	memset(&cr, 0, sizeof(cr));
 	conf.sets = &cs;
 	conf.nsets = 1;
 	snprintf(cs.name, sizeof(cs.name), "local");
 	cs.format = CONF_FMT_DELIMITED;
-	cs.path = path;
+	cs.releases = &cr;
+	cs.nreleases = 1;
+	cr.path = path;
 	cs.delimiter = ',';
 	cs.columns[0].field = RF_CODE;
 	cs.columns[0].headers[0] = (char *)"HCPC";
@@ -1012,14 +1026,14 @@ check_changed_while_loading(void)
 	cs.columns[1].nheaders = 1;
 	cs.ncolumns = 2;
 
-	s = snapshot_build(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, err, sizeof(err));
 	T_OK(s != NULL);
 	T_OK(s != NULL && snapshot_find(s, -1, "W1000", 20200101) != NULL);
 	snapshot_release(s);
 
-	snapshot_after_hash = swap_file;
-	s = snapshot_build(&conf, err, sizeof(err));
-	snapshot_after_hash = NULL;
+	load_after_hash = swap_file;
+	s = build_snapshot(&conf, err, sizeof(err));
+	load_after_hash = NULL;
 	T_OK(s == NULL);
 	T_OK(strstr(err, "local.csv: changed while it was being loaded") !=
 	    NULL);
