@@ -138,42 +138,50 @@ test_every_field(void)
 
 	record_set_init(&set);
 	r = record_set_add(&set);
+	{
+		/* Text fields: source text, then what the member holds. */
+		const struct {
+			const char	*name, *in, *out;
+			const char	**member;
+		} strs[] = {
+			{ "short", " s ", " s", &r->short_desc },
+			{ "medium", " m", " m", &r->medium_desc },
+			{ "long", " l", " l", &r->long_desc },
+			{ "action", " a", "a", &r->action },
+			{ "coverage", "c", "c", &r->coverage },
+			{ "mult_pricing", "mp", "mp", &r->mult_pricing },
+			{ "statute", "st", "st", &r->statute },
+			{ "asc_group", "ag", "ag", &r->asc_group },
+			{ "opps", "o", "o", &r->opps },
+			{ "opps_pi", "op", "op", &r->opps_pi },
+			{ "proc_note", "pn", "pn", &r->proc_note },
+			{ "betos", "b", "b", &r->betos },
+		};
+		const struct {
+			const char	*name, *in;
+			uint32_t	 out;
+			uint32_t	*member;
+		} dates[] = {
+			{ "added", "20010101", 20010101, &r->added },
+			{ "effective", "20020202", 20020202, &r->effective },
+			{ "terminated", "20030303", 20030303, &r->terminated },
+			{ "asc_date", "2004-04-04", 20040404, &r->asc_date },
+			{ "opps_date", "20050505", 20050505, &r->opps_date },
+		};
+
+		for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+			T_EQ_INT(set_named(&set, r, strs[i].name, strs[i].in),
+			    0);
+			T_EQ_STR(*strs[i].member, strs[i].out);
+		}
+		for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+			T_EQ_INT(set_named(&set, r, dates[i].name,
+			    dates[i].in), 0);
+			T_EQ_INT(*dates[i].member, dates[i].out);
+		}
+	}
 	T_EQ_INT(set_named(&set, r, "code", "k0010"), 0);
 	T_EQ_STR(r->code, "K0010");
-	T_EQ_INT(set_named(&set, r, "short", " s "), 0);
-	T_EQ_STR(r->short_desc, " s");
-	T_EQ_INT(set_named(&set, r, "medium", " m"), 0);
-	T_EQ_STR(r->medium_desc, " m");
-	T_EQ_INT(set_named(&set, r, "long", " l"), 0);
-	T_EQ_STR(r->long_desc, " l");
-	T_EQ_INT(set_named(&set, r, "added", "20010101"), 0);
-	T_EQ_INT(r->added, 20010101);
-	T_EQ_INT(set_named(&set, r, "effective", "20020202"), 0);
-	T_EQ_INT(r->effective, 20020202);
-	T_EQ_INT(set_named(&set, r, "terminated", "20030303"), 0);
-	T_EQ_INT(r->terminated, 20030303);
-	T_EQ_INT(set_named(&set, r, "action", " a"), 0);
-	T_EQ_STR(r->action, "a");
-	T_EQ_INT(set_named(&set, r, "coverage", "c"), 0);
-	T_EQ_STR(r->coverage, "c");
-	T_EQ_INT(set_named(&set, r, "mult_pricing", "mp"), 0);
-	T_EQ_STR(r->mult_pricing, "mp");
-	T_EQ_INT(set_named(&set, r, "statute", "st"), 0);
-	T_EQ_STR(r->statute, "st");
-	T_EQ_INT(set_named(&set, r, "asc_group", "ag"), 0);
-	T_EQ_STR(r->asc_group, "ag");
-	T_EQ_INT(set_named(&set, r, "asc_date", "2004-04-04"), 0);
-	T_EQ_INT(r->asc_date, 20040404);
-	T_EQ_INT(set_named(&set, r, "opps", "o"), 0);
-	T_EQ_STR(r->opps, "o");
-	T_EQ_INT(set_named(&set, r, "opps_pi", "op"), 0);
-	T_EQ_STR(r->opps_pi, "op");
-	T_EQ_INT(set_named(&set, r, "opps_date", "20050505"), 0);
-	T_EQ_INT(r->opps_date, 20050505);
-	T_EQ_INT(set_named(&set, r, "proc_note", "pn"), 0);
-	T_EQ_STR(r->proc_note, "pn");
-	T_EQ_INT(set_named(&set, r, "betos", "b"), 0);
-	T_EQ_STR(r->betos, "b");
 	T_EQ_INT(set_named(&set, r, "anesthesia_units", "12"), 0);
 	T_EQ_INT(r->anesthesia_units, 12);
 	T_EQ_INT(set.stats.bad_values, 0);
