@@ -24,10 +24,13 @@ enum record_kind {
 };
 
 /*
- * Every field a source can set.  Loaders name fields by this enum (the
- * delimited loader maps header names to it through record_field_lookup),
- * so parsing and validation of a value happen in one place:
- * record_set_field.
+ * Every field a source can set, in docs/protocol.md's record-map order
+ * (each has one row in record.c's field table, struct
+ * record_field_info).  Loaders name fields by this enum (the delimited
+ * loader maps header names to it through record_field_lookup), so
+ * parsing and validation of a value happen in one place:
+ * record_set_field.  The order is also that of the diff's field bits
+ * and of its "fields" lists.
  */
 enum record_field {
 	RF_CODE,
