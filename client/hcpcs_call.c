@@ -8,6 +8,7 @@
  */
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,57 @@
 #include "hcpcs_int.h"
 
 static const char *hcpcs_get_str(const struct hcpcs_value *, const char *);
+
+/*
+ * A row's offset, checked against the member's type: a row naming a
+ * member of another type does not compile.
+ */
+#define HCPCS_AT(m, type) (offsetof(struct hcpcs_record, m) + 0 * \
+			    _Generic(((struct hcpcs_record *)0)->m, type: 0))
+#define F_STR(k, m)	{ k, HCPCS_F_STR, HCPCS_AT(m, const char *), 0, 0 }
+#define F_INT(k, m, d)	{ k, HCPCS_F_INT, HCPCS_AT(m, int), 0, d }
+#define F_LIST(k, m)	{ k, HCPCS_F_LIST, HCPCS_AT(m, const char **), \
+			    HCPCS_AT(n##m, size_t), 0 }
+
+/* The record map, key by key in docs/protocol.md's order. */
+static const struct hcpcs_field record_fields[] = {
+	F_STR("code", code),
+	F_STR("set", set),
+	F_STR("release", release),
+	F_STR("kind", kind),
+	F_INT("level", level, 0),
+	F_STR("short", short_desc),
+	F_STR("medium", medium_desc),
+	F_STR("long", long_desc),
+	F_STR("added", added),
+	F_STR("effective", effective),
+	F_STR("terminated", terminated),
+	F_STR("action", action),
+	F_STR("coverage", coverage),
+	F_LIST("pricing", pricing),
+	F_STR("mult_pricing", mult_pricing),
+	F_LIST("cim", cim),
+	F_LIST("mcm", mcm),
+	F_STR("statute", statute),
+	F_LIST("labcert", labcert),
+	F_LIST("xref", xref),
+	F_STR("asc_group", asc_group),
+	F_STR("asc_date", asc_date),
+	F_STR("opps", opps),
+	F_STR("opps_pi", opps_pi),
+	F_STR("opps_date", opps_date),
+	F_STR("proc_note", proc_note),
+	F_STR("betos", betos),
+	F_LIST("tos", tos),
+	F_INT("anesthesia_units", anesthesia_units, -1),
+	{ "raw", HCPCS_F_RAW, 0, 0, 0 },
+	F_STR("status", status),
+};
+
+#undef HCPCS_AT
+#undef F_STR
+#undef F_INT
+#undef F_LIST
 
 static int
 hcpcs_is_uint(const msgpack_object *o)
@@ -180,12 +232,37 @@ hcpcs_get_strlist(struct hcpcs *c, const struct hcpcs_value *m,
 	return 0;
 }
 
+/* The raw map (field name -> text) as two scratch arrays. */
+static int
+hcpcs_get_raw(struct hcpcs *c, const struct hcpcs_value *m, const char *key,
+    struct hcpcs_record *r)
+{
+	const struct hcpcs_value *raw = hcpcs_value_get(m, key), *k, *val;
+	size_t		 i;
+
+	if (raw == NULL || raw->type != HCPCS_T_MAP || raw->n == 0)
+		return 0;
+	r->raw_keys = hcpcs_scratch_alloc(c, raw->n * sizeof(char *));
+	r->raw_values = hcpcs_scratch_alloc(c, raw->n * sizeof(char *));
+	if (r->raw_keys == NULL || r->raw_values == NULL)
+		return -1;
+	for (i = 0; i < raw->n; i++) {
+		k = &raw->elems[2 * i];
+		val = &raw->elems[2 * i + 1];
+		if (k->type != HCPCS_T_STR || val->type != HCPCS_T_STR)
+			continue;
+		r->raw_keys[r->nraw] = k->s;
+		r->raw_values[r->nraw++] = val->s;
+	}
+	return 0;
+}
+
 static struct hcpcs_record *
 hcpcs_decode_record(struct hcpcs *c, const struct hcpcs_value *m)
 {
-	const struct hcpcs_value *raw;
+	const struct hcpcs_field *f;
 	struct hcpcs_record *r;
-	size_t		 i;
+	char		*p;
 	int		 rc = 0;
 
 	if (m->type != HCPCS_T_MAP) {
@@ -194,56 +271,35 @@ hcpcs_decode_record(struct hcpcs *c, const struct hcpcs_value *m)
 	}
 	if ((r = hcpcs_scratch_alloc(c, sizeof(*r))) == NULL)
 		return NULL;
-	r->code = hcpcs_get_str(m, "code");
-	r->set = hcpcs_get_str(m, "set");
-	r->kind = hcpcs_get_str(m, "kind");
-	r->level = (int)hcpcs_get_int(m, "level", 0);
-	r->short_desc = hcpcs_get_str(m, "short");
-	r->medium_desc = hcpcs_get_str(m, "medium");
-	r->long_desc = hcpcs_get_str(m, "long");
-	r->added = hcpcs_get_str(m, "added");
-	r->effective = hcpcs_get_str(m, "effective");
-	r->terminated = hcpcs_get_str(m, "terminated");
-	r->action = hcpcs_get_str(m, "action");
-	r->coverage = hcpcs_get_str(m, "coverage");
-	rc |= hcpcs_get_strlist(c, m, "pricing", &r->pricing, &r->npricing);
-	r->mult_pricing = hcpcs_get_str(m, "mult_pricing");
-	rc |= hcpcs_get_strlist(c, m, "cim", &r->cim, &r->ncim);
-	rc |= hcpcs_get_strlist(c, m, "mcm", &r->mcm, &r->nmcm);
-	r->statute = hcpcs_get_str(m, "statute");
-	rc |= hcpcs_get_strlist(c, m, "labcert", &r->labcert, &r->nlabcert);
-	rc |= hcpcs_get_strlist(c, m, "xref", &r->xref, &r->nxref);
-	r->asc_group = hcpcs_get_str(m, "asc_group");
-	r->asc_date = hcpcs_get_str(m, "asc_date");
-	r->opps = hcpcs_get_str(m, "opps");
-	r->opps_pi = hcpcs_get_str(m, "opps_pi");
-	r->opps_date = hcpcs_get_str(m, "opps_date");
-	r->proc_note = hcpcs_get_str(m, "proc_note");
-	r->betos = hcpcs_get_str(m, "betos");
-	rc |= hcpcs_get_strlist(c, m, "tos", &r->tos, &r->ntos);
-	r->anesthesia_units = (int)hcpcs_get_int(m, "anesthesia_units", -1);
-	r->status = hcpcs_get_str(m, "status");
-	r->release = hcpcs_get_str(m, "release");
-	if (rc != 0)
-		return NULL;
-	raw = hcpcs_value_get(m, "raw");
-	if (raw != NULL && raw->type == HCPCS_T_MAP && raw->n > 0) {
-		r->raw_keys = hcpcs_scratch_alloc(c, raw->n * sizeof(char *));
-		r->raw_values = hcpcs_scratch_alloc(c,
-		    raw->n * sizeof(char *));
-		if (r->raw_keys == NULL || r->raw_values == NULL)
-			return NULL;
-		for (i = 0; i < raw->n; i++) {
-			const struct hcpcs_value *k = &raw->elems[2 * i];
-			const struct hcpcs_value *val = &raw->elems[2 * i + 1];
-
-			if (k->type != HCPCS_T_STR || val->type != HCPCS_T_STR)
-				continue;
-			r->raw_keys[r->nraw] = k->s;
-			r->raw_values[r->nraw++] = val->s;
+	for (f = record_fields; f < record_fields +
+	    sizeof(record_fields) / sizeof(record_fields[0]) && rc == 0; f++) {
+		p = (char *)r + f->offset;
+		switch (f->type) {
+		case HCPCS_F_STR:
+			*(const char **)(void *)p = hcpcs_get_str(m, f->key);
+			break;
+		case HCPCS_F_INT:
+			*(int *)(void *)p = (int)hcpcs_get_int(m, f->key,
+			    f->absent);
+			break;
+		case HCPCS_F_LIST:
+			rc = hcpcs_get_strlist(c, m, f->key,
+			    (const char ***)(void *)p,
+			    (size_t *)(void *)((char *)r + f->count));
+			break;
+		case HCPCS_F_RAW:
+			rc = hcpcs_get_raw(c, m, f->key, r);
+			break;
 		}
 	}
-	return r;
+	return rc == 0 ? r : NULL;
+}
+
+const struct hcpcs_field *
+hcpcs_record_fields(size_t *n)
+{
+	*n = sizeof(record_fields) / sizeof(record_fields[0]);
+	return record_fields;
 }
 
 /* An array of record maps (nil slots stay NULL); returns found count. */

@@ -55,4 +55,29 @@ long long	 hcpcs_now_ms(void);
 int		 hcpcs_read_object(struct hcpcs *, msgpack_unpacked *,
 		    long long);
 
+/* hcpcs_call.c */
+
+/* How a record map's value is decoded into struct hcpcs_record. */
+enum hcpcs_field_type {
+	HCPCS_F_STR,		/* const char * */
+	HCPCS_F_INT,		/* int */
+	HCPCS_F_LIST,		/* const char ** and its size_t count */
+	HCPCS_F_RAW		/* raw_keys, raw_values and nraw */
+};
+
+/*
+ * One record-map key: where its value goes.  hcpcs_record_fields lists
+ * them in docs/protocol.md's order, the order hcpcsd encodes them in
+ * (test_client checks the two agree).
+ */
+struct hcpcs_field {
+	const char	*key;
+	enum hcpcs_field_type type;
+	size_t		 offset;	/* offsetof(struct hcpcs_record, ...) */
+	size_t		 count;		/* lists: offset of the count */
+	int		 absent;	/* ints: the value when absent */
+};
+
+const struct hcpcs_field *hcpcs_record_fields(size_t *n);
+
 #endif /* HCPCS_INT_H */

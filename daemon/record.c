@@ -27,33 +27,57 @@ struct record_arena {
 	struct arena_chunk *head;
 };
 
-static const char *const field_names[RF_MAX] = {
-	[RF_CODE] = "code",
-	[RF_SHORT] = "short",
-	[RF_MEDIUM] = "medium",
-	[RF_LONG] = "long",
-	[RF_ADDED] = "added",
-	[RF_EFFECTIVE] = "effective",
-	[RF_TERMINATED] = "terminated",
-	[RF_ACTION] = "action",
-	[RF_COVERAGE] = "coverage",
-	[RF_PRICING] = "pricing",
-	[RF_MULT_PRICING] = "mult_pricing",
-	[RF_CIM] = "cim",
-	[RF_MCM] = "mcm",
-	[RF_STATUTE] = "statute",
-	[RF_LABCERT] = "labcert",
-	[RF_XREF] = "xref",
-	[RF_ASC_GROUP] = "asc_group",
-	[RF_ASC_DATE] = "asc_date",
-	[RF_OPPS] = "opps",
-	[RF_OPPS_PI] = "opps_pi",
-	[RF_OPPS_DATE] = "opps_date",
-	[RF_PROC_NOTE] = "proc_note",
-	[RF_BETOS] = "betos",
-	[RF_TOS] = "tos",
-	[RF_ANESTHESIA_UNITS] = "anesthesia_units",
+/*
+ * A row's offset, checked against the member's type: a row naming a
+ * member of another type does not compile.
+ */
+#define AT(m, type)	(offsetof(struct record, m) + \
+			    0 * _Generic(((struct record *)0)->m, type: 0))
+#define NSLOTS(m)	(sizeof(((struct record *)0)->m) / \
+			    sizeof(((struct record *)0)->m[0]))
+#define CODE(k, m)	{ k, RECORD_T_CODE, AT(m, char *), 1 }
+#define TEXT(k, m)	{ k, RECORD_T_TEXT, AT(m, const char *), 1 }
+#define STR(k, m)	{ k, RECORD_T_STR, AT(m, const char *), 1 }
+#define DATE(k, m)	{ k, RECORD_T_DATE, AT(m, uint32_t), 1 }
+#define LIST(k, m)	{ k, RECORD_T_LIST, AT(m, const char **), NSLOTS(m) }
+#define UINT(k, m)	{ k, RECORD_T_UINT, AT(m, int), 1 }
+
+/* The fields, in docs/protocol.md's record-map order (record.h). */
+static const struct record_field_info fields[RF_MAX] = {
+	[RF_CODE] =		CODE("code", code),
+	[RF_SHORT] =		TEXT("short", short_desc),
+	[RF_MEDIUM] =		TEXT("medium", medium_desc),
+	[RF_LONG] =		TEXT("long", long_desc),
+	[RF_ADDED] =		DATE("added", added),
+	[RF_EFFECTIVE] =	DATE("effective", effective),
+	[RF_TERMINATED] =	DATE("terminated", terminated),
+	[RF_ACTION] =		STR("action", action),
+	[RF_COVERAGE] =		STR("coverage", coverage),
+	[RF_PRICING] =		LIST("pricing", pricing),
+	[RF_MULT_PRICING] =	STR("mult_pricing", mult_pricing),
+	[RF_CIM] =		LIST("cim", cim),
+	[RF_MCM] =		LIST("mcm", mcm),
+	[RF_STATUTE] =		STR("statute", statute),
+	[RF_LABCERT] =		LIST("labcert", labcert),
+	[RF_XREF] =		LIST("xref", xref),
+	[RF_ASC_GROUP] =	STR("asc_group", asc_group),
+	[RF_ASC_DATE] =		DATE("asc_date", asc_date),
+	[RF_OPPS] =		STR("opps", opps),
+	[RF_OPPS_PI] =		STR("opps_pi", opps_pi),
+	[RF_OPPS_DATE] =	DATE("opps_date", opps_date),
+	[RF_PROC_NOTE] =	STR("proc_note", proc_note),
+	[RF_BETOS] =		STR("betos", betos),
+	[RF_TOS] =		LIST("tos", tos),
+	[RF_ANESTHESIA_UNITS] =	UINT("anesthesia_units", anesthesia_units),
 };
+#undef AT
+#undef NSLOTS
+#undef CODE
+#undef TEXT
+#undef STR
+#undef DATE
+#undef LIST
+#undef UINT
 
 /* cp1252 0x80..0x9F; 0 marks the five undefined bytes (U+FFFD). */
 static const unsigned short cp1252_high[32] = {
@@ -252,8 +276,9 @@ is_blank(char c)
 }
 
 static int
-add_raw(struct record_set *set, struct record *r, enum record_field f,
-    const char *s, size_t len, int cp1252)
+add_raw(struct record_set *set, struct record *r,
+    const struct record_field_info *fi, const char *s, size_t len,
+    int cp1252)
 {
 	const char	*v;
 
@@ -262,7 +287,7 @@ add_raw(struct record_set *set, struct record *r, enum record_field f,
 	v = text_dup(set, s, len, cp1252);
 	if (v == NULL)
 		return -1;
-	r->raw[r->nraw].field = field_names[f];
+	r->raw[r->nraw].field = fi->name;
 	r->raw[r->nraw].value = v;
 	r->nraw++;
 	return 0;
@@ -288,15 +313,18 @@ record_set_field(struct record_set *set, struct record *r,
     enum record_field f, const char *s, size_t len, int cp1252,
     struct record_err *err)
 {
-	const char	**str = NULL, **list = NULL;
-	uint32_t	*date = NULL;
-	size_t		 nlist = 0, i;
+	const struct record_field_info *fi = record_field_info(f);
+	void		*p;
+	const char	**str;
+	size_t		 i;
 	int		 rc, units;
 
+	if (fi == NULL)
+		return 0;
 	/* Descriptors keep leading blanks: the CMS join rule depends on it. */
 	while (len > 0 && is_blank(s[len - 1]))
 		len--;
-	if (f != RF_SHORT && f != RF_MEDIUM && f != RF_LONG)
+	if (fi->type != RECORD_T_TEXT)
 		while (len > 0 && is_blank(*s)) {
 			s++;
 			len--;
@@ -304,9 +332,10 @@ record_set_field(struct record_set *set, struct record *r,
 	if (len == 0)
 		return 0;
 
-	switch (f) {
-	case RF_CODE:
-		if (record_normalize_code(s, len, r->code) < 0) {
+	p = (char *)r + fi->offset;
+	switch (fi->type) {
+	case RECORD_T_CODE:
+		if (record_normalize_code(s, len, p) < 0) {
 			if (err != NULL)
 				snprintf(err->msg, sizeof(err->msg),
 				    "bad code \"%.*s\" (expected 5 characters "
@@ -314,35 +343,25 @@ record_set_field(struct record_set *set, struct record *r,
 				    "modifier)", (int)(len > 20 ? 20 : len), s);
 			return -1;
 		}
-		r->kind = strlen(r->code) == 2 ? RECORD_MODIFIER :
-		    RECORD_PROCEDURE;
+		r->kind = strlen(p) == 2 ? RECORD_MODIFIER : RECORD_PROCEDURE;
 		return 0;
-	case RF_SHORT:		str = &r->short_desc; break;
-	case RF_MEDIUM:		str = &r->medium_desc; break;
-	case RF_LONG:		str = &r->long_desc; break;
-	case RF_ACTION:		str = &r->action; break;
-	case RF_COVERAGE:	str = &r->coverage; break;
-	case RF_MULT_PRICING:	str = &r->mult_pricing; break;
-	case RF_STATUTE:	str = &r->statute; break;
-	case RF_ASC_GROUP:	str = &r->asc_group; break;
-	case RF_OPPS:		str = &r->opps; break;
-	case RF_OPPS_PI:	str = &r->opps_pi; break;
-	case RF_PROC_NOTE:	str = &r->proc_note; break;
-	case RF_BETOS:		str = &r->betos; break;
-	case RF_ADDED:		date = &r->added; break;
-	case RF_EFFECTIVE:	date = &r->effective; break;
-	case RF_TERMINATED:	date = &r->terminated; break;
-	case RF_ASC_DATE:	date = &r->asc_date; break;
-	case RF_OPPS_DATE:	date = &r->opps_date; break;
-	case RF_PRICING:
-		list = r->pricing; nlist = RECORD_MAX_PRICING; break;
-	case RF_CIM:	list = r->cim; nlist = RECORD_MAX_CIM; break;
-	case RF_MCM:	list = r->mcm; nlist = RECORD_MAX_MCM; break;
-	case RF_LABCERT:
-		list = r->labcert; nlist = RECORD_MAX_LABCERT; break;
-	case RF_XREF:	list = r->xref; nlist = RECORD_MAX_XREF; break;
-	case RF_TOS:	list = r->tos; nlist = RECORD_MAX_TOS; break;
-	case RF_ANESTHESIA_UNITS:
+	case RECORD_T_TEXT:
+	case RECORD_T_STR:
+		str = p;
+		*str = text_dup(set, s, len, cp1252);
+		return *str == NULL ? -1 : 0;
+	case RECORD_T_DATE:
+		if (record_parse_date(s, len, p) == 0)
+			return 0;
+		*(uint32_t *)p = 0;
+		set->stats.bad_dates++;
+		return add_raw(set, r, fi, s, len, cp1252);
+	case RECORD_T_LIST:
+		rc = set_list(set, p, fi->max, s, len, cp1252);
+		if (rc <= 0)
+			return rc;
+		break;
+	case RECORD_T_UINT:
 		units = 0;
 		for (i = 0; i < len && i < 6; i++) {
 			if (!isdigit((unsigned char)s[i]))
@@ -350,42 +369,37 @@ record_set_field(struct record_set *set, struct record *r,
 			units = units * 10 + (s[i] - '0');
 		}
 		if (i == len) {
-			r->anesthesia_units = units;
+			*(int *)p = units;
 			return 0;
 		}
-		set->stats.bad_values++;
-		return add_raw(set, r, f, s, len, cp1252);
-	case RF_MAX:
 		break;
 	}
+	set->stats.bad_values++;
+	return add_raw(set, r, fi, s, len, cp1252);
+}
 
-	if (str != NULL) {
-		*str = text_dup(set, s, len, cp1252);
-		return *str == NULL ? -1 : 0;
-	}
-	if (date != NULL) {
-		if (record_parse_date(s, len, date) == 0)
-			return 0;
-		*date = 0;
-		set->stats.bad_dates++;
-		return add_raw(set, r, f, s, len, cp1252);
-	}
-	if (list != NULL) {
-		rc = set_list(set, list, nlist, s, len, cp1252);
-		if (rc <= 0)
-			return rc;
-		set->stats.bad_values++;
-		return add_raw(set, r, f, s, len, cp1252);
-	}
-	return 0;
+const struct record_field_info *
+record_field_info(enum record_field f)
+{
+	if ((int)f < 0 || f >= RF_MAX)
+		return NULL;
+	return &fields[f];
+}
+
+const void *
+record_field_ptr(const struct record *r, enum record_field f)
+{
+	const struct record_field_info *fi = record_field_info(f);
+
+	return fi == NULL ? NULL : (const char *)r + fi->offset;
 }
 
 const char *
 record_field_name(enum record_field f)
 {
-	if ((int)f < 0 || f >= RF_MAX)
-		return NULL;
-	return field_names[f];
+	const struct record_field_info *fi = record_field_info(f);
+
+	return fi == NULL ? NULL : fi->name;
 }
 
 int
@@ -394,7 +408,7 @@ record_field_lookup(const char *name)
 	int	i;
 
 	for (i = 0; i < RF_MAX; i++)
-		if (strcmp(field_names[i], name) == 0)
+		if (strcmp(fields[i].name, name) == 0)
 			return i;
 	return -1;
 }
@@ -402,17 +416,9 @@ record_field_lookup(const char *name)
 int
 record_field_is_list(enum record_field f)
 {
-	switch (f) {
-	case RF_PRICING:
-	case RF_CIM:
-	case RF_MCM:
-	case RF_LABCERT:
-	case RF_XREF:
-	case RF_TOS:
-		return 1;
-	default:
-		return 0;
-	}
+	const struct record_field_info *fi = record_field_info(f);
+
+	return fi != NULL && fi->type == RECORD_T_LIST;
 }
 
 int

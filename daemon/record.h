@@ -24,10 +24,13 @@ enum record_kind {
 };
 
 /*
- * Every field a source can set.  Loaders name fields by this enum (the
- * delimited loader maps header names to it through record_field_lookup),
- * so parsing and validation of a value happen in one place:
- * record_set_field.
+ * Every field a source can set, in docs/protocol.md's record-map order
+ * (each has one row in record.c's field table, struct
+ * record_field_info).  Loaders name fields by this enum (the delimited
+ * loader maps header names to it through record_field_lookup), so
+ * parsing and validation of a value happen in one place:
+ * record_set_field.  The order is also that of the diff's field bits
+ * and of its "fields" lists.
  */
 enum record_field {
 	RF_CODE,
@@ -56,6 +59,31 @@ enum record_field {
 	RF_TOS,			/* list */
 	RF_ANESTHESIA_UNITS,
 	RF_MAX
+};
+
+/* How a field's value is held in struct record, and so parsed and sent. */
+enum record_type {
+	RECORD_T_CODE,		/* char[RECORD_CODE_MAX + 1], upper case */
+	RECORD_T_TEXT,		/* const char *, leading blanks kept */
+	RECORD_T_STR,		/* const char * */
+	RECORD_T_DATE,		/* uint32_t YYYYMMDD, 0 when blank */
+	RECORD_T_LIST,		/* const char *[max], NULL slots unused */
+	RECORD_T_UINT		/* int of at most 6 digits, -1 when blank */
+};
+
+/*
+ * One row per enum record_field, in that order, which is the order of
+ * docs/protocol.md's record map: the protocol key, how the value is
+ * held, where in struct record, and how many (list slots; 1 for a
+ * single value).  Parsing (record_set_field), encoding and comparing
+ * (snapshot.c) walk these rows, so a new field is a member, an enum
+ * value and a row.
+ */
+struct record_field_info {
+	const char	*name;
+	enum record_type type;
+	size_t		 offset;	/* offsetof(struct record, member) */
+	size_t		 max;
 };
 
 /* An unparsable value, kept as found: shown under "raw" in responses. */
@@ -187,6 +215,14 @@ int		 record_set_field(struct record_set *, struct record *,
 		    enum record_field, const char *, size_t, int cp1252,
 		    struct record_err *);
 
+/* The field's row, or NULL when f is not a field. */
+const struct record_field_info *record_field_info(enum record_field);
+/*
+ * The field's member in r, of the type its row names (a char[] for
+ * RECORD_T_CODE, the first slot for a list), or NULL when f is not a
+ * field.
+ */
+const void	*record_field_ptr(const struct record *, enum record_field);
 /* "short", "long", "pricing", ... (the protocol's key), or NULL. */
 const char	*record_field_name(enum record_field);
 /* Inverse of record_field_name; -1 when unknown. */

@@ -139,6 +139,8 @@ static void	enc_date(struct snapshot_enc *, const char *, uint32_t);
 static void	enc_list(struct snapshot_enc *, const char *,
 		    const char *const *, size_t);
 static void	enc_int(struct snapshot_enc *, const char *, long);
+static void	enc_field(struct snapshot_enc *, const struct record *,
+		    enum record_field);
 static void	enc_fields(struct snapshot_enc *, const struct snapshot_rec *);
 static int	snapshot_encode(struct snapshot *);
 static int	snapshot_word_cmp(const void *, const void *);
@@ -574,44 +576,55 @@ enc_int(struct snapshot_enc *e, const char *k, long v)
 		e->err = 1;
 }
 
+/* One field of r by its row: its protocol key, left out when empty. */
+static void
+enc_field(struct snapshot_enc *e, const struct record *r, enum record_field f)
+{
+	const struct record_field_info *fi = record_field_info(f);
+	const void	*p = record_field_ptr(r, f);
+
+	switch (fi->type) {
+	case RECORD_T_CODE:
+		enc_str(e, fi->name, p);
+		break;
+	case RECORD_T_TEXT:
+	case RECORD_T_STR:
+		enc_str(e, fi->name, *(const char *const *)p);
+		break;
+	case RECORD_T_DATE:
+		enc_date(e, fi->name, *(const uint32_t *)p);
+		break;
+	case RECORD_T_LIST:
+		enc_list(e, fi->name, p, fi->max);
+		break;
+	case RECORD_T_UINT:
+		if (*(const int *)p >= 0)
+			enc_int(e, fi->name, *(const int *)p);
+		break;
+	}
+}
+
+/*
+ * The record's fields in their table's order, with what the snapshot
+ * knows of the record (set, release, kind, level) after the code, as
+ * docs/protocol.md orders them.
+ */
 static void
 enc_fields(struct snapshot_enc *e, const struct snapshot_rec *sr)
 {
 	const struct record *r = sr->rec;
 	unsigned	 i;
+	int		 f;
 
-	enc_str(e, "code", r->code);
+	enc_field(e, r, RF_CODE);
 	enc_str(e, "set", sr->set);
 	enc_date(e, "release", sr->release);
 	enc_str(e, "kind", r->kind == RECORD_MODIFIER ? "modifier" :
 	    "procedure");
 	if (sr->level > 0)
 		enc_int(e, "level", sr->level);
-	enc_str(e, "short", r->short_desc);
-	enc_str(e, "medium", r->medium_desc);
-	enc_str(e, "long", r->long_desc);
-	enc_date(e, "added", r->added);
-	enc_date(e, "effective", r->effective);
-	enc_date(e, "terminated", r->terminated);
-	enc_str(e, "action", r->action);
-	enc_str(e, "coverage", r->coverage);
-	enc_list(e, "pricing", r->pricing, RECORD_MAX_PRICING);
-	enc_str(e, "mult_pricing", r->mult_pricing);
-	enc_list(e, "cim", r->cim, RECORD_MAX_CIM);
-	enc_list(e, "mcm", r->mcm, RECORD_MAX_MCM);
-	enc_str(e, "statute", r->statute);
-	enc_list(e, "labcert", r->labcert, RECORD_MAX_LABCERT);
-	enc_list(e, "xref", r->xref, RECORD_MAX_XREF);
-	enc_str(e, "asc_group", r->asc_group);
-	enc_date(e, "asc_date", r->asc_date);
-	enc_str(e, "opps", r->opps);
-	enc_str(e, "opps_pi", r->opps_pi);
-	enc_date(e, "opps_date", r->opps_date);
-	enc_str(e, "proc_note", r->proc_note);
-	enc_str(e, "betos", r->betos);
-	enc_list(e, "tos", r->tos, RECORD_MAX_TOS);
-	if (r->anesthesia_units >= 0)
-		enc_int(e, "anesthesia_units", r->anesthesia_units);
+	for (f = RF_CODE + 1; f < RF_MAX; f++)
+		enc_field(e, r, (enum record_field)f);
 	if (r->nraw > 0) {
 		if (e->counting) {
 			e->nkeys++;
@@ -1324,63 +1337,27 @@ static int
 snapshot_field_eq(const struct record *a, const struct record *b,
     enum record_field f)
 {
+	const struct record_field_info *fi = record_field_info(f);
+	const void	*pa = record_field_ptr(a, f);
+	const void	*pb = record_field_ptr(b, f);
+
+	if (fi == NULL)
+		return 1;
 	if (!snapshot_str_eq(snapshot_raw(a, f), snapshot_raw(b, f)))
 		return 0;
-	switch (f) {
-	case RF_CODE:
-		return strcmp(a->code, b->code) == 0;
-	case RF_SHORT:
-		return snapshot_str_eq(a->short_desc, b->short_desc);
-	case RF_MEDIUM:
-		return snapshot_str_eq(a->medium_desc, b->medium_desc);
-	case RF_LONG:
-		return snapshot_str_eq(a->long_desc, b->long_desc);
-	case RF_ADDED:
-		return a->added == b->added;
-	case RF_EFFECTIVE:
-		return a->effective == b->effective;
-	case RF_TERMINATED:
-		return a->terminated == b->terminated;
-	case RF_ACTION:
-		return snapshot_str_eq(a->action, b->action);
-	case RF_COVERAGE:
-		return snapshot_str_eq(a->coverage, b->coverage);
-	case RF_PRICING:
-		return snapshot_list_eq(a->pricing, b->pricing,
-		    RECORD_MAX_PRICING);
-	case RF_MULT_PRICING:
-		return snapshot_str_eq(a->mult_pricing, b->mult_pricing);
-	case RF_CIM:
-		return snapshot_list_eq(a->cim, b->cim, RECORD_MAX_CIM);
-	case RF_MCM:
-		return snapshot_list_eq(a->mcm, b->mcm, RECORD_MAX_MCM);
-	case RF_STATUTE:
-		return snapshot_str_eq(a->statute, b->statute);
-	case RF_LABCERT:
-		return snapshot_list_eq(a->labcert, b->labcert,
-		    RECORD_MAX_LABCERT);
-	case RF_XREF:
-		return snapshot_list_eq(a->xref, b->xref, RECORD_MAX_XREF);
-	case RF_ASC_GROUP:
-		return snapshot_str_eq(a->asc_group, b->asc_group);
-	case RF_ASC_DATE:
-		return a->asc_date == b->asc_date;
-	case RF_OPPS:
-		return snapshot_str_eq(a->opps, b->opps);
-	case RF_OPPS_PI:
-		return snapshot_str_eq(a->opps_pi, b->opps_pi);
-	case RF_OPPS_DATE:
-		return a->opps_date == b->opps_date;
-	case RF_PROC_NOTE:
-		return snapshot_str_eq(a->proc_note, b->proc_note);
-	case RF_BETOS:
-		return snapshot_str_eq(a->betos, b->betos);
-	case RF_TOS:
-		return snapshot_list_eq(a->tos, b->tos, RECORD_MAX_TOS);
-	case RF_ANESTHESIA_UNITS:
-		return a->anesthesia_units == b->anesthesia_units;
-	case RF_MAX:
-		break;
+	switch (fi->type) {
+	case RECORD_T_CODE:
+		return strcmp(pa, pb) == 0;
+	case RECORD_T_TEXT:
+	case RECORD_T_STR:
+		return snapshot_str_eq(*(const char *const *)pa,
+		    *(const char *const *)pb);
+	case RECORD_T_DATE:
+		return *(const uint32_t *)pa == *(const uint32_t *)pb;
+	case RECORD_T_LIST:
+		return snapshot_list_eq(pa, pb, fi->max);
+	case RECORD_T_UINT:
+		return *(const int *)pa == *(const int *)pb;
 	}
 	return 1;
 }

@@ -20,6 +20,9 @@
 
 #include "classify.h"
 #include "hcpcs.h"
+#include "hcpcs_int.h"
+#include "record.h"
+#include "snapshot.h"
 #include "t.h"
 
 struct srv;
@@ -38,6 +41,8 @@ struct srv {
 	int		 nreq;		/* requests read */
 	uint32_t	 msgid;		/* of the last request read */
 	char		 method[32];
+	const unsigned char *reply;	/* sc_canned's result */
+	size_t		 replylen;
 };
 
 static long long
@@ -219,13 +224,16 @@ srv_main(void *arg)
 	return NULL;
 }
 
+/* Start a fake server; reply (len bytes) is what sc_canned answers. */
 static void
-srv_start(struct srv *s, srv_fn fn)
+srv_start_reply(struct srv *s, srv_fn fn, const void *reply, size_t len)
 {
 	struct sockaddr_un sun;
 
 	memset(s, 0, sizeof(*s));
 	s->fn = fn;
+	s->reply = reply;
+	s->replylen = len;
 	snprintf(s->dir, sizeof(s->dir), "%s", t_mkdtemp("client"));
 	snprintf(s->path, sizeof(s->path), "%s/s.sock", s->dir);
 	memset(&sun, 0, sizeof(sun));
@@ -239,6 +247,12 @@ srv_start(struct srv *s, srv_fn fn)
 	}
 	msgpack_unpacker_init(&s->unp, 4096);
 	pthread_create(&s->th, NULL, srv_main, s);
+}
+
+static void
+srv_start(struct srv *s, srv_fn fn)
+{
+	srv_start_reply(s, fn, NULL, 0);
 }
 
 static void
@@ -1353,6 +1367,171 @@ test_code_shape(void)
 	T_EQ_INT(hcpcs_code_shape(NULL, out), 0);
 }
 
+/* Answer one request with the canned result s->reply, then drain. */
+static void
+sc_canned(struct srv *s)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	if (srv_next(s) == -1)
+		return;
+	srv_begin(&sb, &pk, s->msgid);
+	msgpack_sbuffer_write(&sb, (const char *)s->reply, s->replylen);
+	srv_end(s, &sb);
+	while (srv_next(s) == 0)
+		;
+}
+
+/*
+ * A record with every field set, encoded by the daemon and decoded by
+ * libhcpcs: the client's field table has the keys of the daemon's map
+ * in the daemon's order, and each field of the daemon's table arrives
+ * in the client member of its name, with its value.
+ */
+static void
+test_record_fields(void)
+{
+	static unsigned char buf[4096];
+	struct snapshot_src src;
+	struct snapshot	*snap;
+	struct record	*rec;
+	const struct snapshot_rec *sr;
+	const struct record_field_info *fi;
+	const struct hcpcs_field *cf, *cfs;
+	const unsigned char *kv;
+	const char	*const *slots, *want;
+	const char	*got;
+	struct hcpcs_record *r;
+	struct hcpcs	*c;
+	struct srv	 s;
+	msgpack_unpacked u;
+	size_t		 kvlen, ncf, i, j, off = 0;
+	char		 err[256], v[48], date[11];
+	int		 f;
+
+	memset(&src, 0, sizeof(src));
+	src.name = "hcpcs";
+	src.format = "cms-anweb";
+	src.path = "/d/2020.txt";
+	src.effective = 20200101;
+	record_set_init(&src.rs);
+	rec = record_set_add(&src.rs);
+	T_OK(rec != NULL);
+	if (rec == NULL)
+		return;
+	/* Lists get one value past their last slot: kept under raw. */
+	for (f = 0; f < RF_MAX; f++) {
+		fi = record_field_info((enum record_field)f);
+		for (j = 0; j < fi->max + (fi->type == RECORD_T_LIST); j++) {
+			if (fi->type == RECORD_T_CODE)
+				snprintf(v, sizeof(v), "X0001");
+			else if (fi->type == RECORD_T_DATE)
+				snprintf(v, sizeof(v), "201901%02d", f + 1);
+			else if (fi->type == RECORD_T_UINT)
+				snprintf(v, sizeof(v), "%d", f);
+			else
+				snprintf(v, sizeof(v), "%.20s %zu", fi->name,
+				    j);
+			T_EQ_INT(record_set_field(&src.rs, rec,
+			    (enum record_field)f, v, strlen(v), 0, NULL), 0);
+		}
+	}
+	snap = snapshot_build_sets(&src, 1, err, sizeof(err));
+	T_OK(snap != NULL);
+	if (snap == NULL)
+		return;
+	sr = snapshot_find(snap, -1, "X0001", 20200601);
+	T_OK(sr != NULL);
+	if (sr == NULL)
+		return;
+	snapshot_status_kv(sr->rec, 20200601, &kv, &kvlen);
+	T_OK(sr->enclen + kvlen <= sizeof(buf));
+	if (sr->enclen + kvlen > sizeof(buf))
+		return;
+	memcpy(buf, sr->enc, sr->enclen);
+	memcpy(buf + sr->enclen, kv, kvlen);
+
+	/* The daemon's keys, in order, are the client table's. */
+	cfs = hcpcs_record_fields(&ncf);
+	msgpack_unpacked_init(&u);
+	T_EQ_INT(msgpack_unpack_next(&u, (const char *)buf,
+	    sr->enclen + kvlen, &off), MSGPACK_UNPACK_SUCCESS);
+	T_OK(u.data.type == MSGPACK_OBJECT_MAP);
+	T_EQ_INT(u.data.via.map.size, ncf);
+	for (i = 0; u.data.type == MSGPACK_OBJECT_MAP && i < ncf &&
+	    i < u.data.via.map.size; i++) {
+		const msgpack_object *k = &u.data.via.map.ptr[i].key;
+
+		if (k->type != MSGPACK_OBJECT_STR ||
+		    k->via.str.size != strlen(cfs[i].key) ||
+		    memcmp(k->via.str.ptr, cfs[i].key, k->via.str.size) != 0)
+			t_fail(__FILE__, __LINE__, "key %zu is not %s", i,
+			    cfs[i].key);
+	}
+	msgpack_unpacked_destroy(&u);
+
+	srv_start_reply(&s, sc_canned, buf, sr->enclen + kvlen);
+	c = client(&s, 5000);
+	T_EQ_INT(hcpcs_lookup(c, "X0001", NULL, &r), 1);
+	for (f = 0; r != NULL && f < RF_MAX; f++) {
+		fi = record_field_info((enum record_field)f);
+		for (cf = cfs; cf < cfs + ncf; cf++)
+			if (strcmp(cf->key, fi->name) == 0)
+				break;
+		if (cf == cfs + ncf) {
+			t_fail(__FILE__, __LINE__, "no client row %s",
+			    fi->name);
+			continue;
+		}
+		switch (fi->type) {
+		case RECORD_T_CODE:
+		case RECORD_T_TEXT:
+		case RECORD_T_STR:
+		case RECORD_T_DATE:
+			T_EQ_INT(cf->type, HCPCS_F_STR);
+			if (fi->type == RECORD_T_CODE)
+				want = record_field_ptr(sr->rec,
+				    (enum record_field)f);
+			else if (fi->type == RECORD_T_DATE) {
+				record_format_date(*(const uint32_t *)
+				    record_field_ptr(sr->rec,
+				    (enum record_field)f), date);
+				want = date;
+			} else
+				want = *(const char *const *)record_field_ptr(
+				    sr->rec, (enum record_field)f);
+			got = *(const char **)(void *)((char *)r + cf->offset);
+			T_OK(want != NULL && *want != '\0');
+			T_EQ_STR(got, want);
+			break;
+		case RECORD_T_LIST:
+			T_EQ_INT(cf->type, HCPCS_F_LIST);
+			slots = record_field_ptr(sr->rec,
+			    (enum record_field)f);
+			T_EQ_INT(*(size_t *)(void *)((char *)r + cf->count),
+			    fi->max);
+			for (j = 0; j < fi->max; j++)
+				T_EQ_STR((*(const char ***)(void *)((char *)r +
+				    cf->offset))[j], slots[j]);
+			break;
+		case RECORD_T_UINT:
+			T_EQ_INT(cf->type, HCPCS_F_INT);
+			T_EQ_INT(*(int *)(void *)((char *)r + cf->offset), f);
+			break;
+		}
+	}
+	T_OK(r != NULL && r->nraw == 6);	/* one per list */
+	T_OK(r != NULL && r->release != NULL &&
+	    strcmp(r->release, "2020-01-01") == 0);
+	/* terminated 2019-01-07, before the as_of of 2020-06-01 */
+	T_OK(r != NULL && r->status != NULL &&
+	    strcmp(r->status, "terminated") == 0);
+	hcpcs_free(c);
+	srv_stop(&s);
+	snapshot_release(snap);
+}
+
 int
 main(void)
 {
@@ -1367,5 +1546,6 @@ main(void)
 	test_releases();
 	test_connect();
 	test_hostile();
+	test_record_fields();
 	return t_done();
 }

@@ -487,6 +487,246 @@ check_encoding(const struct snapshot *s)
 }
 
 /*
+ * A record with every field set, its slots full: one value per field,
+ * or another for the field alt (-1: none), so two releases' records
+ * differ in exactly that field.
+ */
+static void
+fill(struct record_set *rs, struct record *r, int alt)
+{
+#define ALT(f, a, b)	((alt) == (f) ? (b) : (a))
+	r->short_desc = dup(rs, ALT(RF_SHORT, "Short", "Short2"));
+	r->medium_desc = dup(rs, ALT(RF_MEDIUM, "Medium", "Medium2"));
+	r->long_desc = dup(rs, ALT(RF_LONG, "Long", "Long2"));
+	r->added = ALT(RF_ADDED, 20190101, 20190102);
+	r->effective = ALT(RF_EFFECTIVE, 20190201, 20190202);
+	r->terminated = ALT(RF_TERMINATED, 20301231, 20311231);
+	r->action = dup(rs, ALT(RF_ACTION, "N", "C"));
+	r->coverage = dup(rs, ALT(RF_COVERAGE, "C", "D"));
+	r->pricing[0] = dup(rs, "11");
+	r->pricing[1] = dup(rs, "12");
+	r->pricing[2] = dup(rs, "13");
+	r->pricing[3] = dup(rs, ALT(RF_PRICING, "14", "21"));
+	r->mult_pricing = dup(rs, ALT(RF_MULT_PRICING, "A", "9"));
+	r->cim[0] = dup(rs, "cim1");
+	r->cim[1] = dup(rs, "cim2");
+	r->cim[2] = dup(rs, ALT(RF_CIM, "cim3", "cim9"));
+	r->mcm[0] = dup(rs, "mcm1");
+	r->mcm[1] = dup(rs, "mcm2");
+	r->mcm[2] = dup(rs, ALT(RF_MCM, "mcm3", "mcm9"));
+	r->statute = dup(rs, ALT(RF_STATUTE, "1861", "1862"));
+	r->labcert[0] = dup(rs, ALT(RF_LABCERT, "100", "900"));
+	r->labcert[1] = dup(rs, "110");
+	r->labcert[2] = dup(rs, "115");
+	r->labcert[3] = dup(rs, "120");
+	r->labcert[4] = dup(rs, "130");
+	r->labcert[5] = dup(rs, "200");
+	r->labcert[6] = dup(rs, "210");
+	r->labcert[7] = dup(rs, "220");
+	r->xref[0] = dup(rs, "A0001");
+	r->xref[1] = dup(rs, "A0002");
+	r->xref[2] = dup(rs, "A0003");
+	r->xref[3] = dup(rs, "A0004");
+	r->xref[4] = dup(rs, ALT(RF_XREF, "A0005", "A0009"));
+	r->asc_group = dup(rs, ALT(RF_ASC_GROUP, "01", "02"));
+	r->asc_date = ALT(RF_ASC_DATE, 20170401, 20170402);
+	r->opps = dup(rs, ALT(RF_OPPS, "1", "2"));
+	r->opps_pi = dup(rs, ALT(RF_OPPS_PI, "A", "B"));
+	r->opps_date = ALT(RF_OPPS_DATE, 20170501, 20170502);
+	r->proc_note = dup(rs, ALT(RF_PROC_NOTE, "0001", "0002"));
+	r->betos = dup(rs, ALT(RF_BETOS, "M5D", "M5C"));
+	r->tos[0] = dup(rs, "1");
+	r->tos[1] = dup(rs, "2");
+	r->tos[2] = dup(rs, "3");
+	r->tos[3] = dup(rs, "4");
+	r->tos[4] = dup(rs, ALT(RF_TOS, "5", "9"));
+	r->anesthesia_units = ALT(RF_ANESTHESIA_UNITS, 3, 4);
+	r->raw[0].field = "labcert";
+	r->raw[0].value = dup(rs, "x");
+	r->raw[1].field = "mcm";
+	r->raw[1].value = dup(rs, "y");
+	r->nraw = 2;
+#undef ALT
+}
+
+/* A list value: an array of exactly these strings. */
+static int
+obj_is_list(const msgpack_object *o, const char *const *want, size_t n)
+{
+	size_t	 i;
+
+	if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!obj_is(&o->via.array.ptr[i], want[i]))
+			return 0;
+	return 1;
+}
+
+struct fieldsdiff {
+	uint32_t	 fields[RF_MAX];	/* by the field X01nn varies */
+	size_t		 changed;
+	size_t		 other;		/* events that are not "changed" */
+};
+
+static void
+fields_cb(void *arg, enum snapshot_diff_kind k, const char *code,
+    uint32_t fields)
+{
+	struct fieldsdiff *d = arg;
+	int		 f;
+
+	if (k != SNAPSHOT_DIFF_CHANGED) {
+		d->other++;
+		return;
+	}
+	d->changed++;
+	if (strncmp(code, "X01", 3) == 0 &&
+	    (f = atoi(code + 3)) >= 0 && f < RF_MAX)
+		d->fields[f] = fields;
+	else if (strcmp(code, "X0200") == 0)
+		d->fields[RF_CODE] = fields;	/* the raw-only change */
+}
+
+/*
+ * Every field of the record map, in docs/protocol.md's order and with
+ * every slot of its lists, and the diff of two releases that differ in
+ * one field at a time: these pin the encoder and snapshot_field_eq to
+ * each field of struct record.
+ */
+static void
+check_full_record(void)
+{
+	static const char *const keys[] = {
+		"code", "set", "release", "kind", "level", "short", "medium",
+		"long", "added", "effective", "terminated", "action",
+		"coverage", "pricing", "mult_pricing", "cim", "mcm",
+		"statute", "labcert", "xref", "asc_group", "asc_date", "opps",
+		"opps_pi", "opps_date", "proc_note", "betos", "tos",
+		"anesthesia_units", "raw", "status"
+	};
+	static const char *const pricing[] = { "11", "12", "13", "14" };
+	static const char *const cim[] = { "cim1", "cim2", "cim3" };
+	static const char *const mcm[] = { "mcm1", "mcm2", "mcm3" };
+	static const char *const labcert[] = { "100", "110", "115", "120",
+	    "130", "200", "210", "220" };
+	static const char *const xref[] = { "A0001", "A0002", "A0003",
+	    "A0004", "A0005" };
+	static const char *const tos[] = { "1", "2", "3", "4", "5" };
+	static const struct {
+		const char	*key;
+		const char	*value;
+	} strs[] = {
+		{ "code", "X0001" }, { "set", "hcpcs" },
+		{ "release", "2020-01-01" }, { "kind", "procedure" },
+		{ "short", "Short" }, { "medium", "Medium" },
+		{ "long", "Long" }, { "added", "2019-01-01" },
+		{ "effective", "2019-02-01" }, { "terminated", "2030-12-31" },
+		{ "action", "N" }, { "coverage", "C" },
+		{ "mult_pricing", "A" }, { "statute", "1861" },
+		{ "asc_group", "01" }, { "asc_date", "2017-04-01" },
+		{ "opps", "1" }, { "opps_pi", "A" },
+		{ "opps_date", "2017-05-01" }, { "proc_note", "0001" },
+		{ "betos", "M5D" }, { "status", "active" },
+	};
+	struct snapshot_src src[2];
+	struct snapshot	*s;
+	struct record	*r;
+	const struct snapshot_rec *sr;
+	const msgpack_object *v;
+	struct fieldsdiff d;
+	msgpack_unpacked u;
+	char		 err[256], code[6] = "X01nn";
+	size_t		 i;
+	int		 f;
+
+	memset(src, 0, sizeof(src));
+	src[0].name = src[1].name = "hcpcs";
+	src[0].format = src[1].format = "cms-anweb";
+	src[0].path = "/d/2019.txt";
+	src[0].effective = 20190101;
+	src[1].path = "/d/2020.txt";
+	src[1].effective = 20200101;
+	record_set_init(&src[0].rs);
+	record_set_init(&src[1].rs);
+	fill(&src[0].rs, add(&src[0].rs, "X0001", RECORD_PROCEDURE, NULL,
+	    NULL), -1);
+	fill(&src[1].rs, add(&src[1].rs, "X0001", RECORD_PROCEDURE, NULL,
+	    NULL), -1);
+	for (f = 0; f < RF_MAX; f++) {
+		code[3] = (char)('0' + f / 10);
+		code[4] = (char)('0' + f % 10);
+		fill(&src[0].rs, add(&src[0].rs, code, RECORD_PROCEDURE, NULL,
+		    NULL), -1);
+		fill(&src[1].rs, add(&src[1].rs, code, RECORD_PROCEDURE, NULL,
+		    NULL), f);
+	}
+	/* The same values, but one kept raw: a change of that field. */
+	fill(&src[0].rs, add(&src[0].rs, "X0200", RECORD_PROCEDURE, NULL,
+	    NULL), -1);
+	r = add(&src[1].rs, "X0200", RECORD_PROCEDURE, NULL, NULL);
+	fill(&src[1].rs, r, -1);
+	r->raw[1].value = dup(&src[1].rs, "z");
+
+	s = snapshot_build_sets(src, NELEM(src), err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL) {
+		fprintf(stderr, "snapshot_build_sets: %s\n", err);
+		return;
+	}
+
+	sr = snapshot_find(s, -1, "X0001", 20200601);
+	T_OK(sr != NULL);
+	if (sr != NULL) {
+		check_map(sr, 20200601, keys, NELEM(keys), &u);
+		for (i = 0; i < NELEM(strs); i++) {
+			v = map_get(&u.data, strs[i].key);
+			if (v == NULL || !obj_is(v, strs[i].value))
+				t_fail(__FILE__, __LINE__, "%s is not %s",
+				    strs[i].key, strs[i].value);
+		}
+		T_OK(obj_is_list(map_get(&u.data, "pricing"), pricing, 4));
+		T_OK(obj_is_list(map_get(&u.data, "cim"), cim, 3));
+		T_OK(obj_is_list(map_get(&u.data, "mcm"), mcm, 3));
+		T_OK(obj_is_list(map_get(&u.data, "labcert"), labcert, 8));
+		T_OK(obj_is_list(map_get(&u.data, "xref"), xref, 5));
+		T_OK(obj_is_list(map_get(&u.data, "tos"), tos, 5));
+		v = map_get(&u.data, "level");
+		T_OK(v != NULL && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+		v = map_get(&u.data, "anesthesia_units");
+		T_OK(v != NULL && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    v->via.u64 == 3);
+		v = map_get(&u.data, "raw");
+		T_OK(v != NULL && v->type == MSGPACK_OBJECT_MAP &&
+		    v->via.map.size == 2 &&
+		    obj_is(&v->via.map.ptr[0].key, "labcert") &&
+		    obj_is(&v->via.map.ptr[0].val, "x") &&
+		    obj_is(&v->via.map.ptr[1].key, "mcm") &&
+		    obj_is(&v->via.map.ptr[1].val, "y"));
+		msgpack_unpacked_destroy(&u);
+	}
+
+	memset(&d, 0, sizeof(d));
+	snapshot_diff(s, 0, 0, 1, fields_cb, &d);
+	T_EQ_INT(d.other, 0);
+	/* Action codes and their dates describe the update: not changes. */
+	T_EQ_INT(d.changed, RF_MAX - 3 + 1);
+	for (f = 0; f < RF_MAX; f++) {
+		if (f == RF_CODE || f == RF_ACTION || f == RF_EFFECTIVE)
+			continue;
+		if (d.fields[f] != 1u << f)
+			t_fail(__FILE__, __LINE__, "%s: fields %#x, not %#x",
+			    record_field_name((enum record_field)f),
+			    (unsigned)d.fields[f], 1u << f);
+	}
+	T_EQ_INT(d.fields[RF_ACTION], 0);
+	T_EQ_INT(d.fields[RF_EFFECTIVE], 0);
+	T_EQ_INT(d.fields[RF_CODE], 1u << RF_MCM);
+	snapshot_release(s);
+}
+
+/*
  * Enough records that a one-token query overflows the scratch array
  * and takes the full-scan path; its results must match the other.
  */
@@ -1096,6 +1336,7 @@ main(void)
 	check_publish();
 	check_real();
 	check_releases();
+	check_full_record();
 	check_changed_while_loading();
 	return t_done();
 }
