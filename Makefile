@@ -75,7 +75,7 @@ LIB_SRCS    := client/hcpcs.c client/hcpcs_net.c client/hcpcs_call.c \
 	       $(COMMON_SRCS)
 LIB_OBJS    := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(B)/pic/%.o)
-CLI_SRCS    := client/cli.c
+CLI_SRCS    := client/cli.c client/cli_cmd.c client/cli_out.c
 CLI_OBJS    := $(CLI_SRCS:%.c=$(B)/%.o)
 TEST_SRCS   := $(wildcard tests/test_*.c)
 TEST_BINS   := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
