@@ -10,7 +10,6 @@
  * connection's output buffer with a mark taken first, so a method that
  * fails half way only truncates back to the mark and packs its error.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdatomic.h>
@@ -28,6 +27,7 @@
 #include "record.h"
 #include "rpc.h"
 #include "snapshot.h"
+#include "stats.h"
 
 #ifndef HCPCSD_VERSION
 #define HCPCSD_VERSION "0.0.0"
@@ -114,8 +114,8 @@ static const struct rpc_method rpc_methods[] = {
 	{ "reload", rpc_m_reload },
 };
 #define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
-_Static_assert(RPC_NMETHODS <= RPC_METHODS_MAX, "RPC_METHODS_MAX");
-_Static_assert(RPC_E_MAX <= RPC_ERRORS_MAX, "RPC_ERRORS_MAX");
+_Static_assert(RPC_NMETHODS <= STATS_METHODS_MAX, "STATS_METHODS_MAX");
+_Static_assert(RPC_E_MAX <= STATS_ERRORS_MAX, "STATS_ERRORS_MAX");
 
 /*
  * Set by the main thread (at startup, then after each reload) and read
@@ -123,30 +123,17 @@ _Static_assert(RPC_E_MAX <= RPC_ERRORS_MAX, "RPC_ERRORS_MAX");
  */
 static atomic_size_t	 rpc_max_request_bytes = 1024 * 1024;
 static atomic_size_t	 rpc_max_batch = 10000;
-static time_t		 rpc_started_at;
 static int		(*rpc_reload_fn)(uint32_t, int, char *, size_t);
 
-/* Written on a reload (main thread), read by info: under the lock. */
-static pthread_mutex_t	 rpc_reload_mtx = PTHREAD_MUTEX_INITIALIZER;
-struct rpc_reloads {
-	int		 ok;
-	time_t		 at;		/* 0: never reloaded */
-	char		 error[512];
-	uint64_t	 count;		/* reloads finished, failed included */
-	uint64_t	 failed;
-	uint64_t	 duration_ms;	/* of the last one */
-};
-static struct rpc_reloads rpc_last_reload = { 1, 0, "", 0, 0, 0 };
-
-/*
- * The context of rpc_process and rpc_batch_*: the daemon's main thread
- * (it counts rejected clients there) and single-threaded tests.  info
- * sums the counters of it and of every registered context; the list is
- * only changed before the workers start and after they are joined.
- */
+/* The context of rpc_process and rpc_batch_*: tests, fuzzing. */
 static struct rpc_ctx	 rpc_main;
-static struct rpc_ctx	*rpc_ctxs[RPC_CTX_MAX] = { &rpc_main };
-static size_t		 rpc_nctxs = 1;
+
+/* Where a context's requests are counted. */
+static struct stats_counters *
+rpc_cnt(const struct rpc_ctx *x)
+{
+	return x->cnt != NULL ? x->cnt : stats_main();
+}
 
 /*
  * Scanner: the extent of one request (common/mpscan.c), within the
@@ -778,26 +765,8 @@ rpc_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
 	msgpack_pack_uint64(pk, v);
 }
 
-/* A counter summed over every context (relaxed: a moment's view). */
-#define RPC_SUM(field) rpc_sum(offsetof(struct rpc_counters, field))
-
-static uint64_t
-rpc_sum(size_t off)
-{
-	const _Atomic uint64_t *v;
-	uint64_t	 sum = 0;
-	size_t		 i;
-
-	for (i = 0; i < rpc_nctxs; i++) {
-		v = (const _Atomic uint64_t *)(const void *)
-		    ((const char *)&rpc_ctxs[i]->cnt + off);
-		sum += atomic_load_explicit(v, memory_order_relaxed);
-	}
-	return sum;
-}
-
 static void
-rpc_pack_stats(msgpack_packer *pk, const struct rpc_reloads *rl)
+rpc_pack_stats(msgpack_packer *pk, const struct stats_reloads *rl)
 {
 	size_t		 i;
 
@@ -805,18 +774,18 @@ rpc_pack_stats(msgpack_packer *pk, const struct rpc_reloads *rl)
 	rpc_pack_cstr(pk, "requests");
 	msgpack_pack_map(pk, RPC_NMETHODS + 1);
 	for (i = 0; i < RPC_NMETHODS; i++)
-		rpc_pack_u64(pk, rpc_methods[i].name, RPC_SUM(requests[i]));
-	rpc_pack_u64(pk, "unknown", RPC_SUM(unknown_method));
-	rpc_pack_u64(pk, "notifications", RPC_SUM(notifications));
+		rpc_pack_u64(pk, rpc_methods[i].name, STATS_SUM(requests[i]));
+	rpc_pack_u64(pk, "unknown", STATS_SUM(unknown_method));
+	rpc_pack_u64(pk, "notifications", STATS_SUM(notifications));
 	rpc_pack_cstr(pk, "errors");
 	msgpack_pack_map(pk, RPC_E_MAX - 1);
 	for (i = 1; i < RPC_E_MAX; i++)
-		rpc_pack_u64(pk, rpc_err_names[i], RPC_SUM(errors[i]));
-	rpc_pack_u64(pk, "connections_current", RPC_SUM(conns_current));
-	rpc_pack_u64(pk, "connections_total", RPC_SUM(conns_total));
-	rpc_pack_u64(pk, "connections_rejected", RPC_SUM(conns_rejected));
-	rpc_pack_u64(pk, "bytes_in", RPC_SUM(bytes_in));
-	rpc_pack_u64(pk, "bytes_out", RPC_SUM(bytes_out));
+		rpc_pack_u64(pk, rpc_err_names[i], STATS_SUM(errors[i]));
+	rpc_pack_u64(pk, "connections_current", STATS_SUM(conns_current));
+	rpc_pack_u64(pk, "connections_total", STATS_SUM(conns_total));
+	rpc_pack_u64(pk, "connections_rejected", STATS_SUM(conns_rejected));
+	rpc_pack_u64(pk, "bytes_in", STATS_SUM(bytes_in));
+	rpc_pack_u64(pk, "bytes_out", STATS_SUM(bytes_out));
 	rpc_pack_cstr(pk, "reloads");
 	msgpack_pack_map(pk, 3);
 	rpc_pack_u64(pk, "count", rl->count);
@@ -960,7 +929,7 @@ rpc_m_info(struct rpc_req *r)
 	const struct snapshot_set_info *si;
 	const struct snapshot_release_info *ri;
 	msgpack_packer	*pk = &r->pk;
-	struct rpc_reloads rl;
+	struct stats_reloads rl;
 	struct snapshot	*snap;
 	size_t		 i, j, n;
 	int		 cur;
@@ -973,15 +942,13 @@ rpc_m_info(struct rpc_req *r)
 	 * never shows a reload counted whose snapshot it does not show,
 	 * though another thread publishes while this batch runs.
 	 */
-	pthread_mutex_lock(&rpc_reload_mtx);
-	rl = rpc_last_reload;
-	pthread_mutex_unlock(&rpc_reload_mtx);
+	stats_reloads(&rl);
 	snap = snapshot_acquire();
 	n = snap != NULL ? snapshot_nsets(snap) : 0;
 	msgpack_pack_map(pk, 6);
 	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
 	rpc_pack_cstr(pk, "started_at");
-	rpc_pack_time(pk, rpc_started_at);
+	rpc_pack_time(pk, stats_started_at());
 	rpc_pack_u64(pk, "generation",
 	    snap != NULL ? snapshot_generation(snap) : 0);
 	rpc_pack_cstr(pk, "sets");
@@ -1097,7 +1064,7 @@ rpc_close(struct rpc_ctx *x, const unsigned char *buf, size_t len, struct rpc_ou
 	msgpack_packer	 pk;
 	uint32_t	 msgid;
 
-	RPC_COUNT(x->cnt.errors[e], 1);
+	STATS_COUNT(rpc_cnt(x)->errors[e], 1);
 	if (rpc_peek_msgid(buf, len, &msgid) == 0) {
 		msgpack_packer_init(&pk, out, rpc_out_write);
 		rpc_pack_error(&pk, msgid, rpc_err_names[e], msg);
@@ -1121,7 +1088,7 @@ rpc_misframed(struct rpc_ctx *x, const unsigned char *buf, size_t n, struct rpc_
 	if (rpc_peek_msgid(buf, n, &msgid) == -1)
 		return rpc_close(x, buf, n, out, RPC_E_BAD_REQUEST,
 		    "not a request array");
-	RPC_COUNT(x->cnt.errors[RPC_E_BAD_REQUEST], 1);
+	STATS_COUNT(rpc_cnt(x)->errors[RPC_E_BAD_REQUEST], 1);
 	msgpack_packer_init(&pk, out, rpc_out_write);
 	rpc_pack_error(&pk, msgid, rpc_err_names[RPC_E_BAD_REQUEST],
 	    "a request is [0, msgid, method, params]");
@@ -1135,7 +1102,7 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 
 	for (i = 0; i < RPC_NMETHODS; i++) {
 		if (rpc_str_eq(m, mlen, rpc_methods[i].name)) {
-			RPC_COUNT(r->ctx->cnt.requests[i], 1);
+			STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
 			if (rpc_methods[i].fn(r) == 0 &&
 			    r->params.p != r->params.end)
 				/* Every method reads all of its params. */
@@ -1144,7 +1111,7 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 			return;
 		}
 	}
-	RPC_COUNT(r->ctx->cnt.unknown_method, 1);
+	STATS_COUNT(rpc_cnt(r->ctx)->unknown_method, 1);
 	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method \"%.*s\"",
 	    (int)(mlen > 64 ? 64 : mlen), m);
 }
@@ -1210,19 +1177,19 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 	if (r.deferred && r.err == RPC_E_NONE) {
 		/* Answered by rpc_reload_answer; the header goes too. */
 		if (notify)
-			RPC_COUNT(x->cnt.notifications, 1);
+			STATS_COUNT(rpc_cnt(x)->notifications, 1);
 		out->len = mark;
 		return RPC_DONE;
 	}
 	if (notify) {
-		RPC_COUNT(x->cnt.notifications, 1);
+		STATS_COUNT(rpc_cnt(x)->notifications, 1);
 		if (r.err != RPC_E_NONE)
-			RPC_COUNT(x->cnt.errors[r.err], 1);
+			STATS_COUNT(rpc_cnt(x)->errors[r.err], 1);
 		out->len = mark;
 		return RPC_DONE;
 	}
 	if (r.err != RPC_E_NONE) {
-		RPC_COUNT(x->cnt.errors[r.err], 1);
+		STATS_COUNT(rpc_cnt(x)->errors[r.err], 1);
 		if (!out->oom)
 			out->len = mark;
 		rpc_pack_error(&r.pk, (uint32_t)msgid, rpc_err_names[r.err],
@@ -1255,7 +1222,7 @@ rpc_set_limits(const struct rpc_limits *l)
 void
 rpc_init(time_t started_at, int (*reload)(uint32_t, int, char *, size_t))
 {
-	rpc_started_at = started_at;
+	stats_init(started_at);
 	rpc_reload_fn = reload;
 }
 
@@ -1271,22 +1238,6 @@ rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
 	msgpack_pack_uint32(&pk, msgid);
 	msgpack_pack_nil(&pk);
 	rpc_pack_reload_result(&pk, ok, generation, err);
-}
-
-void
-rpc_note_reload(int ok, time_t at, const char *err, long duration_ms)
-{
-	pthread_mutex_lock(&rpc_reload_mtx);
-	rpc_last_reload.ok = ok;
-	rpc_last_reload.at = at;
-	rpc_last_reload.count++;
-	if (!ok)
-		rpc_last_reload.failed++;
-	rpc_last_reload.duration_ms = duration_ms > 0 ?
-	    (uint64_t)duration_ms : 0;
-	snprintf(rpc_last_reload.error, sizeof(rpc_last_reload.error), "%s",
-	    err != NULL ? err : "");
-	pthread_mutex_unlock(&rpc_reload_mtx);
 }
 
 void
@@ -1320,27 +1271,4 @@ struct rpc_ctx *
 rpc_main_ctx(void)
 {
 	return &rpc_main;
-}
-
-int
-rpc_ctx_register(struct rpc_ctx *x)
-{
-	if (rpc_nctxs >= RPC_CTX_MAX)
-		return -1;
-	rpc_ctxs[rpc_nctxs++] = x;
-	return 0;
-}
-
-void
-rpc_ctx_unregister(struct rpc_ctx *x)
-{
-	size_t	i;
-
-	for (i = 1; i < rpc_nctxs; i++) {
-		if (rpc_ctxs[i] == x) {
-			rpc_ctxs[i] = rpc_ctxs[--rpc_nctxs];
-			rpc_ctxs[rpc_nctxs] = NULL;
-			return;
-		}
-	}
 }

@@ -8,12 +8,12 @@
 #ifndef HCPCSD_RPC_H
 #define HCPCSD_RPC_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 struct snapshot;
+struct stats_counters;
 
 #define RPC_MAX_DEPTH		16	/* nesting of one request */
 #define RPC_SEARCH_MAX		500	/* search "limit" upper bound */
@@ -57,7 +57,8 @@ struct rpc_limits {
 void		 rpc_set_limits(const struct rpc_limits *);
 
 /*
- * Set once at startup: the daemon's start time (info.started_at) and
+ * Set once at startup: the daemon's start time (info.started_at,
+ * kept by stats_init) and
  * the function the reload method calls.  reload(msgid, reply, err,
  * errlen) starts a load (or coalesces into the next one) and returns 0:
  * the method then packs nothing and, when reply is non-zero, the caller
@@ -79,63 +80,24 @@ void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
 		    uint64_t generation, const char *err);
 
 /*
- * Record a reload's outcome for info.last_reload and info.stats.reloads
- * (err NULL when ok; duration_ms: how long the load took).
- */
-void		 rpc_note_reload(int ok, time_t at, const char *err,
-		    long duration_ms);
-
-/*
- * Counters of one thread's requests and connections.  Each context's
- * are written by the one thread that owns it (RPC_COUNT: a relaxed load
- * and store, no lock, no read-modify-write) and read, summed over every
- * context, by info with relaxed loads.
- */
-#define RPC_METHODS_MAX		16
-#define RPC_ERRORS_MAX		8
-#define RPC_CTX_MAX		80	/* registered contexts */
-
-struct rpc_counters {
-	_Atomic uint64_t requests[RPC_METHODS_MAX];
-	_Atomic uint64_t unknown_method;
-	_Atomic uint64_t notifications;
-	_Atomic uint64_t errors[RPC_ERRORS_MAX];
-	_Atomic uint64_t conns_current;	/* may wrap in one; sums right */
-	_Atomic uint64_t conns_total;
-	_Atomic uint64_t conns_rejected;	/* over max_clients */
-	_Atomic uint64_t bytes_in;
-	_Atomic uint64_t bytes_out;
-};
-
-#define RPC_COUNT(c, n)							\
-	atomic_store_explicit(&(c), atomic_load_explicit(&(c),		\
-	    memory_order_relaxed) + (uint64_t)(n), memory_order_relaxed)
-
-/*
  * What the requests of one thread share: the batch's snapshot reference
- * and "today", the counters, and, when set, the reload function to call
- * instead of rpc_init's (with arg: the caller's, e.g. whose request
- * runs).  Zero it, set reload and arg, register it.
+ * and "today", the counters they are counted in (NULL: stats_main()),
+ * and, when set, the reload function to call instead of rpc_init's
+ * (with arg: the caller's, e.g. whose request runs).  Zero it, set cnt,
+ * reload and arg.
  */
 struct rpc_ctx {
 	struct snapshot	*snap;
 	uint32_t	 today;
+	struct stats_counters *cnt;
 	int		(*reload)(struct rpc_ctx *, uint32_t msgid, int reply,
 			    char *err, size_t errlen);
 	void		*arg;
-	struct rpc_counters cnt;
 };
 
 /*
- * Count a context's counters in info.stats.  Only before the threads
- * that run requests start, and after they end.  -1: too many.
- */
-int		 rpc_ctx_register(struct rpc_ctx *);
-void		 rpc_ctx_unregister(struct rpc_ctx *);
-
-/*
- * The context rpc_process and rpc_batch_* use: the daemon's main
- * thread counts rejected clients in it; tests run requests in it.
+ * The context rpc_process and rpc_batch_* use, counted in
+ * stats_main(): tests and fuzzing run requests in it.
  */
 struct rpc_ctx	*rpc_main_ctx(void);
 

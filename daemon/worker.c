@@ -39,6 +39,7 @@
 
 #include "log.h"
 #include "rpc.h"
+#include "stats.h"
 #include "worker.h"
 
 #define CONN_IN_MIN		16384		/* first input buffer, bytes */
@@ -124,6 +125,7 @@ struct worker {
 	struct conn_list dead;
 	int		 stopping;
 	struct rpc_ctx	 rpc;		/* arg: whose request runs */
+	struct stats_counters cnt;	/* rpc.cnt; written by this thread */
 };
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
@@ -216,7 +218,7 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	TAILQ_INSERT_TAIL(&w->dead, c, entry);
 	atomic_fetch_sub(&w->env->nconns, 1);
-	RPC_COUNT(w->rpc.cnt.conns_current, -1);
+	STATS_COUNT(w->cnt.conns_current, -1);
 	log_debug("client %llu: closed after %llu requests, %llu bytes in, "
 	    "%llu out", (unsigned long long)c->id,
 	    (unsigned long long)c->nreq, (unsigned long long)c->nin,
@@ -283,7 +285,7 @@ conn_flush(struct conn *c)
 		}
 		c->outoff += (size_t)n;
 		c->nout += (size_t)n;
-		RPC_COUNT(w->rpc.cnt.bytes_out, n);
+		STATS_COUNT(w->cnt.bytes_out, n);
 	}
 	pending = c->out.len - c->outoff;
 	limit = atomic_load_explicit(&w->env->output_limit,
@@ -434,7 +436,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->inlen += (size_t)n;
 	c->nin += (size_t)n;
-	RPC_COUNT(c->w->rpc.cnt.bytes_in, n);
+	STATS_COUNT(c->w->cnt.bytes_in, n);
 	conn_process(c);
 }
 
@@ -478,7 +480,7 @@ conn_new(struct worker *w, int fd)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
-	RPC_COUNT(w->rpc.cnt.conns_current, 1);
+	STATS_COUNT(w->cnt.conns_current, 1);
 	conn_update_events(c);
 	log_debug("client %llu: connected (fd %d, worker %zu)",
 	    (unsigned long long)c->id, fd, w->idx);
@@ -647,6 +649,7 @@ worker_init(struct worker *w, size_t idx, struct worker_env *env)
 	w->pipe[0] = w->pipe[1] = -1;
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->dead);
+	w->rpc.cnt = &w->cnt;
 	w->rpc.reload = conn_reload;
 	if ((cfg = event_config_new()) == NULL)
 		return -1;
@@ -699,7 +702,7 @@ worker_free(struct worker *w)
 		close(w->pipe[0]);
 	if (w->pipe[1] != -1)
 		close(w->pipe[1]);
-	rpc_ctx_unregister(&w->rpc);
+	stats_unregister(&w->cnt);
 	free(w);
 }
 
@@ -718,7 +721,7 @@ worker_new(size_t idx, struct worker_env *env)
 		return NULL;
 	}
 	/* Before any thread runs: info reads the list unlocked. */
-	if (rpc_ctx_register(&w->rpc) == -1) {
+	if (stats_register(&w->cnt) == -1) {
 		log_warnx("worker %zu: too many workers", idx);
 		worker_free(w);
 		return NULL;

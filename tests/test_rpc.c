@@ -16,6 +16,7 @@
 #include "rpc.h"
 #include "sha256.h"
 #include "snapshot.h"
+#include "stats.h"
 #include "t.h"
 
 static const char	*tmpdir;
@@ -1024,8 +1025,8 @@ test_releases(void)
 	    t_get(v, "failed") != NULL &&
 	    t_get(v, "last_duration_ms") != NULL);
 	resp_free(&r);
-	rpc_note_reload(0, 1700000000, "x: broken", 12);
-	rpc_note_reload(1, 1700000001, NULL, 34);
+	stats_note_reload(0, 1700000000, "x: broken", 12);
+	stats_note_reload(1, 1700000001, NULL, 34);
 	T_EQ_INT(call(54, "info", "90", &o, &r), RPC_DONE);
 	v = t_get(t_get(&r.res, "stats"), "reloads");
 	T_OK(v != NULL && t_get(v, "count")->via.u64 == 2 &&
