@@ -87,31 +87,88 @@ struct rpc_req {
 	int		 deferred;	/* answered later: pack nothing now */
 };
 
-struct rpc_method {
-	const char	*name;
-	int		(*fn)(struct rpc_req *);
+/*
+ * The leading params of a method, read and checked by rpc_dispatch
+ * before the method runs; each kind fills its own member of struct
+ * rpc_args (at most one of each kind per method).
+ */
+enum rpc_arg {
+	RPC_A_NONE,
+	RPC_A_CODE,		/* a code of a known shape: cl */
+	RPC_A_DATE,		/* YYYY-MM-DD: date */
+	RPC_A_STR,		/* a string: s, slen (borrowed) */
+	RPC_A_CODES		/* up to max_batch strings: codes, ncodes */
 };
 
-static int	rpc_m_ping(struct rpc_req *);
-static int	rpc_m_lookup(struct rpc_req *);
-static int	rpc_m_lookup_many(struct rpc_req *);
-static int	rpc_m_validate(struct rpc_req *);
-static int	rpc_m_search(struct rpc_req *);
-static int	rpc_m_classify(struct rpc_req *);
-static int	rpc_m_diff(struct rpc_req *);
-static int	rpc_m_info(struct rpc_req *);
-static int	rpc_m_reload(struct rpc_req *);
+#define RPC_ARGS_MAX	2
+
+struct rpc_args {
+	struct classify	 cl;
+	uint32_t	 date;
+	const char	*s;
+	size_t		 slen;
+	struct rpc_cur	 codes;		/* at the first of them */
+	uint32_t	 ncodes;
+	struct rpc_opts	 o;		/* the opts map, or the defaults */
+};
+
+/* Method flags. */
+#define RPC_F_SNAP	0x01	/* needs data: internal error without */
+#define RPC_F_ADMIN	0x02	/* changes the daemon (for access control) */
+
+/*
+ * A method and its contract, checked in rpc_dispatch in this order:
+ * the number of params (min to max), the leading ones by kind (args;
+ * name: what error messages call it), the optional opts map last (only
+ * the RPC_OPT_* keys in opts; no map taken when 0), then a snapshot
+ * when flags has RPC_F_SNAP.  The method reads any params after args
+ * itself (diff's releases, which need the snapshot) and packs its
+ * result; every param must have been read when it returns.
+ */
+struct rpc_method {
+	const char	*name;
+	int		(*fn)(struct rpc_req *, const struct rpc_args *);
+	uint32_t	 min;
+	uint32_t	 max;
+	struct {
+		enum rpc_arg	 kind;
+		const char	*name;
+	}		 args[RPC_ARGS_MAX];
+	int		 opts;
+	int		 flags;
+};
+
+static int	rpc_m_ping(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_lookup(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_lookup_many(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_validate(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_search(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_classify(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_diff(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_info(struct rpc_req *, const struct rpc_args *);
+static int	rpc_m_reload(struct rpc_req *, const struct rpc_args *);
 
 static const struct rpc_method rpc_methods[] = {
-	{ "ping", rpc_m_ping },
-	{ "lookup", rpc_m_lookup },
-	{ "lookup_many", rpc_m_lookup_many },
-	{ "validate", rpc_m_validate },
-	{ "search", rpc_m_search },
-	{ "classify", rpc_m_classify },
-	{ "diff", rpc_m_diff },
-	{ "info", rpc_m_info },
-	{ "reload", rpc_m_reload },
+	{ "ping", rpc_m_ping, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
+	{ "lookup", rpc_m_lookup, 1, 2, { { RPC_A_CODE, "code" } },
+	    RPC_OPT_SET | RPC_OPT_AS_OF, RPC_F_SNAP },
+	{ "lookup_many", rpc_m_lookup_many, 1, 2,
+	    { { RPC_A_CODES, "codes" } }, RPC_OPT_SET | RPC_OPT_AS_OF,
+	    RPC_F_SNAP },
+	{ "validate", rpc_m_validate, 2, 3,
+	    { { RPC_A_CODE, "code" }, { RPC_A_DATE, "date" } }, RPC_OPT_SET,
+	    RPC_F_SNAP },
+	{ "search", rpc_m_search, 1, 2, { { RPC_A_STR, "text" } },
+	    RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_LIMIT | RPC_OPT_INCL_TERM,
+	    RPC_F_SNAP },
+	{ "classify", rpc_m_classify, 1, 1, { { RPC_A_CODE, "code" } }, 0,
+	    0 },
+	/* Then from_effective and to_effective: releases of the set. */
+	{ "diff", rpc_m_diff, 3, 3, { { RPC_A_STR, "set" } }, 0,
+	    RPC_F_SNAP },
+	{ "info", rpc_m_info, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
+	{ "reload", rpc_m_reload, 0, 0, { { RPC_A_NONE, NULL } }, 0,
+	    RPC_F_ADMIN },
 };
 #define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
 _Static_assert(RPC_NMETHODS <= STATS_METHODS_MAX, "STATS_METHODS_MAX");
@@ -435,7 +492,7 @@ rpc_param_str(struct rpc_req *r, const char *what, const char **s,
 }
 
 static int
-rpc_nparams(struct rpc_req *r, uint32_t min, uint32_t max)
+rpc_arity(struct rpc_req *r, uint32_t min, uint32_t max)
 {
 	if (r->nparams < min || r->nparams > max) {
 		if (min == max)
@@ -524,36 +581,14 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 	return 0;
 }
 
-static int
-rpc_need_snap(struct rpc_req *r)
-{
-	if (r->ctx->snap == NULL)
-		return rpc_fail(r, RPC_E_INTERNAL, "no data loaded");
-	return 0;
-}
-
-/*
- * Methods.  Each checks its params first; what it packs after a failure
- * is dropped by the caller.
- */
-
-static int
-rpc_m_ping(struct rpc_req *r)
-{
-	if (rpc_nparams(r, 0, 0) == -1)
-		return -1;
-	rpc_pack_cstr(&r->pk, "pong");
-	return 0;
-}
-
 /* Normalise a code param by its shape; invalid_code when it has none. */
 static int
-rpc_code(struct rpc_req *r, struct classify *cl)
+rpc_code(struct rpc_req *r, const char *what, struct classify *cl)
 {
 	const char	*s;
 	size_t		 len;
 
-	if (rpc_param_str(r, "code", &s, &len) == -1)
+	if (rpc_param_str(r, what, &s, &len) == -1)
 		return -1;
 	if (classify_code(s, len, cl) == -1)
 		return rpc_fail(r, RPC_E_INVALID_CODE,
@@ -562,89 +597,135 @@ rpc_code(struct rpc_req *r, struct classify *cl)
 	return 0;
 }
 
+/* An array of strings, each checked before anything is packed. */
 static int
-rpc_m_lookup(struct rpc_req *r)
+rpc_codes(struct rpc_req *r, const char *what, struct rpc_cur *codes,
+    uint32_t *n)
 {
-	struct classify	 cl;
-	struct rpc_opts	 o;
+	const char	*s;
+	size_t		 len, max;
+	uint32_t	 i;
 
-	if (rpc_nparams(r, 1, 2) == -1 || rpc_code(r, &cl) == -1 ||
-	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
+	if (rpc_read_container(&r->params, 0, n) == -1)
+		return rpc_fail(r, RPC_E_BAD_REQUEST,
+		    "%s must be an array of strings", what);
+	max = atomic_load_explicit(&rpc_max_batch, memory_order_relaxed);
+	if (*n > max)
+		return rpc_fail(r, RPC_E_TOO_LARGE,
+		    "%u %s, at most %zu per request", *n, what, max);
+	*codes = r->params;
+	for (i = 0; i < *n; i++)
+		if (rpc_read_str(&r->params, &s, &len) == -1)
+			return rpc_fail(r, RPC_E_BAD_REQUEST,
+			    "%s[%u] must be a string", what, i);
+	return 0;
+}
+
+/* One leading param of kind k into its member of a. */
+static int
+rpc_arg(struct rpc_req *r, enum rpc_arg k, const char *what,
+    struct rpc_args *a)
+{
+	switch (k) {
+	case RPC_A_NONE:
+		return 0;
+	case RPC_A_CODE:
+		return rpc_code(r, what, &a->cl);
+	case RPC_A_DATE:
+		return rpc_parse_date(r, what, &a->date);
+	case RPC_A_STR:
+		return rpc_param_str(r, what, &a->s, &a->slen);
+	case RPC_A_CODES:
+		return rpc_codes(r, what, &a->codes, &a->ncodes);
+	}
+	return rpc_fail(r, RPC_E_INTERNAL, "bad method table");
+}
+
+/* Check m's contract (struct rpc_method) and read its leading params. */
+static int
+rpc_contract(struct rpc_req *r, const struct rpc_method *m,
+    struct rpc_args *a)
+{
+	size_t	i;
+
+	if (rpc_arity(r, m->min, m->max) == -1)
 		return -1;
-	rpc_pack_rec(r, snapshot_find(r->ctx->snap, o.set, cl.code, o.as_of),
-	    o.as_of);
+	for (i = 0; i < RPC_ARGS_MAX; i++)
+		if (rpc_arg(r, m->args[i].kind, m->args[i].name, a) == -1)
+			return -1;
+	if (m->opts != 0 && rpc_parse_opts(r, m->opts, &a->o) == -1)
+		return -1;
+	if ((m->flags & RPC_F_SNAP) && r->ctx->snap == NULL)
+		return rpc_fail(r, RPC_E_INTERNAL, "no data loaded");
+	return 0;
+}
+
+/*
+ * Methods.  Their contract is checked first; what a method packs after
+ * a failure is dropped by the caller.
+ */
+
+static int
+rpc_m_ping(struct rpc_req *r, const struct rpc_args *a)
+{
+	(void)a;
+	rpc_pack_cstr(&r->pk, "pong");
 	return 0;
 }
 
 static int
-rpc_m_lookup_many(struct rpc_req *r)
+rpc_m_lookup(struct rpc_req *r, const struct rpc_args *a)
+{
+	rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set, a->cl.code,
+	    a->o.as_of), a->o.as_of);
+	return 0;
+}
+
+static int
+rpc_m_lookup_many(struct rpc_req *r, const struct rpc_args *a)
 {
 	struct classify	 cl;
-	struct rpc_opts	 o;
-	struct rpc_cur	 codes;
+	struct rpc_cur	 codes = a->codes;
 	const char	*s;
 	size_t		 len;
-	uint32_t	 n, i;
+	uint32_t	 i;
 
-	if (rpc_nparams(r, 1, 2) == -1)
-		return -1;
-	if (rpc_read_container(&r->params, 0, &n) == -1)
-		return rpc_fail(r, RPC_E_BAD_REQUEST,
-		    "codes must be an array of strings");
-	if (n > atomic_load_explicit(&rpc_max_batch, memory_order_relaxed))
-		return rpc_fail(r, RPC_E_TOO_LARGE,
-		    "%u codes, at most %zu per request", n, atomic_load_explicit(&rpc_max_batch, memory_order_relaxed));
-	/* Check every code's type before packing anything. */
-	codes = r->params;
-	for (i = 0; i < n; i++)
-		if (rpc_read_str(&r->params, &s, &len) == -1)
-			return rpc_fail(r, RPC_E_BAD_REQUEST,
-			    "codes[%u] must be a string", i);
-	if (rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	msgpack_pack_array(&r->pk, n);
-	for (i = 0; i < n; i++) {
+	msgpack_pack_array(&r->pk, a->ncodes);
+	for (i = 0; i < a->ncodes; i++) {
 		rpc_read_str(&codes, &s, &len);
 		if (classify_code(s, len, &cl) == -1)
 			msgpack_pack_nil(&r->pk);
 		else
-			rpc_pack_rec(r, snapshot_find(r->ctx->snap, o.set,
-			    cl.code, o.as_of), o.as_of);
+			rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set,
+			    cl.code, a->o.as_of), a->o.as_of);
 	}
 	return 0;
 }
 
 static int
-rpc_m_validate(struct rpc_req *r)
+rpc_m_validate(struct rpc_req *r, const struct rpc_args *a)
 {
 	const struct snapshot_rec *sr;
-	struct classify	 cl;
-	struct rpc_opts	 o;
+	const struct classify *cl = &a->cl;
 	const char	*reason;
-	uint32_t	 date;
+	uint32_t	 date = a->date;
+	int		 only = a->o.set;	/* -1: every set */
 	size_t		 i;
 	int		 inforce = 0, stale = 0, held = 0, noset;
 	char		 d[11], msg[128];	/* a set name is < 64 */
 
-	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
-	    rpc_parse_date(r, "date", &date) == -1 ||
-	    rpc_parse_opts(r, RPC_OPT_SET, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
 	/* The date is the as_of: it picks each set's release. */
 	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++) {
-		if (o.set >= 0 && (size_t)o.set != i)
+		if (only >= 0 && (size_t)only != i)
 			continue;
 		if (snapshot_in_force(r->ctx->snap, i, date) >= 0)
 			inforce = 1;
 		if (snapshot_stale(r->ctx->snap, i, date))
 			stale = 1;
-		if (snapshot_holds(r->ctx->snap, i, snapshot_class(&cl)))
+		if (snapshot_holds(r->ctx->snap, i, snapshot_class(cl)))
 			held = 1;
 	}
-	sr = snapshot_find(r->ctx->snap, o.set, cl.code, date);
+	sr = snapshot_find(r->ctx->snap, only, cl->code, date);
 	/*
 	 * Found: is the answering set's data current on that date?  Not
 	 * found: might a newer release of any set considered hold it?
@@ -673,7 +754,7 @@ rpc_m_validate(struct rpc_req *r)
 		msgpack_pack_true(&r->pk);
 	else
 		msgpack_pack_false(&r->pk);
-	rpc_pack_kv(&r->pk, "code", cl.code);
+	rpc_pack_kv(&r->pk, "code", cl->code);
 	if (sr != NULL)
 		rpc_pack_kv(&r->pk, "set", sr->set);
 	if (sr != NULL && sr->release != 0) {
@@ -684,13 +765,13 @@ rpc_m_validate(struct rpc_req *r)
 	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
 	rpc_pack_kv(&r->pk, "reason", reason);
 	if (noset) {
-		if (o.set >= 0)
+		if (only >= 0)
 			snprintf(msg, sizeof(msg), "set \"%s\" holds no %s",
-			    snapshot_set(r->ctx->snap, (size_t)o.set)->name,
-			    snapshot_class_name(snapshot_class(&cl)));
+			    snapshot_set(r->ctx->snap, (size_t)only)->name,
+			    snapshot_class_name(snapshot_class(cl)));
 		else
 			snprintf(msg, sizeof(msg), "no loaded set holds %s",
-			    snapshot_class_name(snapshot_class(&cl)));
+			    snapshot_class_name(snapshot_class(cl)));
 		rpc_pack_kv(&r->pk, "message", msg);
 	}
 	if (stale) {
@@ -701,60 +782,53 @@ rpc_m_validate(struct rpc_req *r)
 }
 
 static int
-rpc_m_search(struct rpc_req *r)
+rpc_m_search(struct rpc_req *r, const struct rpc_args *a)
 {
 	const struct snapshot_rec *res[RPC_SEARCH_MAX];
 	struct snapshot_search q;
-	struct rpc_opts	 o;
 	size_t		 n, i;
 
 	memset(&q, 0, sizeof(q));
-	if (rpc_nparams(r, 1, 2) == -1 ||
-	    rpc_param_str(r, "text", &q.text, &q.textlen) == -1 ||
-	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_LIMIT |
-	    RPC_OPT_INCL_TERM, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	q.set = o.set;
-	q.include_terminated = o.include_terminated;
-	q.as_of = o.as_of;
-	q.limit = o.limit;
+	q.text = a->s;
+	q.textlen = a->slen;
+	q.set = a->o.set;
+	q.include_terminated = a->o.include_terminated;
+	q.as_of = a->o.as_of;
+	q.limit = a->o.limit;
 	n = snapshot_search(r->ctx->snap, &q, res, NULL);
-	if (n > o.limit)
-		n = o.limit;
+	if (n > a->o.limit)
+		n = a->o.limit;
 	msgpack_pack_array(&r->pk, n);
 	for (i = 0; i < n; i++)
-		rpc_pack_rec(r, res[i], o.as_of);
+		rpc_pack_rec(r, res[i], a->o.as_of);
 	return 0;
 }
 
 static int
-rpc_m_classify(struct rpc_req *r)
+rpc_m_classify(struct rpc_req *r, const struct rpc_args *a)
 {
-	struct classify	 cl;
+	const struct classify *cl = &a->cl;
 	size_t		 n;
 
-	if (rpc_nparams(r, 1, 1) == -1 || rpc_code(r, &cl) == -1)
-		return -1;
-	n = 2 + (cl.system != NULL) + (cl.category != NULL) +
-	    (cl.section != NULL) + (cl.group != NULL) + (cl.kind != NULL) +
-	    (cl.maintainer != NULL);
+	n = 2 + (cl->system != NULL) + (cl->category != NULL) +
+	    (cl->section != NULL) + (cl->group != NULL) + (cl->kind != NULL) +
+	    (cl->maintainer != NULL);
 	msgpack_pack_map(&r->pk, n);
-	rpc_pack_kv(&r->pk, "code", cl.code);
-	if (cl.system != NULL)
-		rpc_pack_kv(&r->pk, "system", cl.system);
+	rpc_pack_kv(&r->pk, "code", cl->code);
+	if (cl->system != NULL)
+		rpc_pack_kv(&r->pk, "system", cl->system);
 	rpc_pack_cstr(&r->pk, "level");
-	msgpack_pack_int(&r->pk, cl.level);
-	if (cl.category != NULL)
-		rpc_pack_kv(&r->pk, "category", cl.category);
-	if (cl.section != NULL)
-		rpc_pack_kv(&r->pk, "section", cl.section);
-	if (cl.group != NULL)
-		rpc_pack_kv(&r->pk, "group", cl.group);
-	if (cl.kind != NULL)
-		rpc_pack_kv(&r->pk, "kind", cl.kind);
-	if (cl.maintainer != NULL)
-		rpc_pack_kv(&r->pk, "maintainer", cl.maintainer);
+	msgpack_pack_int(&r->pk, cl->level);
+	if (cl->category != NULL)
+		rpc_pack_kv(&r->pk, "category", cl->category);
+	if (cl->section != NULL)
+		rpc_pack_kv(&r->pk, "section", cl->section);
+	if (cl->group != NULL)
+		rpc_pack_kv(&r->pk, "group", cl->group);
+	if (cl->kind != NULL)
+		rpc_pack_kv(&r->pk, "kind", cl->kind);
+	if (cl->maintainer != NULL)
+		rpc_pack_kv(&r->pk, "maintainer", cl->maintainer);
 	return 0;
 }
 
@@ -851,23 +925,17 @@ rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
 }
 
 static int
-rpc_m_diff(struct rpc_req *r)
+rpc_m_diff(struct rpc_req *r, const struct rpc_args *a)
 {
 	static const char *const names[SNAPSHOT_DIFF_MAX] = {
 		"added", "removed", "terminated", "changed"
 	};
 	struct rpc_diff	 d;
-	const char	*s;
-	size_t		 slen;
 	int		 set, from, to, k;
 
-	if (rpc_nparams(r, 3, 3) == -1 ||
-	    rpc_param_str(r, "set", &s, &slen) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	if ((set = snapshot_set_index(r->ctx->snap, s, slen)) < 0)
+	if ((set = snapshot_set_index(r->ctx->snap, a->s, a->slen)) < 0)
 		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set \"%.*s\"",
-		    (int)(slen > 64 ? 64 : slen), s);
+		    (int)(a->slen > 64 ? 64 : a->slen), a->s);
 	if (rpc_diff_release(r, set, "from_effective", &from) == -1 ||
 	    rpc_diff_release(r, set, "to_effective", &to) == -1)
 		return -1;
@@ -924,7 +992,7 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 }
 
 static int
-rpc_m_info(struct rpc_req *r)
+rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
 {
 	const struct snapshot_set_info *si;
 	const struct snapshot_release_info *ri;
@@ -934,8 +1002,7 @@ rpc_m_info(struct rpc_req *r)
 	size_t		 i, j, n;
 	int		 cur;
 
-	if (rpc_nparams(r, 0, 0) == -1)
-		return -1;
+	(void)a;
 	/*
 	 * The reload counters first, then the snapshot, fresh rather than
 	 * the batch's: a reload publishes before it is counted, so info
@@ -1008,13 +1075,12 @@ rpc_pack_reload_result(msgpack_packer *pk, int ok, uint64_t generation,
 }
 
 static int
-rpc_m_reload(struct rpc_req *r)
+rpc_m_reload(struct rpc_req *r, const struct rpc_args *a)
 {
 	char		 err[512];
 	int		 rv;
 
-	if (rpc_nparams(r, 0, 0) == -1)
-		return -1;
+	(void)a;
 	err[0] = '\0';
 	if (r->ctx->reload != NULL)
 		rv = r->ctx->reload(r->ctx, r->msgid, !r->notify, err,
@@ -1098,18 +1164,21 @@ rpc_misframed(struct rpc_ctx *x, const unsigned char *buf, size_t n, struct rpc_
 static void
 rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 {
-	size_t	i;
+	const struct rpc_method *me;
+	struct rpc_args	 a;
+	size_t		 i;
 
 	for (i = 0; i < RPC_NMETHODS; i++) {
-		if (rpc_str_eq(m, mlen, rpc_methods[i].name)) {
-			STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
-			if (rpc_methods[i].fn(r) == 0 &&
-			    r->params.p != r->params.end)
-				/* Every method reads all of its params. */
-				rpc_fail(r, RPC_E_INTERNAL,
-				    "params not fully read");
+		me = &rpc_methods[i];
+		if (!rpc_str_eq(m, mlen, me->name))
+			continue;
+		STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
+		if (rpc_contract(r, me, &a) == -1 || me->fn(r, &a) == -1)
 			return;
-		}
+		if (r->params.p != r->params.end)
+			/* Every method reads all of its params. */
+			rpc_fail(r, RPC_E_INTERNAL, "params not fully read");
+		return;
 	}
 	STATS_COUNT(rpc_cnt(r->ctx)->unknown_method, 1);
 	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method \"%.*s\"",

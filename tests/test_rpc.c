@@ -357,6 +357,70 @@ test_ping_and_errors(void)
 	rpc_out_free(&o);
 }
 
+/* The error a request gets: code and message. */
+static void
+expect_err(uint32_t msgid, const char *method, const char *params,
+    const char *code, const char *msg, int line)
+{
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+
+	if (call(msgid, method, params, &o, &r) != RPC_DONE)
+		t_fail(__FILE__, line, "%s: not RPC_DONE", method);
+	else if (r.err.type != MSGPACK_OBJECT_MAP)
+		t_fail(__FILE__, line, "%s: no error", method);
+	else {
+		if (strcmp(err_code(&r), code) != 0)
+			t_fail(__FILE__, line, "%s: code %s, expected %s",
+			    method, err_code(&r), code);
+		if (strcmp(t_str(t_get(&r.err, "message")), msg) != 0)
+			t_fail(__FILE__, line, "%s: \"%s\", expected \"%s\"",
+			    method, t_str(t_get(&r.err, "message")), msg);
+	}
+	resp_free(&r);
+	rpc_out_free(&o);
+}
+
+/*
+ * Each method's contract (arity, leading params, opts, data) with no
+ * data loaded: a request wrong in its params is told so before "no
+ * data loaded"; diff needs the data before it reads its releases.
+ */
+static void
+test_contracts(void)
+{
+	expect_err(30, "lookup", "93a54130303231c0c0", "bad_request",
+	    "expected 1 to 2 params, got 3", __LINE__);
+	expect_err(31, "classify", "92a54130303231c0", "bad_request",
+	    "expected 1 params, got 2", __LINE__);
+	expect_err(32, "reload", "9101", "bad_request",
+	    "expected 0 params, got 1", __LINE__);
+	expect_err(33, "info", "91c0", "bad_request",
+	    "expected 0 params, got 1", __LINE__);
+	expect_err(34, "lookup_many", "9105", "bad_request",
+	    "codes must be an array of strings", __LINE__);
+	expect_err(35, "search", "9105", "bad_request",
+	    "text must be a string", __LINE__);
+	expect_err(36, "validate", "92a5413030323105", "bad_request",
+	    "date must be a string", __LINE__);
+	expect_err(37, "validate", "92a54130303231a3626164", "bad_request",
+	    "date: expected a date YYYY-MM-DD, got \"bad\"", __LINE__);
+	/* validate takes only "set" */
+	expect_err(38, "validate", "93a54130303231aa323032302d30312d3031"
+	    "81a56c696d697405", "bad_request", "unknown option \"limit\"",
+	    __LINE__);
+	expect_err(39, "search", "92a178" "81a56c696d697400", "bad_request",
+	    "opts.limit must be an integer 1..500", __LINE__);
+	expect_err(40, "lookup", "92a54130303231a178", "bad_request",
+	    "opts must be a map", __LINE__);
+	expect_err(41, "search", "91a178", "internal", "no data loaded",
+	    __LINE__);
+	expect_err(42, "diff", "9301c0c0", "bad_request",
+	    "set must be a string", __LINE__);
+	expect_err(43, "diff", "93a178a3626164c0", "internal",
+	    "no data loaded", __LINE__);
+}
+
 static void
 test_framing(void)
 {
@@ -598,6 +662,8 @@ test_with_data(void)
 	T_EQ_INT(call(9, "lookup_many", "9193a24131a24131a24131", &o, &r),
 	    RPC_DONE);
 	T_EQ_STR(err_code(&r), "too_large");
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
+	    "3 codes, at most 2 per request");
 	resp_free(&r);
 	T_EQ_INT(call(9, "lookup_many", "9192a2413105", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
@@ -1230,6 +1296,7 @@ main(void)
 	test_scan_depth();
 	test_scan_garbage();
 	test_ping_and_errors();
+	test_contracts();
 	test_framing();
 	test_with_data();
 	test_releases();
