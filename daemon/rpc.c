@@ -84,7 +84,7 @@ struct rpc_req {
 	char		 emsg[RPC_EMSG_MAX];
 	uint32_t	 msgid;
 	int		 notify;	/* no response wanted */
-	int		 deferred;	/* answered later: pack nothing now */
+	int		 reload;	/* the caller answers: RPC_RELOAD */
 };
 
 /*
@@ -180,7 +180,6 @@ _Static_assert(RPC_E_MAX <= STATS_ERRORS_MAX, "STATS_ERRORS_MAX");
  */
 static atomic_size_t	 rpc_max_request_bytes = 1024 * 1024;
 static atomic_size_t	 rpc_max_batch = 10000;
-static int		(*rpc_reload_fn)(uint32_t, int, char *, size_t);
 
 /* The context of rpc_process and rpc_batch_*: tests, fuzzing. */
 static struct rpc_ctx	 rpc_main;
@@ -1074,29 +1073,15 @@ rpc_pack_reload_result(msgpack_packer *pk, int ok, uint64_t generation,
 		rpc_pack_kv(pk, "error", err != NULL ? err : "");
 }
 
+/*
+ * The verdict: the caller asks for the load and answers (rpc.h, struct
+ * rpc_reload_req); nothing here starts one.
+ */
 static int
 rpc_m_reload(struct rpc_req *r, const struct rpc_args *a)
 {
-	char		 err[512];
-	int		 rv;
-
 	(void)a;
-	err[0] = '\0';
-	if (r->ctx->reload != NULL)
-		rv = r->ctx->reload(r->ctx, r->msgid, !r->notify, err,
-		    sizeof(err));
-	else if (rpc_reload_fn == NULL) {
-		snprintf(err, sizeof(err), "reload is not available");
-		rv = -1;
-	} else
-		rv = rpc_reload_fn(r->msgid, !r->notify, err, sizeof(err));
-	if (rv == 0) {
-		/* The load runs off the loop: the server answers later. */
-		r->deferred = 1;
-		return 0;
-	}
-	rpc_pack_reload_result(&r->pk, 0,
-	    r->ctx->snap != NULL ? snapshot_generation(r->ctx->snap) : 0, err);
+	r->reload = 1;
 	return 0;
 }
 
@@ -1187,7 +1172,7 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 
 enum rpc_result
 rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
-    struct rpc_out *out, size_t *used)
+    struct rpc_out *out, size_t *used, struct rpc_reload_req *rl)
 {
 	struct rpc_req	 r;
 	struct rpc_cur	 c;
@@ -1243,12 +1228,16 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 		}
 		rpc_dispatch(&r, m, mlen);
 	}
-	if (r.deferred && r.err == RPC_E_NONE) {
+	if (r.reload && r.err == RPC_E_NONE) {
 		/* Answered by rpc_reload_answer; the header goes too. */
 		if (notify)
 			STATS_COUNT(rpc_cnt(x)->notifications, 1);
 		out->len = mark;
-		return RPC_DONE;
+		rl->msgid = r.msgid;
+		rl->reply = !notify;
+		rl->generation = x->snap != NULL ?
+		    snapshot_generation(x->snap) : 0;
+		return RPC_RELOAD;
 	}
 	if (notify) {
 		STATS_COUNT(rpc_cnt(x)->notifications, 1);
@@ -1272,7 +1261,16 @@ enum rpc_result
 rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
     size_t *used)
 {
-	return rpc_ctx_process(&rpc_main, buf, len, out, used);
+	struct rpc_reload_req rl;
+	enum rpc_result	 r;
+
+	if ((r = rpc_ctx_process(&rpc_main, buf, len, out, used, &rl)) !=
+	    RPC_RELOAD)
+		return r;
+	if (rl.reply)
+		rpc_reload_answer(out, rl.msgid, 0, rl.generation,
+		    "reload is not available");
+	return RPC_DONE;
 }
 
 /*
@@ -1286,13 +1284,6 @@ rpc_set_limits(const struct rpc_limits *l)
 	    memory_order_relaxed);
 	atomic_store_explicit(&rpc_max_batch, l->max_batch,
 	    memory_order_relaxed);
-}
-
-void
-rpc_init(time_t started_at, int (*reload)(uint32_t, int, char *, size_t))
-{
-	stats_init(started_at);
-	rpc_reload_fn = reload;
 }
 
 void

@@ -2,15 +2,16 @@
  * rpc.h: MessagePack-RPC requests (docs/protocol.md).  Bounds a request
  * before decoding it, decodes params by borrowing from the caller's
  * buffer, dispatches to the methods and encodes every answer straight
- * into the caller's output buffer.  No sockets here: server.c feeds
+ * into the caller's output buffer.  No sockets here: worker.c feeds
  * bytes in and writes bytes out, so this can be tested over buffers.
+ * Nor does it start anything: a reload request comes back to the
+ * caller as a verdict (RPC_RELOAD) for it to act on.
  */
 #ifndef HCPCSD_RPC_H
 #define HCPCSD_RPC_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 struct snapshot;
 struct stats_counters;
@@ -57,42 +58,22 @@ struct rpc_limits {
 void		 rpc_set_limits(const struct rpc_limits *);
 
 /*
- * Set once at startup: the daemon's start time (info.started_at,
- * kept by stats_init) and
- * the function the reload method calls.  reload(msgid, reply, err,
- * errlen) starts a load (or coalesces into the next one) and returns 0:
- * the method then packs nothing and, when reply is non-zero, the caller
- * answers msgid with rpc_reload_answer once that load has finished;
- * reply is 0 for a notification.  Or it returns -1 with err filled and
- * the method answers {ok: false} at once.  NULL: the method answers
- * ok false.
- */
-void		 rpc_init(time_t started_at,
-		    int (*reload)(uint32_t msgid, int reply, char *err,
-		    size_t errlen));
-
-/*
- * Append the whole response to a deferred reload request: [1, msgid,
- * nil, {ok, generation, error (when not ok)}].  May allocate: only to
- * grow out (out->oom set on failure).
+ * Append the whole response to a reload request (RPC_RELOAD): [1,
+ * msgid, nil, {ok, generation, error (when not ok)}].  May allocate:
+ * only to grow out (out->oom set on failure).
  */
 void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
 		    uint64_t generation, const char *err);
 
 /*
  * What the requests of one thread share: the batch's snapshot reference
- * and "today", the counters they are counted in (NULL: stats_main()),
- * and, when set, the reload function to call instead of rpc_init's
- * (with arg: the caller's, e.g. whose request runs).  Zero it, set cnt,
- * reload and arg.
+ * and "today", and the counters they are counted in (NULL:
+ * stats_main()).  Zero it, set cnt.
  */
 struct rpc_ctx {
 	struct snapshot	*snap;
 	uint32_t	 today;
 	struct stats_counters *cnt;
-	int		(*reload)(struct rpc_ctx *, uint32_t msgid, int reply,
-			    char *err, size_t errlen);
-	void		*arg;
 };
 
 /*
@@ -115,21 +96,43 @@ void		 rpc_batch_end(void);
 enum rpc_result {
 	RPC_DONE,		/* one object consumed; the stream is fine */
 	RPC_MORE,		/* no complete object yet: read more */
-	RPC_CLOSE		/* answer (if any) appended; close after */
+	RPC_CLOSE,		/* answer (if any) appended; close after */
+	RPC_RELOAD		/* a reload request consumed: see below */
+};
+
+/*
+ * The verdict on a reload request: deferred to the caller, who asks for
+ * a load (or for one more after the load running) and answers msgid
+ * with rpc_reload_answer once that load has ended, or at once with ok 0,
+ * generation and why when no load can start.  reply is 0 for a
+ * notification: nothing is answered.  The request is counted already.
+ */
+struct rpc_reload_req {
+	uint32_t	 msgid;
+	int		 reply;
+	uint64_t	 generation;	/* the batch's: 0 without data */
 };
 
 /*
  * Handle the first object in buf[0, len): on RPC_DONE *used bytes were
  * consumed and the response (none for a notification) is appended to
- * out.  On RPC_CLOSE an error response is appended when the request's
- * msgid could be read, and out->why says what was wrong (static text,
- * for the caller's log line).  The byte limit is rpc_set_limits'
- * max_request_bytes.  May allocate: only to grow out (out->oom set on
- * failure).
+ * out.  On RPC_RELOAD *used bytes were consumed, nothing is appended
+ * and *rl holds the verdict.  On RPC_CLOSE an error response is
+ * appended when the request's msgid could be read, and out->why says
+ * what was wrong (static text, for the caller's log line).  The byte
+ * limit is rpc_set_limits' max_request_bytes.  May allocate: only to
+ * grow out (out->oom set on failure).
  */
 enum rpc_result	 rpc_ctx_process(struct rpc_ctx *, const unsigned char *buf,
-		    size_t len, struct rpc_out *out, size_t *used);
+		    size_t len, struct rpc_out *out, size_t *used,
+		    struct rpc_reload_req *rl);
+
+/*
+ * rpc_ctx_process in rpc_main_ctx(), where no load can start: a reload
+ * request is answered {ok: false, error: "reload is not available"}
+ * (RPC_DONE).
+ */
 enum rpc_result	 rpc_process(const unsigned char *buf, size_t len,
-		    struct rpc_out *out, size_t *used);	/* rpc_main_ctx() */
+		    struct rpc_out *out, size_t *used);
 
 #endif /* HCPCSD_RPC_H */

@@ -232,17 +232,6 @@ server_ask_reload(const char *why, uint64_t *seq, char *err, size_t errlen)
 	return loader_ask(srv_loader, why, seq, err, errlen);
 }
 
-int
-server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
-{
-	uint64_t	 seq;
-
-	/* Only a worker's client can wait for its answer. */
-	(void)msgid;
-	(void)reply;
-	return loader_ask(srv_loader, "reload request", &seq, err, errlen);
-}
-
 /* A worker answered who waited for a load (worker_env.reloaded). */
 static void
 server_worker_reloaded(void)

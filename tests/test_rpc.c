@@ -800,10 +800,67 @@ test_with_data(void)
 	T_EQ_STR(t_str(t_get(v, "at")), "(nil)");
 	resp_free(&r);
 
-	/* reload without a hook: ok false, data kept */
+	/* reload in rpc_process, where no load can start: ok false */
 	T_EQ_INT(call(21, "reload", "90", &o, &r), RPC_DONE);
 	T_OK(!t_get(&r.res, "ok")->via.boolean);
 	T_EQ_STR(t_str(t_get(&r.res, "error")), "reload is not available");
+	resp_free(&r);
+	rpc_out_free(&o);
+}
+
+/*
+ * In a context of its own (as a worker runs requests): a reload is a
+ * verdict handed back (RPC_RELOAD), nothing packed, counted in the
+ * context's counters; the caller answers with rpc_reload_answer.
+ */
+static void
+test_reload_verdict(void)
+{
+	static const unsigned char req[] = { 0x94, 0x00, 0x2a, 0xa6, 'r',
+	    'e', 'l', 'o', 'a', 'd', 0x90 };
+	static const unsigned char note[] = { 0x93, 0x02, 0xa6, 'r', 'e',
+	    'l', 'o', 'a', 'd', 0x90 };
+	struct stats_counters cnt;
+	struct rpc_ctx	 x;
+	struct rpc_out	 o = { 0 };
+	struct rpc_reload_req rl;
+	struct resp	 r;
+	uint64_t	 reqs = 0;
+	size_t		 used = 0, off = 0, i;
+
+	memset(&cnt, 0, sizeof(cnt));
+	memset(&x, 0, sizeof(x));
+	x.cnt = &cnt;
+	rpc_ctx_begin(&x);
+	T_OK(x.snap != NULL);
+	memset(&rl, 0xff, sizeof(rl));
+	T_EQ_INT(rpc_ctx_process(&x, req, sizeof(req), &o, &used, &rl),
+	    RPC_RELOAD);
+	T_EQ_INT(used, sizeof(req));
+	T_EQ_INT(o.len, 0);
+	T_EQ_INT(rl.msgid, 42);
+	T_EQ_INT(rl.reply, 1);
+	T_OK(rl.generation > 0 && x.snap != NULL &&
+	    rl.generation == snapshot_generation(x.snap));
+	T_EQ_INT(rpc_ctx_process(&x, note, sizeof(note), &o, &used, &rl),
+	    RPC_RELOAD);
+	T_EQ_INT(used, sizeof(note));
+	T_EQ_INT(o.len, 0);
+	T_EQ_INT(rl.reply, 0);
+	rpc_ctx_end(&x);
+	for (i = 0; i < STATS_METHODS_MAX; i++)
+		reqs += cnt.requests[i];
+	T_EQ_INT(reqs, 2);
+	T_EQ_INT(cnt.notifications, 1);
+
+	rpc_reload_answer(&o, 42, 0, 7, "busy");
+	T_OK(resp_next(&o, &off, &r) == 0);
+	T_EQ_INT(off, o.len);
+	T_EQ_INT(r.msgid, 42);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_OK(t_get(&r.res, "ok") != NULL && !t_get(&r.res, "ok")->via.boolean);
+	T_EQ_INT(t_get(&r.res, "generation")->via.u64, 7);
+	T_EQ_STR(t_str(t_get(&r.res, "error")), "busy");
 	resp_free(&r);
 	rpc_out_free(&o);
 }
@@ -1299,6 +1356,7 @@ main(void)
 	test_contracts();
 	test_framing();
 	test_with_data();
+	test_reload_verdict();
 	test_releases();
 	test_stale();
 	test_holds();
