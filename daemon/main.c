@@ -17,7 +17,7 @@
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
-#include "rpc.h"
+#include "stats.h"
 #include "server.h"
 #include "snapshot.h"
 
@@ -175,7 +175,7 @@ main(int argc, char *argv[])
 		    sockpath != NULL ? sockpath : conf->socket);
 	if (server_publish(conf, "load", err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	rpc_init(time(NULL), server_reload);
+	stats_init(time(NULL));
 	if (server_init(conf, sockpath, fflag) == -1)
 		fatalx("cannot serve on %s",
 		    sockpath != NULL ? sockpath : conf->socket);

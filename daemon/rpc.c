@@ -1,121 +1,59 @@
 /*
- * rpc.c: MessagePack-RPC for hcpcsd (docs/protocol.md).
+ * rpc.c: MessagePack-RPC for hcpcsd (docs/protocol.md): framing, the
+ * method table with each method's contract, dispatch and the error
+ * path.  The methods are in rpc_methods.c (the code sets) and
+ * rpc_info.c (the daemon itself); the decoder and packing helpers they
+ * share in rpc_codec.c.
  *
  * A request is bounded before anything is decoded: rpc_scan walks the
  * bytes with a fixed-size stack and checks every declared count and
  * length, because a decoder that trusts a declared count (msgpack-c's
  * unpacker reserves memory from it) lets a five-byte header ask for
- * gigabytes.  The decoder below then reads params straight out of the
+ * gigabytes.  The decoder then reads params straight out of the
  * scanned span, borrowing strings, and answers are packed into the
  * connection's output buffer with a mark taken first, so a method that
  * fails half way only truncates back to the mark and packs its error.
  */
-#include <pthread.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <msgpack.h>
 
 #include "classify.h"
-#include "log.h"
 #include "mpscan.h"
 #include "record.h"
 #include "rpc.h"
+#include "rpc_int.h"
 #include "snapshot.h"
-
-#ifndef HCPCSD_VERSION
-#define HCPCSD_VERSION "0.0.0"
-#endif
-
-#define RPC_OUT_MIN	4096		/* first output allocation */
-#define RPC_EMSG_MAX	256
-
-enum rpc_err {
-	RPC_E_NONE,
-	RPC_E_BAD_REQUEST,
-	RPC_E_UNKNOWN_METHOD,
-	RPC_E_INVALID_CODE,
-	RPC_E_TOO_LARGE,
-	RPC_E_INTERNAL,
-	RPC_E_MAX
-};
-
-static const char *const rpc_err_names[RPC_E_MAX] = {
-	[RPC_E_NONE] = "none",
-	[RPC_E_BAD_REQUEST] = "bad_request",
-	[RPC_E_UNKNOWN_METHOD] = "unknown_method",
-	[RPC_E_INVALID_CODE] = "invalid_code",
-	[RPC_E_TOO_LARGE] = "too_large",
-	[RPC_E_INTERNAL] = "internal",
-};
-
-/* A read cursor over one scanned object; strings are borrowed. */
-struct rpc_cur {
-	const unsigned char *p;
-	const unsigned char *end;
-};
-
-/* Options a method may accept (bit per key). */
-#define RPC_OPT_SET		0x01
-#define RPC_OPT_AS_OF		0x02
-#define RPC_OPT_LIMIT		0x04
-#define RPC_OPT_INCL_TERM	0x08
-
-struct rpc_opts {
-	int		 set;		/* -1: any set */
-	uint32_t	 as_of;
-	size_t		 limit;
-	int		 include_terminated;
-};
-
-struct rpc_req {
-	struct rpc_cur	 params;	/* positioned after the array header */
-	uint32_t	 nparams;
-	msgpack_packer	 pk;
-	struct rpc_out	*out;
-	struct rpc_ctx	*ctx;		/* the batch's snapshot, today, counters */
-	enum rpc_err	 err;
-	char		 emsg[RPC_EMSG_MAX];
-	uint32_t	 msgid;
-	int		 notify;	/* no response wanted */
-	int		 deferred;	/* answered later: pack nothing now */
-};
-
-struct rpc_method {
-	const char	*name;
-	int		(*fn)(struct rpc_req *);
-};
-
-static int	rpc_m_ping(struct rpc_req *);
-static int	rpc_m_lookup(struct rpc_req *);
-static int	rpc_m_lookup_many(struct rpc_req *);
-static int	rpc_m_validate(struct rpc_req *);
-static int	rpc_m_search(struct rpc_req *);
-static int	rpc_m_classify(struct rpc_req *);
-static int	rpc_m_diff(struct rpc_req *);
-static int	rpc_m_info(struct rpc_req *);
-static int	rpc_m_reload(struct rpc_req *);
+#include "stats.h"
 
 static const struct rpc_method rpc_methods[] = {
-	{ "ping", rpc_m_ping },
-	{ "lookup", rpc_m_lookup },
-	{ "lookup_many", rpc_m_lookup_many },
-	{ "validate", rpc_m_validate },
-	{ "search", rpc_m_search },
-	{ "classify", rpc_m_classify },
-	{ "diff", rpc_m_diff },
-	{ "info", rpc_m_info },
-	{ "reload", rpc_m_reload },
+	{ "ping", rpc_m_ping, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
+	{ "lookup", rpc_m_lookup, 1, 2, { { RPC_A_CODE, "code" } },
+	    RPC_OPT_SET | RPC_OPT_AS_OF, RPC_F_SNAP },
+	{ "lookup_many", rpc_m_lookup_many, 1, 2,
+	    { { RPC_A_CODES, "codes" } }, RPC_OPT_SET | RPC_OPT_AS_OF,
+	    RPC_F_SNAP },
+	{ "validate", rpc_m_validate, 2, 3,
+	    { { RPC_A_CODE, "code" }, { RPC_A_DATE, "date" } }, RPC_OPT_SET,
+	    RPC_F_SNAP },
+	{ "search", rpc_m_search, 1, 2, { { RPC_A_STR, "text" } },
+	    RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_LIMIT | RPC_OPT_INCL_TERM,
+	    RPC_F_SNAP },
+	{ "classify", rpc_m_classify, 1, 1, { { RPC_A_CODE, "code" } }, 0,
+	    0 },
+	/* Then from_effective and to_effective: releases of the set. */
+	{ "diff", rpc_m_diff, 3, 3, { { RPC_A_STR, "set" } }, 0,
+	    RPC_F_SNAP },
+	{ "info", rpc_m_info, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
+	{ "reload", rpc_m_reload, 0, 0, { { RPC_A_NONE, NULL } }, 0,
+	    RPC_F_ADMIN },
 };
 #define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
-_Static_assert(RPC_NMETHODS <= RPC_METHODS_MAX, "RPC_METHODS_MAX");
-_Static_assert(RPC_E_MAX <= RPC_ERRORS_MAX, "RPC_ERRORS_MAX");
+_Static_assert(RPC_NMETHODS <= STATS_METHODS_MAX, "STATS_METHODS_MAX");
+_Static_assert(RPC_E_MAX <= STATS_ERRORS_MAX, "STATS_ERRORS_MAX");
 
 /*
  * Set by the main thread (at startup, then after each reload) and read
@@ -123,30 +61,16 @@ _Static_assert(RPC_E_MAX <= RPC_ERRORS_MAX, "RPC_ERRORS_MAX");
  */
 static atomic_size_t	 rpc_max_request_bytes = 1024 * 1024;
 static atomic_size_t	 rpc_max_batch = 10000;
-static time_t		 rpc_started_at;
-static int		(*rpc_reload_fn)(uint32_t, int, char *, size_t);
 
-/* Written on a reload (main thread), read by info: under the lock. */
-static pthread_mutex_t	 rpc_reload_mtx = PTHREAD_MUTEX_INITIALIZER;
-struct rpc_reloads {
-	int		 ok;
-	time_t		 at;		/* 0: never reloaded */
-	char		 error[512];
-	uint64_t	 count;		/* reloads finished, failed included */
-	uint64_t	 failed;
-	uint64_t	 duration_ms;	/* of the last one */
-};
-static struct rpc_reloads rpc_last_reload = { 1, 0, "", 0, 0, 0 };
-
-/*
- * The context of rpc_process and rpc_batch_*: the daemon's main thread
- * (it counts rejected clients there) and single-threaded tests.  info
- * sums the counters of it and of every registered context; the list is
- * only changed before the workers start and after they are joined.
- */
+/* The context of rpc_process and rpc_batch_*: tests, fuzzing. */
 static struct rpc_ctx	 rpc_main;
-static struct rpc_ctx	*rpc_ctxs[RPC_CTX_MAX] = { &rpc_main };
-static size_t		 rpc_nctxs = 1;
+
+/* Where a context's requests are counted. */
+static struct stats_counters *
+rpc_cnt(const struct rpc_ctx *x)
+{
+	return x->cnt != NULL ? x->cnt : stats_main();
+}
 
 /*
  * Scanner: the extent of one request (common/mpscan.c), within the
@@ -178,277 +102,11 @@ rpc_scan(const unsigned char *buf, size_t len, size_t max, size_t *objlen)
 }
 
 /*
- * Output buffer.
+ * Contracts.
  */
 
 static int
-rpc_out_append(struct rpc_out *o, const void *p, size_t n)
-{
-	unsigned char	*nd;
-	size_t		 ncap;
-
-	if (o->oom)
-		return -1;
-	if (n > o->cap - o->len) {
-		ncap = o->cap == 0 ? RPC_OUT_MIN : o->cap;
-		while (ncap - o->len < n) {
-			if (ncap > SIZE_MAX / 2)
-				goto fail;
-			ncap *= 2;
-		}
-		if ((nd = realloc(o->data, ncap)) == NULL)
-			goto fail;
-		o->data = nd;
-		o->cap = ncap;
-	}
-	memcpy(o->data + o->len, p, n);
-	o->len += n;
-	return 0;
-fail:
-	o->oom = 1;
-	return -1;
-}
-
-static int
-rpc_out_write(void *data, const char *buf, size_t len)
-{
-	return rpc_out_append(data, buf, len);
-}
-
-void
-rpc_out_free(struct rpc_out *o)
-{
-	free(o->data);
-	memset(o, 0, sizeof(*o));
-}
-
-/*
- * Decoder: reads from a span rpc_scan accepted, but still checks every
- * bound so it is safe on its own.
- */
-
-static int
-rpc_cur_need(const struct rpc_cur *c, size_t n)
-{
-	return (size_t)(c->end - c->p) >= n ? 0 : -1;
-}
-
-static int
-rpc_read_uint(struct rpc_cur *c, uint64_t *v)
-{
-	unsigned char	 b;
-	size_t		 n;
-	int		 sign = 0;
-
-	if (rpc_cur_need(c, 1) == -1)
-		return -1;
-	b = c->p[0];
-	if (b <= 0x7f) {
-		*v = b;
-		c->p++;
-		return 0;
-	}
-	switch (b) {
-	case 0xcc: n = 1; break;
-	case 0xcd: n = 2; break;
-	case 0xce: n = 4; break;
-	case 0xcf: n = 8; break;
-	case 0xd0: n = 1; sign = 1; break;
-	case 0xd1: n = 2; sign = 1; break;
-	case 0xd2: n = 4; sign = 1; break;
-	case 0xd3: n = 8; sign = 1; break;
-	default:
-		return -1;
-	}
-	if (rpc_cur_need(c, 1 + n) == -1)
-		return -1;
-	/* A signed encoding of a non-negative value is accepted. */
-	if (sign && (c->p[1] & 0x80))
-		return -1;
-	*v = mpscan_be(c->p + 1, n);
-	c->p += 1 + n;
-	return 0;
-}
-
-static int
-rpc_read_str(struct rpc_cur *c, const char **s, size_t *len)
-{
-	unsigned char	 b;
-	size_t		 hdr, n;
-
-	if (rpc_cur_need(c, 1) == -1)
-		return -1;
-	b = c->p[0];
-	if (b >= 0xa0 && b <= 0xbf) {
-		hdr = 1;
-		n = b & 0x1f;
-	} else if (b >= 0xd9 && b <= 0xdb) {
-		hdr = 1 + ((size_t)1 << (b - 0xd9));
-		if (rpc_cur_need(c, hdr) == -1)
-			return -1;
-		n = mpscan_be(c->p + 1, hdr - 1);
-	} else
-		return -1;
-	if (rpc_cur_need(c, hdr) == -1 || (size_t)(c->end - c->p) - hdr < n)
-		return -1;
-	*s = (const char *)c->p + hdr;
-	*len = n;
-	c->p += hdr + n;
-	return 0;
-}
-
-/* An array (map: pairs) header. */
-static int
-rpc_read_container(struct rpc_cur *c, int map, uint32_t *count)
-{
-	unsigned char	 b;
-
-	if (rpc_cur_need(c, 1) == -1)
-		return -1;
-	b = c->p[0];
-	if (!map && b >= 0x90 && b <= 0x9f) {
-		*count = b & 0x0f;
-		c->p++;
-		return 0;
-	}
-	if (map && b >= 0x80 && b <= 0x8f) {
-		*count = b & 0x0f;
-		c->p++;
-		return 0;
-	}
-	if (b == (map ? 0xde : 0xdc) || b == (map ? 0xdf : 0xdd)) {
-		size_t n = (b == 0xdc || b == 0xde) ? 2 : 4;
-
-		if (rpc_cur_need(c, 1 + n) == -1)
-			return -1;
-		*count = (uint32_t)mpscan_be(c->p + 1, n);
-		c->p += 1 + n;
-		return 0;
-	}
-	return -1;
-}
-
-static int
-rpc_read_bool(struct rpc_cur *c, int *v)
-{
-	if (rpc_cur_need(c, 1) == -1)
-		return -1;
-	if (c->p[0] != 0xc2 && c->p[0] != 0xc3)
-		return -1;
-	*v = c->p[0] == 0xc3;
-	c->p++;
-	return 0;
-}
-
-static int
-rpc_peek_nil(const struct rpc_cur *c)
-{
-	return c->p < c->end && c->p[0] == 0xc0;
-}
-
-static int
-rpc_str_eq(const char *s, size_t len, const char *lit)
-{
-	return strlen(lit) == len && memcmp(s, lit, len) == 0;
-}
-
-/*
- * Errors and packing helpers.
- */
-
-static int
-rpc_fail(struct rpc_req *r, enum rpc_err e, const char *fmt, ...)
-    LOG_PRINTF(3, 4);
-
-static int
-rpc_fail(struct rpc_req *r, enum rpc_err e, const char *fmt, ...)
-{
-	va_list	ap;
-
-	r->err = e;
-	va_start(ap, fmt);
-	vsnprintf(r->emsg, sizeof(r->emsg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void
-rpc_pack_cstr(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-/* Pack key then string value, or nothing when the value is NULL. */
-static void
-rpc_pack_kv(msgpack_packer *pk, const char *k, const char *v)
-{
-	rpc_pack_cstr(pk, k);
-	if (v == NULL)
-		msgpack_pack_nil(pk);
-	else
-		rpc_pack_cstr(pk, v);
-}
-
-static void
-rpc_pack_time(msgpack_packer *pk, time_t t)
-{
-	struct tm	 tm;
-	char		 buf[32];
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL) {
-		msgpack_pack_nil(pk);
-		return;
-	}
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	rpc_pack_cstr(pk, buf);
-}
-
-static void
-rpc_pack_error(msgpack_packer *pk, uint32_t msgid, const char *code,
-    const char *msg)
-{
-	msgpack_pack_array(pk, 4);
-	msgpack_pack_int(pk, 1);
-	msgpack_pack_uint32(pk, msgid);
-	msgpack_pack_map(pk, 2);
-	rpc_pack_kv(pk, "code", code);
-	rpc_pack_kv(pk, "message", msg);
-	msgpack_pack_nil(pk);
-}
-
-/* The record map: pre-encoded bytes plus "status" for as_of. */
-static void
-rpc_pack_rec(struct rpc_req *r, const struct snapshot_rec *sr,
-    uint32_t as_of)
-{
-	const unsigned char	*kv;
-	size_t			 kvlen;
-
-	if (sr == NULL) {
-		msgpack_pack_nil(&r->pk);
-		return;
-	}
-	rpc_out_append(r->out, sr->enc, sr->enclen);
-	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
-	rpc_out_append(r->out, kv, kvlen);
-}
-
-/*
- * Params.
- */
-
-static int
-rpc_param_str(struct rpc_req *r, const char *what, const char **s,
-    size_t *len)
-{
-	if (rpc_read_str(&r->params, s, len) == -1)
-		return rpc_fail(r, RPC_E_BAD_REQUEST, "%s must be a string",
-		    what);
-	return 0;
-}
-
-static int
-rpc_nparams(struct rpc_req *r, uint32_t min, uint32_t max)
+rpc_arity(struct rpc_req *r, uint32_t min, uint32_t max)
 {
 	if (r->nparams < min || r->nparams > max) {
 		if (min == max)
@@ -457,23 +115,6 @@ rpc_nparams(struct rpc_req *r, uint32_t min, uint32_t max)
 		return rpc_fail(r, RPC_E_BAD_REQUEST,
 		    "expected %u to %u params, got %u", min, max, r->nparams);
 	}
-	return 0;
-}
-
-static int
-rpc_parse_date(struct rpc_req *r, const char *what, uint32_t *out)
-{
-	const char	*s;
-	size_t		 len;
-
-	if (rpc_param_str(r, what, &s, &len) == -1)
-		return -1;
-	/* Only the protocol's form; record_parse_date also takes YYYYMMDD. */
-	if (len != 10 || s[4] != '-' || s[7] != '-' ||
-	    record_parse_date(s, len, out) == -1)
-		return rpc_fail(r, RPC_E_BAD_REQUEST,
-		    "%s: expected a date YYYY-MM-DD, got \"%.*s\"", what,
-		    (int)(len > 32 ? 32 : len), s);
 	return 0;
 }
 
@@ -537,36 +178,14 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 	return 0;
 }
 
-static int
-rpc_need_snap(struct rpc_req *r)
-{
-	if (r->ctx->snap == NULL)
-		return rpc_fail(r, RPC_E_INTERNAL, "no data loaded");
-	return 0;
-}
-
-/*
- * Methods.  Each checks its params first; what it packs after a failure
- * is dropped by the caller.
- */
-
-static int
-rpc_m_ping(struct rpc_req *r)
-{
-	if (rpc_nparams(r, 0, 0) == -1)
-		return -1;
-	rpc_pack_cstr(&r->pk, "pong");
-	return 0;
-}
-
 /* Normalise a code param by its shape; invalid_code when it has none. */
 static int
-rpc_code(struct rpc_req *r, struct classify *cl)
+rpc_code(struct rpc_req *r, const char *what, struct classify *cl)
 {
 	const char	*s;
 	size_t		 len;
 
-	if (rpc_param_str(r, "code", &s, &len) == -1)
+	if (rpc_param_str(r, what, &s, &len) == -1)
 		return -1;
 	if (classify_code(s, len, cl) == -1)
 		return rpc_fail(r, RPC_E_INVALID_CODE,
@@ -575,495 +194,66 @@ rpc_code(struct rpc_req *r, struct classify *cl)
 	return 0;
 }
 
+/* An array of strings, each checked before anything is packed. */
 static int
-rpc_m_lookup(struct rpc_req *r)
+rpc_codes(struct rpc_req *r, const char *what, struct rpc_cur *codes,
+    uint32_t *n)
 {
-	struct classify	 cl;
-	struct rpc_opts	 o;
-
-	if (rpc_nparams(r, 1, 2) == -1 || rpc_code(r, &cl) == -1 ||
-	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	rpc_pack_rec(r, snapshot_find(r->ctx->snap, o.set, cl.code, o.as_of),
-	    o.as_of);
-	return 0;
-}
-
-static int
-rpc_m_lookup_many(struct rpc_req *r)
-{
-	struct classify	 cl;
-	struct rpc_opts	 o;
-	struct rpc_cur	 codes;
 	const char	*s;
-	size_t		 len;
-	uint32_t	 n, i;
+	size_t		 len, max;
+	uint32_t	 i;
 
-	if (rpc_nparams(r, 1, 2) == -1)
-		return -1;
-	if (rpc_read_container(&r->params, 0, &n) == -1)
+	if (rpc_read_container(&r->params, 0, n) == -1)
 		return rpc_fail(r, RPC_E_BAD_REQUEST,
-		    "codes must be an array of strings");
-	if (n > atomic_load_explicit(&rpc_max_batch, memory_order_relaxed))
+		    "%s must be an array of strings", what);
+	max = atomic_load_explicit(&rpc_max_batch, memory_order_relaxed);
+	if (*n > max)
 		return rpc_fail(r, RPC_E_TOO_LARGE,
-		    "%u codes, at most %zu per request", n, atomic_load_explicit(&rpc_max_batch, memory_order_relaxed));
-	/* Check every code's type before packing anything. */
-	codes = r->params;
-	for (i = 0; i < n; i++)
+		    "%u %s, at most %zu per request", *n, what, max);
+	*codes = r->params;
+	for (i = 0; i < *n; i++)
 		if (rpc_read_str(&r->params, &s, &len) == -1)
 			return rpc_fail(r, RPC_E_BAD_REQUEST,
-			    "codes[%u] must be a string", i);
-	if (rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	msgpack_pack_array(&r->pk, n);
-	for (i = 0; i < n; i++) {
-		rpc_read_str(&codes, &s, &len);
-		if (classify_code(s, len, &cl) == -1)
-			msgpack_pack_nil(&r->pk);
-		else
-			rpc_pack_rec(r, snapshot_find(r->ctx->snap, o.set,
-			    cl.code, o.as_of), o.as_of);
-	}
+			    "%s[%u] must be a string", what, i);
 	return 0;
 }
 
+/* One leading param of kind k into its member of a. */
 static int
-rpc_m_validate(struct rpc_req *r)
+rpc_arg(struct rpc_req *r, enum rpc_arg k, const char *what,
+    struct rpc_args *a)
 {
-	const struct snapshot_rec *sr;
-	struct classify	 cl;
-	struct rpc_opts	 o;
-	const char	*reason;
-	uint32_t	 date;
-	size_t		 i;
-	int		 inforce = 0, stale = 0, held = 0, noset;
-	char		 d[11], msg[128];	/* a set name is < 64 */
-
-	if (rpc_nparams(r, 2, 3) == -1 || rpc_code(r, &cl) == -1 ||
-	    rpc_parse_date(r, "date", &date) == -1 ||
-	    rpc_parse_opts(r, RPC_OPT_SET, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	/* The date is the as_of: it picks each set's release. */
-	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++) {
-		if (o.set >= 0 && (size_t)o.set != i)
-			continue;
-		if (snapshot_in_force(r->ctx->snap, i, date) >= 0)
-			inforce = 1;
-		if (snapshot_stale(r->ctx->snap, i, date))
-			stale = 1;
-		if (snapshot_holds(r->ctx->snap, i, snapshot_class(&cl)))
-			held = 1;
-	}
-	sr = snapshot_find(r->ctx->snap, o.set, cl.code, date);
-	/*
-	 * Found: is the answering set's data current on that date?  Not
-	 * found: might a newer release of any set considered hold it?
-	 */
-	if (sr != NULL)
-		stale = snapshot_stale(r->ctx->snap, sr->set_index, date);
-	/* 99213 with only Level II loaded: not a missing code. */
-	noset = inforce && sr == NULL && !held;
-	if (!inforce)
-		reason = "no_release";
-	else if (noset)
-		reason = "no_set_for_code";
-	else if (sr == NULL)
-		reason = "not_found";
-	else if (sr->rec->added != 0 && date < sr->rec->added)
-		reason = "not_yet_effective";
-	else if (snapshot_terminated(sr->rec, date))
-		reason = "terminated";
-	else
-		reason = "ok";
-	/* stale only when true: older clients and examples see no change. */
-	msgpack_pack_map(&r->pk, 4 + (sr != NULL) +
-	    (sr != NULL && sr->release != 0) + noset + stale);
-	rpc_pack_cstr(&r->pk, "valid");
-	if (strcmp(reason, "ok") == 0)
-		msgpack_pack_true(&r->pk);
-	else
-		msgpack_pack_false(&r->pk);
-	rpc_pack_kv(&r->pk, "code", cl.code);
-	if (sr != NULL)
-		rpc_pack_kv(&r->pk, "set", sr->set);
-	if (sr != NULL && sr->release != 0) {
-		record_format_date(sr->release, d);
-		rpc_pack_kv(&r->pk, "release", d);
-	}
-	rpc_pack_kv(&r->pk, "status",
-	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
-	rpc_pack_kv(&r->pk, "reason", reason);
-	if (noset) {
-		if (o.set >= 0)
-			snprintf(msg, sizeof(msg), "set \"%s\" holds no %s",
-			    snapshot_set(r->ctx->snap, (size_t)o.set)->name,
-			    snapshot_class_name(snapshot_class(&cl)));
-		else
-			snprintf(msg, sizeof(msg), "no loaded set holds %s",
-			    snapshot_class_name(snapshot_class(&cl)));
-		rpc_pack_kv(&r->pk, "message", msg);
-	}
-	if (stale) {
-		rpc_pack_cstr(&r->pk, "stale");
-		msgpack_pack_true(&r->pk);
-	}
-	return 0;
-}
-
-static int
-rpc_m_search(struct rpc_req *r)
-{
-	const struct snapshot_rec *res[RPC_SEARCH_MAX];
-	struct snapshot_search q;
-	struct rpc_opts	 o;
-	size_t		 n, i;
-
-	memset(&q, 0, sizeof(q));
-	if (rpc_nparams(r, 1, 2) == -1 ||
-	    rpc_param_str(r, "text", &q.text, &q.textlen) == -1 ||
-	    rpc_parse_opts(r, RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_LIMIT |
-	    RPC_OPT_INCL_TERM, &o) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	q.set = o.set;
-	q.include_terminated = o.include_terminated;
-	q.as_of = o.as_of;
-	q.limit = o.limit;
-	n = snapshot_search(r->ctx->snap, &q, res, NULL);
-	if (n > o.limit)
-		n = o.limit;
-	msgpack_pack_array(&r->pk, n);
-	for (i = 0; i < n; i++)
-		rpc_pack_rec(r, res[i], o.as_of);
-	return 0;
-}
-
-static int
-rpc_m_classify(struct rpc_req *r)
-{
-	struct classify	 cl;
-	size_t		 n;
-
-	if (rpc_nparams(r, 1, 1) == -1 || rpc_code(r, &cl) == -1)
-		return -1;
-	n = 2 + (cl.system != NULL) + (cl.category != NULL) +
-	    (cl.section != NULL) + (cl.group != NULL) + (cl.kind != NULL) +
-	    (cl.maintainer != NULL);
-	msgpack_pack_map(&r->pk, n);
-	rpc_pack_kv(&r->pk, "code", cl.code);
-	if (cl.system != NULL)
-		rpc_pack_kv(&r->pk, "system", cl.system);
-	rpc_pack_cstr(&r->pk, "level");
-	msgpack_pack_int(&r->pk, cl.level);
-	if (cl.category != NULL)
-		rpc_pack_kv(&r->pk, "category", cl.category);
-	if (cl.section != NULL)
-		rpc_pack_kv(&r->pk, "section", cl.section);
-	if (cl.group != NULL)
-		rpc_pack_kv(&r->pk, "group", cl.group);
-	if (cl.kind != NULL)
-		rpc_pack_kv(&r->pk, "kind", cl.kind);
-	if (cl.maintainer != NULL)
-		rpc_pack_kv(&r->pk, "maintainer", cl.maintainer);
-	return 0;
-}
-
-static void
-rpc_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	rpc_pack_cstr(pk, k);
-	msgpack_pack_uint64(pk, v);
-}
-
-/* A counter summed over every context (relaxed: a moment's view). */
-#define RPC_SUM(field) rpc_sum(offsetof(struct rpc_counters, field))
-
-static uint64_t
-rpc_sum(size_t off)
-{
-	const _Atomic uint64_t *v;
-	uint64_t	 sum = 0;
-	size_t		 i;
-
-	for (i = 0; i < rpc_nctxs; i++) {
-		v = (const _Atomic uint64_t *)(const void *)
-		    ((const char *)&rpc_ctxs[i]->cnt + off);
-		sum += atomic_load_explicit(v, memory_order_relaxed);
-	}
-	return sum;
-}
-
-static void
-rpc_pack_stats(msgpack_packer *pk, const struct rpc_reloads *rl)
-{
-	size_t		 i;
-
-	msgpack_pack_map(pk, 9);
-	rpc_pack_cstr(pk, "requests");
-	msgpack_pack_map(pk, RPC_NMETHODS + 1);
-	for (i = 0; i < RPC_NMETHODS; i++)
-		rpc_pack_u64(pk, rpc_methods[i].name, RPC_SUM(requests[i]));
-	rpc_pack_u64(pk, "unknown", RPC_SUM(unknown_method));
-	rpc_pack_u64(pk, "notifications", RPC_SUM(notifications));
-	rpc_pack_cstr(pk, "errors");
-	msgpack_pack_map(pk, RPC_E_MAX - 1);
-	for (i = 1; i < RPC_E_MAX; i++)
-		rpc_pack_u64(pk, rpc_err_names[i], RPC_SUM(errors[i]));
-	rpc_pack_u64(pk, "connections_current", RPC_SUM(conns_current));
-	rpc_pack_u64(pk, "connections_total", RPC_SUM(conns_total));
-	rpc_pack_u64(pk, "connections_rejected", RPC_SUM(conns_rejected));
-	rpc_pack_u64(pk, "bytes_in", RPC_SUM(bytes_in));
-	rpc_pack_u64(pk, "bytes_out", RPC_SUM(bytes_out));
-	rpc_pack_cstr(pk, "reloads");
-	msgpack_pack_map(pk, 3);
-	rpc_pack_u64(pk, "count", rl->count);
-	rpc_pack_u64(pk, "failed", rl->failed);
-	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
-}
-
-/* What one snapshot_diff walk packs: counts, or one kind's entries. */
-struct rpc_diff {
-	msgpack_packer	*pk;
-	int		 kind;		/* -1: count only */
-	size_t		 n[SNAPSHOT_DIFF_MAX];
-};
-
-static void
-rpc_diff_cb(void *arg, enum snapshot_diff_kind kind, const char *code,
-    uint32_t fields)
-{
-	struct rpc_diff	*d = arg;
-	uint32_t	 f, nf = 0;
-
-	if (d->kind < 0) {
-		d->n[kind]++;
-		return;
-	}
-	if ((int)kind != d->kind)
-		return;
-	if (kind != SNAPSHOT_DIFF_CHANGED) {
-		rpc_pack_cstr(d->pk, code);
-		return;
-	}
-	for (f = 0; f < RF_MAX; f++)
-		if (fields & (1u << f))
-			nf++;
-	msgpack_pack_map(d->pk, 2);
-	rpc_pack_kv(d->pk, "code", code);
-	rpc_pack_cstr(d->pk, "fields");
-	msgpack_pack_array(d->pk, nf);
-	for (f = 0; f < RF_MAX; f++)
-		if (fields & (1u << f))
-			rpc_pack_cstr(d->pk, record_field_name(
-			    (enum record_field)f));
-}
-
-/* A diff param: a release's effective date, or nil for always. */
-static int
-rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
-{
-	uint32_t	 date = 0;
-	char		 d[11];
-
-	if (rpc_peek_nil(&r->params))
-		r->params.p++;
-	else if (rpc_parse_date(r, what, &date) == -1)
-		return -1;
-	if ((*out = snapshot_release_index(r->ctx->snap, (size_t)set, date)) < 0) {
-		record_format_date(date, d);
-		return rpc_fail(r, RPC_E_BAD_REQUEST, "set \"%s\" has no "
-		    "release effective %s", snapshot_set(r->ctx->snap,
-		    (size_t)set)->name, date != 0 ? d : "always (nil)");
-	}
-	return 0;
-}
-
-static int
-rpc_m_diff(struct rpc_req *r)
-{
-	static const char *const names[SNAPSHOT_DIFF_MAX] = {
-		"added", "removed", "terminated", "changed"
-	};
-	struct rpc_diff	 d;
-	const char	*s;
-	size_t		 slen;
-	int		 set, from, to, k;
-
-	if (rpc_nparams(r, 3, 3) == -1 ||
-	    rpc_param_str(r, "set", &s, &slen) == -1 ||
-	    rpc_need_snap(r) == -1)
-		return -1;
-	if ((set = snapshot_set_index(r->ctx->snap, s, slen)) < 0)
-		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set \"%.*s\"",
-		    (int)(slen > 64 ? 64 : slen), s);
-	if (rpc_diff_release(r, set, "from_effective", &from) == -1 ||
-	    rpc_diff_release(r, set, "to_effective", &to) == -1)
-		return -1;
-	memset(&d, 0, sizeof(d));
-	d.pk = &r->pk;
-	d.kind = -1;
-	snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
-	    rpc_diff_cb, &d);
-	msgpack_pack_map(&r->pk, SNAPSHOT_DIFF_MAX);
-	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++) {
-		rpc_pack_cstr(&r->pk, names[k]);
-		msgpack_pack_array(&r->pk, d.n[k]);
-		d.kind = k;
-		snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
-		    rpc_diff_cb, &d);
-	}
-	return 0;
-}
-
-/* One entry of an info set's releases. */
-static void
-rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
-    int in_force)
-{
-	char		 d[11];
-
-	msgpack_pack_map(pk, 9);
-	rpc_pack_kv(pk, "path", ri->path);
-	record_format_date(ri->effective, d);
-	rpc_pack_kv(pk, "effective", ri->effective != 0 ? d : NULL);
-	rpc_pack_cstr(pk, "effective_auto");
-	if (ri->effective_auto)
-		msgpack_pack_true(pk);
-	else
-		msgpack_pack_false(pk);
-	rpc_pack_cstr(pk, "in_force");
-	if (in_force)
-		msgpack_pack_true(pk);
-	else
-		msgpack_pack_false(pk);
-	rpc_pack_u64(pk, "records", ri->records);
-	rpc_pack_u64(pk, "modifiers", ri->modifiers);
-	rpc_pack_kv(pk, "sha256", ri->sha256);
-	rpc_pack_cstr(pk, "loaded_at");
-	rpc_pack_time(pk, ri->loaded_at);
-	/* What the loader tolerated: kept raw or skipped, never fatal. */
-	rpc_pack_cstr(pk, "quirks");
-	msgpack_pack_map(pk, 5);
-	rpc_pack_u64(pk, "skipped_lines", ri->stats.skipped_lines);
-	rpc_pack_u64(pk, "bad_dates", ri->stats.bad_dates);
-	rpc_pack_u64(pk, "bad_values", ri->stats.bad_values);
-	rpc_pack_u64(pk, "orphan_lines", ri->stats.orphan_lines);
-	rpc_pack_u64(pk, "duplicates", ri->stats.duplicates);
-}
-
-static int
-rpc_m_info(struct rpc_req *r)
-{
-	const struct snapshot_set_info *si;
-	const struct snapshot_release_info *ri;
-	msgpack_packer	*pk = &r->pk;
-	struct rpc_reloads rl;
-	struct snapshot	*snap;
-	size_t		 i, j, n;
-	int		 cur;
-
-	if (rpc_nparams(r, 0, 0) == -1)
-		return -1;
-	/*
-	 * The reload counters first, then the snapshot, fresh rather than
-	 * the batch's: a reload publishes before it is counted, so info
-	 * never shows a reload counted whose snapshot it does not show,
-	 * though another thread publishes while this batch runs.
-	 */
-	pthread_mutex_lock(&rpc_reload_mtx);
-	rl = rpc_last_reload;
-	pthread_mutex_unlock(&rpc_reload_mtx);
-	snap = snapshot_acquire();
-	n = snap != NULL ? snapshot_nsets(snap) : 0;
-	msgpack_pack_map(pk, 6);
-	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
-	rpc_pack_cstr(pk, "started_at");
-	rpc_pack_time(pk, rpc_started_at);
-	rpc_pack_u64(pk, "generation",
-	    snap != NULL ? snapshot_generation(snap) : 0);
-	rpc_pack_cstr(pk, "sets");
-	msgpack_pack_array(pk, n);
-	for (i = 0; i < n; i++) {
-		si = snapshot_set(snap, i);
-		/* The set-level keys: the release in force today. */
-		cur = snapshot_in_force(snap, i, r->ctx->today);
-		ri = &si->releases[cur >= 0 ? cur : 0];
-		msgpack_pack_map(pk, 8 + (si->min_records > 0));
-		rpc_pack_kv(pk, "name", si->name);
-		rpc_pack_kv(pk, "format", si->format);
-		rpc_pack_kv(pk, "path", ri->path);
-		rpc_pack_u64(pk, "records", ri->records);
-		rpc_pack_u64(pk, "modifiers", ri->modifiers);
-		rpc_pack_cstr(pk, "loaded_at");
-		rpc_pack_time(pk, ri->loaded_at);
-		rpc_pack_kv(pk, "sha256", ri->sha256);
-		if (si->min_records > 0)
-			rpc_pack_u64(pk, "min_records", si->min_records);
-		rpc_pack_cstr(pk, "releases");
-		msgpack_pack_array(pk, si->nreleases);
-		for (j = 0; j < si->nreleases; j++)
-			rpc_pack_release(pk, &si->releases[j],
-			    cur >= 0 && (size_t)cur == j);
-	}
-	rpc_pack_cstr(pk, "last_reload");
-	msgpack_pack_map(pk, 3);
-	rpc_pack_cstr(pk, "ok");
-	if (rl.ok)
-		msgpack_pack_true(pk);
-	else
-		msgpack_pack_false(pk);
-	rpc_pack_cstr(pk, "at");
-	rpc_pack_time(pk, rl.at);
-	rpc_pack_kv(pk, "error", rl.ok ? NULL : rl.error);
-	rpc_pack_cstr(pk, "stats");
-	rpc_pack_stats(pk, &rl);
-	snapshot_release(snap);
-	return 0;
-}
-
-/* The reload result map: {ok, generation, error (when not ok)}. */
-static void
-rpc_pack_reload_result(msgpack_packer *pk, int ok, uint64_t generation,
-    const char *err)
-{
-	msgpack_pack_map(pk, ok ? 2 : 3);
-	rpc_pack_cstr(pk, "ok");
-	if (ok)
-		msgpack_pack_true(pk);
-	else
-		msgpack_pack_false(pk);
-	rpc_pack_u64(pk, "generation", generation);
-	if (!ok)
-		rpc_pack_kv(pk, "error", err != NULL ? err : "");
-}
-
-static int
-rpc_m_reload(struct rpc_req *r)
-{
-	char		 err[512];
-	int		 rv;
-
-	if (rpc_nparams(r, 0, 0) == -1)
-		return -1;
-	err[0] = '\0';
-	if (r->ctx->reload != NULL)
-		rv = r->ctx->reload(r->ctx, r->msgid, !r->notify, err,
-		    sizeof(err));
-	else if (rpc_reload_fn == NULL) {
-		snprintf(err, sizeof(err), "reload is not available");
-		rv = -1;
-	} else
-		rv = rpc_reload_fn(r->msgid, !r->notify, err, sizeof(err));
-	if (rv == 0) {
-		/* The load runs off the loop: the server answers later. */
-		r->deferred = 1;
+	switch (k) {
+	case RPC_A_NONE:
 		return 0;
+	case RPC_A_CODE:
+		return rpc_code(r, what, &a->cl);
+	case RPC_A_DATE:
+		return rpc_parse_date(r, what, &a->date);
+	case RPC_A_STR:
+		return rpc_param_str(r, what, &a->s, &a->slen);
+	case RPC_A_CODES:
+		return rpc_codes(r, what, &a->codes, &a->ncodes);
 	}
-	rpc_pack_reload_result(&r->pk, 0,
-	    r->ctx->snap != NULL ? snapshot_generation(r->ctx->snap) : 0, err);
+	return rpc_fail(r, RPC_E_INTERNAL, "bad method table");
+}
+
+/* Check m's contract (struct rpc_method) and read its leading params. */
+static int
+rpc_contract(struct rpc_req *r, const struct rpc_method *m,
+    struct rpc_args *a)
+{
+	size_t	i;
+
+	if (rpc_arity(r, m->min, m->max) == -1)
+		return -1;
+	for (i = 0; i < RPC_ARGS_MAX; i++)
+		if (rpc_arg(r, m->args[i].kind, m->args[i].name, a) == -1)
+			return -1;
+	if (m->opts != 0 && rpc_parse_opts(r, m->opts, &a->o) == -1)
+		return -1;
+	if ((m->flags & RPC_F_SNAP) && r->ctx->snap == NULL)
+		return rpc_fail(r, RPC_E_INTERNAL, "no data loaded");
 	return 0;
 }
 
@@ -1097,10 +287,10 @@ rpc_close(struct rpc_ctx *x, const unsigned char *buf, size_t len, struct rpc_ou
 	msgpack_packer	 pk;
 	uint32_t	 msgid;
 
-	RPC_COUNT(x->cnt.errors[e], 1);
+	STATS_COUNT(rpc_cnt(x)->errors[e], 1);
 	if (rpc_peek_msgid(buf, len, &msgid) == 0) {
 		msgpack_packer_init(&pk, out, rpc_out_write);
-		rpc_pack_error(&pk, msgid, rpc_err_names[e], msg);
+		rpc_pack_error(&pk, msgid, rpc_err_name(e), msg);
 	}
 	out->why = msg;
 	return RPC_CLOSE;
@@ -1121,9 +311,9 @@ rpc_misframed(struct rpc_ctx *x, const unsigned char *buf, size_t n, struct rpc_
 	if (rpc_peek_msgid(buf, n, &msgid) == -1)
 		return rpc_close(x, buf, n, out, RPC_E_BAD_REQUEST,
 		    "not a request array");
-	RPC_COUNT(x->cnt.errors[RPC_E_BAD_REQUEST], 1);
+	STATS_COUNT(rpc_cnt(x)->errors[RPC_E_BAD_REQUEST], 1);
 	msgpack_packer_init(&pk, out, rpc_out_write);
-	rpc_pack_error(&pk, msgid, rpc_err_names[RPC_E_BAD_REQUEST],
+	rpc_pack_error(&pk, msgid, rpc_err_name(RPC_E_BAD_REQUEST),
 	    "a request is [0, msgid, method, params]");
 	return RPC_DONE;
 }
@@ -1131,27 +321,30 @@ rpc_misframed(struct rpc_ctx *x, const unsigned char *buf, size_t n, struct rpc_
 static void
 rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 {
-	size_t	i;
+	const struct rpc_method *me;
+	struct rpc_args	 a;
+	size_t		 i;
 
 	for (i = 0; i < RPC_NMETHODS; i++) {
-		if (rpc_str_eq(m, mlen, rpc_methods[i].name)) {
-			RPC_COUNT(r->ctx->cnt.requests[i], 1);
-			if (rpc_methods[i].fn(r) == 0 &&
-			    r->params.p != r->params.end)
-				/* Every method reads all of its params. */
-				rpc_fail(r, RPC_E_INTERNAL,
-				    "params not fully read");
+		me = &rpc_methods[i];
+		if (!rpc_str_eq(m, mlen, me->name))
+			continue;
+		STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
+		if (rpc_contract(r, me, &a) == -1 || me->fn(r, &a) == -1)
 			return;
-		}
+		if (r->params.p != r->params.end)
+			/* Every method reads all of its params. */
+			rpc_fail(r, RPC_E_INTERNAL, "params not fully read");
+		return;
 	}
-	RPC_COUNT(r->ctx->cnt.unknown_method, 1);
+	STATS_COUNT(rpc_cnt(r->ctx)->unknown_method, 1);
 	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method \"%.*s\"",
 	    (int)(mlen > 64 ? 64 : mlen), m);
 }
 
 enum rpc_result
 rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
-    struct rpc_out *out, size_t *used)
+    struct rpc_out *out, size_t *used, struct rpc_reload_req *rl)
 {
 	struct rpc_req	 r;
 	struct rpc_cur	 c;
@@ -1188,6 +381,8 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 	memset(&r, 0, sizeof(r));
 	r.out = out;
 	r.ctx = x;
+	r.methods = rpc_methods;
+	r.nmethods = RPC_NMETHODS;
 	r.msgid = (uint32_t)msgid;
 	r.notify = notify;
 	msgpack_packer_init(&r.pk, out, rpc_out_write);
@@ -1207,25 +402,29 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 		}
 		rpc_dispatch(&r, m, mlen);
 	}
-	if (r.deferred && r.err == RPC_E_NONE) {
+	if (r.reload && r.err == RPC_E_NONE) {
 		/* Answered by rpc_reload_answer; the header goes too. */
 		if (notify)
-			RPC_COUNT(x->cnt.notifications, 1);
+			STATS_COUNT(rpc_cnt(x)->notifications, 1);
 		out->len = mark;
-		return RPC_DONE;
+		rl->msgid = r.msgid;
+		rl->reply = !notify;
+		rl->generation = x->snap != NULL ?
+		    snapshot_generation(x->snap) : 0;
+		return RPC_RELOAD;
 	}
 	if (notify) {
-		RPC_COUNT(x->cnt.notifications, 1);
+		STATS_COUNT(rpc_cnt(x)->notifications, 1);
 		if (r.err != RPC_E_NONE)
-			RPC_COUNT(x->cnt.errors[r.err], 1);
+			STATS_COUNT(rpc_cnt(x)->errors[r.err], 1);
 		out->len = mark;
 		return RPC_DONE;
 	}
 	if (r.err != RPC_E_NONE) {
-		RPC_COUNT(x->cnt.errors[r.err], 1);
+		STATS_COUNT(rpc_cnt(x)->errors[r.err], 1);
 		if (!out->oom)
 			out->len = mark;
-		rpc_pack_error(&r.pk, (uint32_t)msgid, rpc_err_names[r.err],
+		rpc_pack_error(&r.pk, (uint32_t)msgid, rpc_err_name(r.err),
 		    r.emsg);
 	}
 	return RPC_DONE;
@@ -1236,7 +435,16 @@ enum rpc_result
 rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
     size_t *used)
 {
-	return rpc_ctx_process(&rpc_main, buf, len, out, used);
+	struct rpc_reload_req rl;
+	enum rpc_result	 r;
+
+	if ((r = rpc_ctx_process(&rpc_main, buf, len, out, used, &rl)) !=
+	    RPC_RELOAD)
+		return r;
+	if (rl.reply)
+		rpc_reload_answer(out, rl.msgid, 0, rl.generation,
+		    "reload is not available");
+	return RPC_DONE;
 }
 
 /*
@@ -1252,42 +460,6 @@ rpc_set_limits(const struct rpc_limits *l)
 	    memory_order_relaxed);
 }
 
-void
-rpc_init(time_t started_at, int (*reload)(uint32_t, int, char *, size_t))
-{
-	rpc_started_at = started_at;
-	rpc_reload_fn = reload;
-}
-
-void
-rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
-    uint64_t generation, const char *err)
-{
-	msgpack_packer	 pk;
-
-	msgpack_packer_init(&pk, out, rpc_out_write);
-	msgpack_pack_array(&pk, 4);
-	msgpack_pack_int(&pk, 1);
-	msgpack_pack_uint32(&pk, msgid);
-	msgpack_pack_nil(&pk);
-	rpc_pack_reload_result(&pk, ok, generation, err);
-}
-
-void
-rpc_note_reload(int ok, time_t at, const char *err, long duration_ms)
-{
-	pthread_mutex_lock(&rpc_reload_mtx);
-	rpc_last_reload.ok = ok;
-	rpc_last_reload.at = at;
-	rpc_last_reload.count++;
-	if (!ok)
-		rpc_last_reload.failed++;
-	rpc_last_reload.duration_ms = duration_ms > 0 ?
-	    (uint64_t)duration_ms : 0;
-	snprintf(rpc_last_reload.error, sizeof(rpc_last_reload.error), "%s",
-	    err != NULL ? err : "");
-	pthread_mutex_unlock(&rpc_reload_mtx);
-}
 
 void
 rpc_ctx_begin(struct rpc_ctx *x)
@@ -1320,27 +492,4 @@ struct rpc_ctx *
 rpc_main_ctx(void)
 {
 	return &rpc_main;
-}
-
-int
-rpc_ctx_register(struct rpc_ctx *x)
-{
-	if (rpc_nctxs >= RPC_CTX_MAX)
-		return -1;
-	rpc_ctxs[rpc_nctxs++] = x;
-	return 0;
-}
-
-void
-rpc_ctx_unregister(struct rpc_ctx *x)
-{
-	size_t	i;
-
-	for (i = 1; i < rpc_nctxs; i++) {
-		if (rpc_ctxs[i] == x) {
-			rpc_ctxs[i] = rpc_ctxs[--rpc_nctxs];
-			rpc_ctxs[rpc_nctxs] = NULL;
-			return;
-		}
-	}
 }

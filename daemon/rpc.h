@@ -2,18 +2,19 @@
  * rpc.h: MessagePack-RPC requests (docs/protocol.md).  Bounds a request
  * before decoding it, decodes params by borrowing from the caller's
  * buffer, dispatches to the methods and encodes every answer straight
- * into the caller's output buffer.  No sockets here: server.c feeds
+ * into the caller's output buffer.  No sockets here: worker.c feeds
  * bytes in and writes bytes out, so this can be tested over buffers.
+ * Nor does it start anything: a reload request comes back to the
+ * caller as a verdict (RPC_RELOAD) for it to act on.
  */
 #ifndef HCPCSD_RPC_H
 #define HCPCSD_RPC_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 struct snapshot;
+struct stats_counters;
 
 #define RPC_MAX_DEPTH		16	/* nesting of one request */
 #define RPC_SEARCH_MAX		500	/* search "limit" upper bound */
@@ -57,85 +58,27 @@ struct rpc_limits {
 void		 rpc_set_limits(const struct rpc_limits *);
 
 /*
- * Set once at startup: the daemon's start time (info.started_at) and
- * the function the reload method calls.  reload(msgid, reply, err,
- * errlen) starts a load (or coalesces into the next one) and returns 0:
- * the method then packs nothing and, when reply is non-zero, the caller
- * answers msgid with rpc_reload_answer once that load has finished;
- * reply is 0 for a notification.  Or it returns -1 with err filled and
- * the method answers {ok: false} at once.  NULL: the method answers
- * ok false.
- */
-void		 rpc_init(time_t started_at,
-		    int (*reload)(uint32_t msgid, int reply, char *err,
-		    size_t errlen));
-
-/*
- * Append the whole response to a deferred reload request: [1, msgid,
- * nil, {ok, generation, error (when not ok)}].  May allocate: only to
- * grow out (out->oom set on failure).
+ * Append the whole response to a reload request (RPC_RELOAD): [1,
+ * msgid, nil, {ok, generation, error (when not ok)}].  May allocate:
+ * only to grow out (out->oom set on failure).
  */
 void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
 		    uint64_t generation, const char *err);
 
 /*
- * Record a reload's outcome for info.last_reload and info.stats.reloads
- * (err NULL when ok; duration_ms: how long the load took).
- */
-void		 rpc_note_reload(int ok, time_t at, const char *err,
-		    long duration_ms);
-
-/*
- * Counters of one thread's requests and connections.  Each context's
- * are written by the one thread that owns it (RPC_COUNT: a relaxed load
- * and store, no lock, no read-modify-write) and read, summed over every
- * context, by info with relaxed loads.
- */
-#define RPC_METHODS_MAX		16
-#define RPC_ERRORS_MAX		8
-#define RPC_CTX_MAX		80	/* registered contexts */
-
-struct rpc_counters {
-	_Atomic uint64_t requests[RPC_METHODS_MAX];
-	_Atomic uint64_t unknown_method;
-	_Atomic uint64_t notifications;
-	_Atomic uint64_t errors[RPC_ERRORS_MAX];
-	_Atomic uint64_t conns_current;	/* may wrap in one; sums right */
-	_Atomic uint64_t conns_total;
-	_Atomic uint64_t conns_rejected;	/* over max_clients */
-	_Atomic uint64_t bytes_in;
-	_Atomic uint64_t bytes_out;
-};
-
-#define RPC_COUNT(c, n)							\
-	atomic_store_explicit(&(c), atomic_load_explicit(&(c),		\
-	    memory_order_relaxed) + (uint64_t)(n), memory_order_relaxed)
-
-/*
  * What the requests of one thread share: the batch's snapshot reference
- * and "today", the counters, and, when set, the reload function to call
- * instead of rpc_init's (with arg: the caller's, e.g. whose request
- * runs).  Zero it, set reload and arg, register it.
+ * and "today", and the counters they are counted in (NULL:
+ * stats_main()).  Zero it, set cnt.
  */
 struct rpc_ctx {
 	struct snapshot	*snap;
 	uint32_t	 today;
-	int		(*reload)(struct rpc_ctx *, uint32_t msgid, int reply,
-			    char *err, size_t errlen);
-	void		*arg;
-	struct rpc_counters cnt;
+	struct stats_counters *cnt;
 };
 
 /*
- * Count a context's counters in info.stats.  Only before the threads
- * that run requests start, and after they end.  -1: too many.
- */
-int		 rpc_ctx_register(struct rpc_ctx *);
-void		 rpc_ctx_unregister(struct rpc_ctx *);
-
-/*
- * The context rpc_process and rpc_batch_* use: the daemon's main
- * thread counts rejected clients in it; tests run requests in it.
+ * The context rpc_process and rpc_batch_* use, counted in
+ * stats_main(): tests and fuzzing run requests in it.
  */
 struct rpc_ctx	*rpc_main_ctx(void);
 
@@ -153,21 +96,43 @@ void		 rpc_batch_end(void);
 enum rpc_result {
 	RPC_DONE,		/* one object consumed; the stream is fine */
 	RPC_MORE,		/* no complete object yet: read more */
-	RPC_CLOSE		/* answer (if any) appended; close after */
+	RPC_CLOSE,		/* answer (if any) appended; close after */
+	RPC_RELOAD		/* a reload request consumed: see below */
+};
+
+/*
+ * The verdict on a reload request: deferred to the caller, who asks for
+ * a load (or for one more after the load running) and answers msgid
+ * with rpc_reload_answer once that load has ended, or at once with ok 0,
+ * generation and why when no load can start.  reply is 0 for a
+ * notification: nothing is answered.  The request is counted already.
+ */
+struct rpc_reload_req {
+	uint32_t	 msgid;
+	int		 reply;
+	uint64_t	 generation;	/* the batch's: 0 without data */
 };
 
 /*
  * Handle the first object in buf[0, len): on RPC_DONE *used bytes were
  * consumed and the response (none for a notification) is appended to
- * out.  On RPC_CLOSE an error response is appended when the request's
- * msgid could be read, and out->why says what was wrong (static text,
- * for the caller's log line).  The byte limit is rpc_set_limits'
- * max_request_bytes.  May allocate: only to grow out (out->oom set on
- * failure).
+ * out.  On RPC_RELOAD *used bytes were consumed, nothing is appended
+ * and *rl holds the verdict.  On RPC_CLOSE an error response is
+ * appended when the request's msgid could be read, and out->why says
+ * what was wrong (static text, for the caller's log line).  The byte
+ * limit is rpc_set_limits' max_request_bytes.  May allocate: only to
+ * grow out (out->oom set on failure).
  */
 enum rpc_result	 rpc_ctx_process(struct rpc_ctx *, const unsigned char *buf,
-		    size_t len, struct rpc_out *out, size_t *used);
+		    size_t len, struct rpc_out *out, size_t *used,
+		    struct rpc_reload_req *rl);
+
+/*
+ * rpc_ctx_process in rpc_main_ctx(), where no load can start: a reload
+ * request is answered {ok: false, error: "reload is not available"}
+ * (RPC_DONE).
+ */
 enum rpc_result	 rpc_process(const unsigned char *buf, size_t len,
-		    struct rpc_out *out, size_t *used);	/* rpc_main_ctx() */
+		    struct rpc_out *out, size_t *used);
 
 #endif /* HCPCSD_RPC_H */

@@ -37,6 +37,7 @@
 #include "notify.h"
 #include "reload.h"
 #include "rpc.h"
+#include "stats.h"
 #include "server.h"
 #include "worker.h"
 
@@ -196,14 +197,14 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		if (n >= srv_conf->max_clients) {
 			server_client_warnx("client rejected: %zu clients "
 			    "connected (max_clients)", n);
-			RPC_COUNT(rpc_main_ctx()->cnt.conns_rejected, 1);
+			STATS_COUNT(stats_main()->conns_rejected, 1);
 			close(fd);
 			continue;
 		}
 		/* Counted now: the worker's close uncounts it. */
 		atomic_fetch_add(&srv_env.nconns, 1);
 		/* Here, in accept order, not when its worker gets to it. */
-		RPC_COUNT(rpc_main_ctx()->cnt.conns_total, 1);
+		STATS_COUNT(stats_main()->conns_total, 1);
 		w = srv_workers[srv_next_worker++ % srv_nworkers];
 		if (worker_give(w, fd) == -1) {
 			close(fd);
@@ -229,17 +230,6 @@ static int
 server_ask_reload(const char *why, uint64_t *seq, char *err, size_t errlen)
 {
 	return loader_ask(srv_loader, why, seq, err, errlen);
-}
-
-int
-server_reload(uint32_t msgid, int reply, char *err, size_t errlen)
-{
-	uint64_t	 seq;
-
-	/* Only a worker's client can wait for its answer. */
-	(void)msgid;
-	(void)reply;
-	return loader_ask(srv_loader, "reload request", &seq, err, errlen);
 }
 
 /* A worker answered who waited for a load (worker_env.reloaded). */
@@ -270,11 +260,11 @@ server_reloaded(void *arg, const struct reload_result *r)
 		srv_conf = r->conf;
 		server_apply_limits(srv_conf);
 		snprintf(srv_status, sizeof(srv_status), "%s", r->status);
-		rpc_note_reload(1, time(NULL), NULL, r->ms);
+		stats_note_reload(1, time(NULL), NULL, r->ms);
 		if (!atomic_load(&srv_stopping))  /* READY=1 after STOPPING=1 lies */
 			notify_send("READY=1\nSTATUS=%s", srv_status);
 	} else {
-		rpc_note_reload(0, time(NULL), r->err, r->ms);
+		stats_note_reload(0, time(NULL), r->err, r->ms);
 		if (!atomic_load(&srv_stopping))
 			notify_send("READY=1\nSTATUS=reload failed, still "
 			    "serving generation %llu: %s",

@@ -47,15 +47,4 @@ int	server_run(void);
  */
 void	server_free(void);
 
-/*
- * The reload method's function for rpc_init, used by requests run
- * outside the workers (rpc_main_ctx): ask the main thread for a reload
- * on the loader thread, or for one more after the one running (any
- * number of requests during one load coalesce into one more load).
- * Any thread may call it.  Nothing here answers msgid later: a
- * worker's client that asked is answered by worker.c once its load
- * ends.  Returns 0, or -1 with err filled when shutting down.
- */
-int	server_reload(uint32_t msgid, int reply, char *err, size_t errlen);
-
 #endif /* HCPCSD_SERVER_H */

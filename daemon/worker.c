@@ -39,6 +39,7 @@
 
 #include "log.h"
 #include "rpc.h"
+#include "stats.h"
 #include "worker.h"
 
 #define CONN_IN_MIN		16384		/* first input buffer, bytes */
@@ -123,12 +124,14 @@ struct worker {
 	struct conn_list conns;
 	struct conn_list dead;
 	int		 stopping;
-	struct rpc_ctx	 rpc;		/* arg: whose request runs */
+	struct rpc_ctx	 rpc;
+	struct stats_counters cnt;	/* rpc.cnt; written by this thread */
 };
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_process(struct conn *);
+static void	conn_reload(struct conn *, const struct rpc_reload_req *);
 
 /* Output queued above which a client is not read. */
 static size_t
@@ -216,7 +219,7 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	TAILQ_INSERT_TAIL(&w->dead, c, entry);
 	atomic_fetch_sub(&w->env->nconns, 1);
-	RPC_COUNT(w->rpc.cnt.conns_current, -1);
+	STATS_COUNT(w->cnt.conns_current, -1);
 	log_debug("client %llu: closed after %llu requests, %llu bytes in, "
 	    "%llu out", (unsigned long long)c->id,
 	    (unsigned long long)c->nreq, (unsigned long long)c->nin,
@@ -283,7 +286,7 @@ conn_flush(struct conn *c)
 		}
 		c->outoff += (size_t)n;
 		c->nout += (size_t)n;
-		RPC_COUNT(w->rpc.cnt.bytes_out, n);
+		STATS_COUNT(w->cnt.bytes_out, n);
 	}
 	pending = c->out.len - c->outoff;
 	limit = atomic_load_explicit(&w->env->output_limit,
@@ -320,6 +323,7 @@ static void
 conn_process(struct conn *c)
 {
 	struct rpc_ctx	*x = &c->w->rpc;
+	struct rpc_reload_req rl;
 	size_t		 off, used, soft = worker_soft_cap(c->w);
 	enum rpc_result	 r;
 
@@ -330,10 +334,12 @@ conn_process(struct conn *c)
 		while (off < c->inlen && c->out.len - c->outoff < soft &&
 		    !c->waiting) {
 			used = 0;
-			x->arg = c;
 			r = rpc_ctx_process(x, c->in + off, c->inlen - off,
-			    &c->out, &used);
-			x->arg = NULL;
+			    &c->out, &used, &rl);
+			if (r == RPC_RELOAD) {
+				conn_reload(c, &rl);
+				r = RPC_DONE;
+			}
 			if (r != RPC_DONE)
 				break;
 			off += used;
@@ -434,7 +440,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	c->inlen += (size_t)n;
 	c->nin += (size_t)n;
-	RPC_COUNT(c->w->rpc.cnt.bytes_in, n);
+	STATS_COUNT(c->w->cnt.bytes_in, n);
 	conn_process(c);
 }
 
@@ -478,7 +484,7 @@ conn_new(struct worker *w, int fd)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
-	RPC_COUNT(w->rpc.cnt.conns_current, 1);
+	STATS_COUNT(w->cnt.conns_current, 1);
 	conn_update_events(c);
 	log_debug("client %llu: connected (fd %d, worker %zu)",
 	    (unsigned long long)c->id, fd, w->idx);
@@ -495,29 +501,31 @@ conn_reload_answer(struct conn *c, int ok, uint64_t generation,
 }
 
 /*
- * The reload method's function for a worker's requests (rpc_ctx.reload;
- * x->arg is the client).  The load that answers is the next one to
- * start: it starts after this request, so it reads what the client
- * changed before asking.  Until then the client is not read.
+ * A reload request's verdict: ask for the load (env->reload).  The load
+ * that answers is the next one to start: it starts after this request,
+ * so it reads what the client changed before asking.  Until then the
+ * client is not read.  When no load can start, answer ok false now.
  */
-static int
-conn_reload(struct rpc_ctx *x, uint32_t msgid, int reply, char *err,
-    size_t errlen)
+static void
+conn_reload(struct conn *c, const struct rpc_reload_req *rl)
 {
-	struct conn	*c = x->arg;
 	uint64_t	 seq;
-	char		 why[32];
+	char		 why[32], err[512];
 
 	snprintf(why, sizeof(why), "client %llu", (unsigned long long)c->id);
-	if (c->w->env->reload(why, &seq, err, errlen) == -1)
-		return -1;
-	if (reply) {
+	err[0] = '\0';
+	if (c->w->env->reload(why, &seq, err, sizeof(err)) == -1) {
+		if (rl->reply)
+			rpc_reload_answer(&c->out, rl->msgid, 0,
+			    rl->generation, err);
+		return;
+	}
+	if (rl->reply) {
 		c->waiting = 1;
 		c->wait_load = seq;
-		c->wait_msgid = msgid;
+		c->wait_msgid = rl->msgid;
 		/* conn_process stops here and flushes: no more reading. */
 	}
-	return 0;
 }
 
 /*
@@ -647,7 +655,7 @@ worker_init(struct worker *w, size_t idx, struct worker_env *env)
 	w->pipe[0] = w->pipe[1] = -1;
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->dead);
-	w->rpc.reload = conn_reload;
+	w->rpc.cnt = &w->cnt;
 	if ((cfg = event_config_new()) == NULL)
 		return -1;
 	/* Only this worker's thread ever uses its base. */
@@ -699,7 +707,7 @@ worker_free(struct worker *w)
 		close(w->pipe[0]);
 	if (w->pipe[1] != -1)
 		close(w->pipe[1]);
-	rpc_ctx_unregister(&w->rpc);
+	stats_unregister(&w->cnt);
 	free(w);
 }
 
@@ -718,7 +726,7 @@ worker_new(size_t idx, struct worker_env *env)
 		return NULL;
 	}
 	/* Before any thread runs: info reads the list unlocked. */
-	if (rpc_ctx_register(&w->rpc) == -1) {
+	if (stats_register(&w->cnt) == -1) {
 		log_warnx("worker %zu: too many workers", idx);
 		worker_free(w);
 		return NULL;

@@ -1,5 +1,5 @@
 /*
- * fuzz_rpc.c: bytes from a client, fed to rpc_process as worker.c's
+ * fuzz_rpc.c: bytes from a client, fed to rpc_ctx_process as worker.c's
  * conn_process does: one batch, requests answered until the buffer
  * holds only part of one (RPC_MORE) or the stream is given up
  * (RPC_CLOSE).  A small snapshot is built once so that every method
@@ -21,13 +21,12 @@
 #include "mpscan.h"
 #include "rpc.h"
 #include "snapshot.h"
+#include "stats.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char	 fz_dir[] = "/tmp/fuzz_rpc.XXXXXX";
-static int	 fz_pending;
-static uint32_t	 fz_pending_id;
 
 static void
 put(char *l, unsigned col, const char *s)
@@ -76,17 +75,21 @@ fx_open(const char *name, char *path, size_t pathlen)
 	return fp;
 }
 
-/* Reload: deferred for even msgids (answered after the request). */
-static int
-fz_reload(uint32_t msgid, int reply, char *err, size_t errlen)
+/*
+ * A reload's verdict, acted on as worker.c does: for even msgids a load
+ * that ends at once (answered ok after the request), for odd ones a
+ * load that cannot start (answered ok false).
+ */
+static void
+fz_reload(struct rpc_out *out, const struct rpc_reload_req *rl)
 {
-	if (msgid % 2 == 0) {
-		fz_pending = reply;
-		fz_pending_id = msgid;
-		return 0;
-	}
-	snprintf(err, errlen, "fuzz: no reload");
-	return -1;
+	if (!rl->reply)
+		return;
+	if (rl->msgid % 2 == 0)
+		rpc_reload_answer(out, rl->msgid, 1, 1, NULL);
+	else
+		rpc_reload_answer(out, rl->msgid, 0, rl->generation,
+		    "fuzz: no reload");
 }
 
 int
@@ -150,7 +153,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	unlink(pcsv);
 	unlink(pconf);
 	rmdir(fz_dir);
-	rpc_init(time(NULL), fz_reload);
+	stats_init(time(NULL));
 	rpc_set_limits(&lim);
 	return 0;
 }
@@ -213,16 +216,19 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct rpc_out	 out = { NULL, 0, 0, 0 };
+	struct rpc_reload_req rl;
 	enum rpc_result	 r = RPC_DONE;
 	size_t		 off = 0, used, n = 0;
 
 	rpc_batch_begin();
 	while (off < len) {
 		used = 0;
-		fz_pending = 0;
-		r = rpc_process(data + off, len - off, &out, &used);
-		if (fz_pending)
-			rpc_reload_answer(&out, fz_pending_id, 1, 1, NULL);
+		r = rpc_ctx_process(rpc_main_ctx(), data + off, len - off,
+		    &out, &used, &rl);
+		if (r == RPC_RELOAD) {
+			fz_reload(&out, &rl);
+			r = RPC_DONE;
+		}
 		if (r != RPC_DONE)
 			break;
 		/* DONE consumes at least one byte, and never past len. */

@@ -17,6 +17,7 @@
 #include "rpc.h"
 #include "sha256.h"
 #include "snapshot.h"
+#include "stats.h"
 #include "t.h"
 
 static const char	*tmpdir;
@@ -357,6 +358,70 @@ test_ping_and_errors(void)
 	rpc_out_free(&o);
 }
 
+/* The error a request gets: code and message. */
+static void
+expect_err(uint32_t msgid, const char *method, const char *params,
+    const char *code, const char *msg, int line)
+{
+	struct rpc_out	 o = { 0 };
+	struct resp	 r;
+
+	if (call(msgid, method, params, &o, &r) != RPC_DONE)
+		t_fail(__FILE__, line, "%s: not RPC_DONE", method);
+	else if (r.err.type != MSGPACK_OBJECT_MAP)
+		t_fail(__FILE__, line, "%s: no error", method);
+	else {
+		if (strcmp(err_code(&r), code) != 0)
+			t_fail(__FILE__, line, "%s: code %s, expected %s",
+			    method, err_code(&r), code);
+		if (strcmp(t_str(t_get(&r.err, "message")), msg) != 0)
+			t_fail(__FILE__, line, "%s: \"%s\", expected \"%s\"",
+			    method, t_str(t_get(&r.err, "message")), msg);
+	}
+	resp_free(&r);
+	rpc_out_free(&o);
+}
+
+/*
+ * Each method's contract (arity, leading params, opts, data) with no
+ * data loaded: a request wrong in its params is told so before "no
+ * data loaded"; diff needs the data before it reads its releases.
+ */
+static void
+test_contracts(void)
+{
+	expect_err(30, "lookup", "93a54130303231c0c0", "bad_request",
+	    "expected 1 to 2 params, got 3", __LINE__);
+	expect_err(31, "classify", "92a54130303231c0", "bad_request",
+	    "expected 1 params, got 2", __LINE__);
+	expect_err(32, "reload", "9101", "bad_request",
+	    "expected 0 params, got 1", __LINE__);
+	expect_err(33, "info", "91c0", "bad_request",
+	    "expected 0 params, got 1", __LINE__);
+	expect_err(34, "lookup_many", "9105", "bad_request",
+	    "codes must be an array of strings", __LINE__);
+	expect_err(35, "search", "9105", "bad_request",
+	    "text must be a string", __LINE__);
+	expect_err(36, "validate", "92a5413030323105", "bad_request",
+	    "date must be a string", __LINE__);
+	expect_err(37, "validate", "92a54130303231a3626164", "bad_request",
+	    "date: expected a date YYYY-MM-DD, got \"bad\"", __LINE__);
+	/* validate takes only "set" */
+	expect_err(38, "validate", "93a54130303231aa323032302d30312d3031"
+	    "81a56c696d697405", "bad_request", "unknown option \"limit\"",
+	    __LINE__);
+	expect_err(39, "search", "92a178" "81a56c696d697400", "bad_request",
+	    "opts.limit must be an integer 1..500", __LINE__);
+	expect_err(40, "lookup", "92a54130303231a178", "bad_request",
+	    "opts must be a map", __LINE__);
+	expect_err(41, "search", "91a178", "internal", "no data loaded",
+	    __LINE__);
+	expect_err(42, "diff", "9301c0c0", "bad_request",
+	    "set must be a string", __LINE__);
+	expect_err(43, "diff", "93a178a3626164c0", "internal",
+	    "no data loaded", __LINE__);
+}
+
 static void
 test_framing(void)
 {
@@ -602,6 +667,8 @@ test_with_data(void)
 	T_EQ_INT(call(9, "lookup_many", "9193a24131a24131a24131", &o, &r),
 	    RPC_DONE);
 	T_EQ_STR(err_code(&r), "too_large");
+	T_EQ_STR(t_str(t_get(&r.err, "message")),
+	    "3 codes, at most 2 per request");
 	resp_free(&r);
 	T_EQ_INT(call(9, "lookup_many", "9192a2413105", &o, &r), RPC_DONE);
 	T_EQ_STR(err_code(&r), "bad_request");
@@ -738,10 +805,67 @@ test_with_data(void)
 	T_EQ_STR(t_str(t_get(v, "at")), "(nil)");
 	resp_free(&r);
 
-	/* reload without a hook: ok false, data kept */
+	/* reload in rpc_process, where no load can start: ok false */
 	T_EQ_INT(call(21, "reload", "90", &o, &r), RPC_DONE);
 	T_OK(!t_get(&r.res, "ok")->via.boolean);
 	T_EQ_STR(t_str(t_get(&r.res, "error")), "reload is not available");
+	resp_free(&r);
+	rpc_out_free(&o);
+}
+
+/*
+ * In a context of its own (as a worker runs requests): a reload is a
+ * verdict handed back (RPC_RELOAD), nothing packed, counted in the
+ * context's counters; the caller answers with rpc_reload_answer.
+ */
+static void
+test_reload_verdict(void)
+{
+	static const unsigned char req[] = { 0x94, 0x00, 0x2a, 0xa6, 'r',
+	    'e', 'l', 'o', 'a', 'd', 0x90 };
+	static const unsigned char note[] = { 0x93, 0x02, 0xa6, 'r', 'e',
+	    'l', 'o', 'a', 'd', 0x90 };
+	struct stats_counters cnt;
+	struct rpc_ctx	 x;
+	struct rpc_out	 o = { 0 };
+	struct rpc_reload_req rl;
+	struct resp	 r;
+	uint64_t	 reqs = 0;
+	size_t		 used = 0, off = 0, i;
+
+	memset(&cnt, 0, sizeof(cnt));
+	memset(&x, 0, sizeof(x));
+	x.cnt = &cnt;
+	rpc_ctx_begin(&x);
+	T_OK(x.snap != NULL);
+	memset(&rl, 0xff, sizeof(rl));
+	T_EQ_INT(rpc_ctx_process(&x, req, sizeof(req), &o, &used, &rl),
+	    RPC_RELOAD);
+	T_EQ_INT(used, sizeof(req));
+	T_EQ_INT(o.len, 0);
+	T_EQ_INT(rl.msgid, 42);
+	T_EQ_INT(rl.reply, 1);
+	T_OK(rl.generation > 0 && x.snap != NULL &&
+	    rl.generation == snapshot_generation(x.snap));
+	T_EQ_INT(rpc_ctx_process(&x, note, sizeof(note), &o, &used, &rl),
+	    RPC_RELOAD);
+	T_EQ_INT(used, sizeof(note));
+	T_EQ_INT(o.len, 0);
+	T_EQ_INT(rl.reply, 0);
+	rpc_ctx_end(&x);
+	for (i = 0; i < STATS_METHODS_MAX; i++)
+		reqs += cnt.requests[i];
+	T_EQ_INT(reqs, 2);
+	T_EQ_INT(cnt.notifications, 1);
+
+	rpc_reload_answer(&o, 42, 0, 7, "busy");
+	T_OK(resp_next(&o, &off, &r) == 0);
+	T_EQ_INT(off, o.len);
+	T_EQ_INT(r.msgid, 42);
+	T_EQ_INT(r.err.type, MSGPACK_OBJECT_NIL);
+	T_OK(t_get(&r.res, "ok") != NULL && !t_get(&r.res, "ok")->via.boolean);
+	T_EQ_INT(t_get(&r.res, "generation")->via.u64, 7);
+	T_EQ_STR(t_str(t_get(&r.res, "error")), "busy");
 	resp_free(&r);
 	rpc_out_free(&o);
 }
@@ -1029,8 +1153,8 @@ test_releases(void)
 	    t_get(v, "failed") != NULL &&
 	    t_get(v, "last_duration_ms") != NULL);
 	resp_free(&r);
-	rpc_note_reload(0, 1700000000, "x: broken", 12);
-	rpc_note_reload(1, 1700000001, NULL, 34);
+	stats_note_reload(0, 1700000000, "x: broken", 12);
+	stats_note_reload(1, 1700000001, NULL, 34);
 	T_EQ_INT(call(54, "info", "90", &o, &r), RPC_DONE);
 	v = t_get(t_get(&r.res, "stats"), "reloads");
 	T_OK(v != NULL && t_get(v, "count")->via.u64 == 2 &&
@@ -1234,8 +1358,10 @@ main(void)
 	test_scan_depth();
 	test_scan_garbage();
 	test_ping_and_errors();
+	test_contracts();
 	test_framing();
 	test_with_data();
+	test_reload_verdict();
 	test_releases();
 	test_stale();
 	test_holds();

@@ -1,0 +1,217 @@
+/*
+ * rpc_info.c: the methods about the daemon itself: info (the loaded
+ * sets and their releases, the last reload, the counters kept by
+ * stats.c) and reload, whose verdict is handed back to the caller, with
+ * the answer the caller gives once the load ends.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "record.h"
+#include "rpc.h"
+#include "rpc_int.h"
+#include "snapshot.h"
+#include "stats.h"
+
+#ifndef HCPCSD_VERSION
+#define HCPCSD_VERSION "0.0.0"
+#endif
+
+static void
+rpc_pack_time(msgpack_packer *pk, time_t t)
+{
+	struct tm	 tm;
+	char		 buf[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rpc_pack_cstr(pk, buf);
+}
+
+static void
+rpc_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	rpc_pack_cstr(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void
+rpc_pack_stats(msgpack_packer *pk, const struct rpc_req *r,
+    const struct stats_reloads *rl)
+{
+	size_t		 i;
+
+	msgpack_pack_map(pk, 9);
+	rpc_pack_cstr(pk, "requests");
+	msgpack_pack_map(pk, r->nmethods + 1);
+	for (i = 0; i < r->nmethods; i++)
+		rpc_pack_u64(pk, r->methods[i].name, STATS_SUM(requests[i]));
+	rpc_pack_u64(pk, "unknown", STATS_SUM(unknown_method));
+	rpc_pack_u64(pk, "notifications", STATS_SUM(notifications));
+	rpc_pack_cstr(pk, "errors");
+	msgpack_pack_map(pk, RPC_E_MAX - 1);
+	for (i = 1; i < RPC_E_MAX; i++)
+		rpc_pack_u64(pk, rpc_err_name((enum rpc_err)i),
+		    STATS_SUM(errors[i]));
+	rpc_pack_u64(pk, "connections_current", STATS_SUM(conns_current));
+	rpc_pack_u64(pk, "connections_total", STATS_SUM(conns_total));
+	rpc_pack_u64(pk, "connections_rejected", STATS_SUM(conns_rejected));
+	rpc_pack_u64(pk, "bytes_in", STATS_SUM(bytes_in));
+	rpc_pack_u64(pk, "bytes_out", STATS_SUM(bytes_out));
+	rpc_pack_cstr(pk, "reloads");
+	msgpack_pack_map(pk, 3);
+	rpc_pack_u64(pk, "count", rl->count);
+	rpc_pack_u64(pk, "failed", rl->failed);
+	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
+}
+
+/* One entry of an info set's releases. */
+static void
+rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
+    int in_force)
+{
+	char		 d[11];
+
+	msgpack_pack_map(pk, 9);
+	rpc_pack_kv(pk, "path", ri->path);
+	record_format_date(ri->effective, d);
+	rpc_pack_kv(pk, "effective", ri->effective != 0 ? d : NULL);
+	rpc_pack_cstr(pk, "effective_auto");
+	if (ri->effective_auto)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_cstr(pk, "in_force");
+	if (in_force)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_u64(pk, "records", ri->records);
+	rpc_pack_u64(pk, "modifiers", ri->modifiers);
+	rpc_pack_kv(pk, "sha256", ri->sha256);
+	rpc_pack_cstr(pk, "loaded_at");
+	rpc_pack_time(pk, ri->loaded_at);
+	/* What the loader tolerated: kept raw or skipped, never fatal. */
+	rpc_pack_cstr(pk, "quirks");
+	msgpack_pack_map(pk, 5);
+	rpc_pack_u64(pk, "skipped_lines", ri->stats.skipped_lines);
+	rpc_pack_u64(pk, "bad_dates", ri->stats.bad_dates);
+	rpc_pack_u64(pk, "bad_values", ri->stats.bad_values);
+	rpc_pack_u64(pk, "orphan_lines", ri->stats.orphan_lines);
+	rpc_pack_u64(pk, "duplicates", ri->stats.duplicates);
+}
+
+int
+rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
+{
+	const struct snapshot_set_info *si;
+	const struct snapshot_release_info *ri;
+	msgpack_packer	*pk = &r->pk;
+	struct stats_reloads rl;
+	struct snapshot	*snap;
+	size_t		 i, j, n;
+	int		 cur;
+
+	(void)a;
+	/*
+	 * The reload counters first, then the snapshot, fresh rather than
+	 * the batch's: a reload publishes before it is counted, so info
+	 * never shows a reload counted whose snapshot it does not show,
+	 * though another thread publishes while this batch runs.
+	 */
+	stats_reloads(&rl);
+	snap = snapshot_acquire();
+	n = snap != NULL ? snapshot_nsets(snap) : 0;
+	msgpack_pack_map(pk, 6);
+	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
+	rpc_pack_cstr(pk, "started_at");
+	rpc_pack_time(pk, stats_started_at());
+	rpc_pack_u64(pk, "generation",
+	    snap != NULL ? snapshot_generation(snap) : 0);
+	rpc_pack_cstr(pk, "sets");
+	msgpack_pack_array(pk, n);
+	for (i = 0; i < n; i++) {
+		si = snapshot_set(snap, i);
+		/* The set-level keys: the release in force today. */
+		cur = snapshot_in_force(snap, i, r->ctx->today);
+		ri = &si->releases[cur >= 0 ? cur : 0];
+		msgpack_pack_map(pk, 8 + (si->min_records > 0));
+		rpc_pack_kv(pk, "name", si->name);
+		rpc_pack_kv(pk, "format", si->format);
+		rpc_pack_kv(pk, "path", ri->path);
+		rpc_pack_u64(pk, "records", ri->records);
+		rpc_pack_u64(pk, "modifiers", ri->modifiers);
+		rpc_pack_cstr(pk, "loaded_at");
+		rpc_pack_time(pk, ri->loaded_at);
+		rpc_pack_kv(pk, "sha256", ri->sha256);
+		if (si->min_records > 0)
+			rpc_pack_u64(pk, "min_records", si->min_records);
+		rpc_pack_cstr(pk, "releases");
+		msgpack_pack_array(pk, si->nreleases);
+		for (j = 0; j < si->nreleases; j++)
+			rpc_pack_release(pk, &si->releases[j],
+			    cur >= 0 && (size_t)cur == j);
+	}
+	rpc_pack_cstr(pk, "last_reload");
+	msgpack_pack_map(pk, 3);
+	rpc_pack_cstr(pk, "ok");
+	if (rl.ok)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_cstr(pk, "at");
+	rpc_pack_time(pk, rl.at);
+	rpc_pack_kv(pk, "error", rl.ok ? NULL : rl.error);
+	rpc_pack_cstr(pk, "stats");
+	rpc_pack_stats(pk, r, &rl);
+	snapshot_release(snap);
+	return 0;
+}
+
+/* The reload result map: {ok, generation, error (when not ok)}. */
+static void
+rpc_pack_reload_result(msgpack_packer *pk, int ok, uint64_t generation,
+    const char *err)
+{
+	msgpack_pack_map(pk, ok ? 2 : 3);
+	rpc_pack_cstr(pk, "ok");
+	if (ok)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	rpc_pack_u64(pk, "generation", generation);
+	if (!ok)
+		rpc_pack_kv(pk, "error", err != NULL ? err : "");
+}
+
+/*
+ * The verdict: the caller asks for the load and answers (rpc.h, struct
+ * rpc_reload_req); nothing here starts one.
+ */
+int
+rpc_m_reload(struct rpc_req *r, const struct rpc_args *a)
+{
+	(void)a;
+	r->reload = 1;
+	return 0;
+}
+
+void
+rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
+    uint64_t generation, const char *err)
+{
+	msgpack_packer	 pk;
+
+	msgpack_packer_init(&pk, out, rpc_out_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_int(&pk, 1);
+	msgpack_pack_uint32(&pk, msgid);
+	msgpack_pack_nil(&pk);
+	rpc_pack_reload_result(&pk, ok, generation, err);
+}

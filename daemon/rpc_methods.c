@@ -1,0 +1,291 @@
+/*
+ * rpc_methods.c: the methods that answer from the code sets: lookup,
+ * lookup_many, validate, search, classify and diff (and ping).  Their
+ * contracts (rpc.c's method table) are checked before they run: each
+ * gets its leading params read and the batch's snapshot present when
+ * its contract says so, and only packs its result.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "classify.h"
+#include "record.h"
+#include "rpc.h"
+#include "rpc_int.h"
+#include "snapshot.h"
+
+/* The record map: pre-encoded bytes plus "status" for as_of. */
+static void
+rpc_pack_rec(struct rpc_req *r, const struct snapshot_rec *sr,
+    uint32_t as_of)
+{
+	const unsigned char	*kv;
+	size_t			 kvlen;
+
+	if (sr == NULL) {
+		msgpack_pack_nil(&r->pk);
+		return;
+	}
+	rpc_out_append(r->out, sr->enc, sr->enclen);
+	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
+	rpc_out_append(r->out, kv, kvlen);
+}
+
+int
+rpc_m_ping(struct rpc_req *r, const struct rpc_args *a)
+{
+	(void)a;
+	rpc_pack_cstr(&r->pk, "pong");
+	return 0;
+}
+
+int
+rpc_m_lookup(struct rpc_req *r, const struct rpc_args *a)
+{
+	rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set, a->cl.code,
+	    a->o.as_of), a->o.as_of);
+	return 0;
+}
+
+int
+rpc_m_lookup_many(struct rpc_req *r, const struct rpc_args *a)
+{
+	struct classify	 cl;
+	struct rpc_cur	 codes = a->codes;
+	const char	*s;
+	size_t		 len;
+	uint32_t	 i;
+
+	msgpack_pack_array(&r->pk, a->ncodes);
+	for (i = 0; i < a->ncodes; i++) {
+		rpc_read_str(&codes, &s, &len);
+		if (classify_code(s, len, &cl) == -1)
+			msgpack_pack_nil(&r->pk);
+		else
+			rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set,
+			    cl.code, a->o.as_of), a->o.as_of);
+	}
+	return 0;
+}
+
+int
+rpc_m_validate(struct rpc_req *r, const struct rpc_args *a)
+{
+	const struct snapshot_rec *sr;
+	const struct classify *cl = &a->cl;
+	const char	*reason;
+	uint32_t	 date = a->date;
+	int		 only = a->o.set;	/* -1: every set */
+	size_t		 i;
+	int		 inforce = 0, stale = 0, held = 0, noset;
+	char		 d[11], msg[128];	/* a set name is < 64 */
+
+	/* The date is the as_of: it picks each set's release. */
+	for (i = 0; i < snapshot_nsets(r->ctx->snap); i++) {
+		if (only >= 0 && (size_t)only != i)
+			continue;
+		if (snapshot_in_force(r->ctx->snap, i, date) >= 0)
+			inforce = 1;
+		if (snapshot_stale(r->ctx->snap, i, date))
+			stale = 1;
+		if (snapshot_holds(r->ctx->snap, i, snapshot_class(cl)))
+			held = 1;
+	}
+	sr = snapshot_find(r->ctx->snap, only, cl->code, date);
+	/*
+	 * Found: is the answering set's data current on that date?  Not
+	 * found: might a newer release of any set considered hold it?
+	 */
+	if (sr != NULL)
+		stale = snapshot_stale(r->ctx->snap, sr->set_index, date);
+	/* 99213 with only Level II loaded: not a missing code. */
+	noset = inforce && sr == NULL && !held;
+	if (!inforce)
+		reason = "no_release";
+	else if (noset)
+		reason = "no_set_for_code";
+	else if (sr == NULL)
+		reason = "not_found";
+	else if (sr->rec->added != 0 && date < sr->rec->added)
+		reason = "not_yet_effective";
+	else if (snapshot_terminated(sr->rec, date))
+		reason = "terminated";
+	else
+		reason = "ok";
+	/* stale only when true: older clients and examples see no change. */
+	msgpack_pack_map(&r->pk, 4 + (sr != NULL) +
+	    (sr != NULL && sr->release != 0) + noset + stale);
+	rpc_pack_cstr(&r->pk, "valid");
+	if (strcmp(reason, "ok") == 0)
+		msgpack_pack_true(&r->pk);
+	else
+		msgpack_pack_false(&r->pk);
+	rpc_pack_kv(&r->pk, "code", cl->code);
+	if (sr != NULL)
+		rpc_pack_kv(&r->pk, "set", sr->set);
+	if (sr != NULL && sr->release != 0) {
+		record_format_date(sr->release, d);
+		rpc_pack_kv(&r->pk, "release", d);
+	}
+	rpc_pack_kv(&r->pk, "status",
+	    sr != NULL ? snapshot_status(sr->rec, date) : NULL);
+	rpc_pack_kv(&r->pk, "reason", reason);
+	if (noset) {
+		if (only >= 0)
+			snprintf(msg, sizeof(msg), "set \"%s\" holds no %s",
+			    snapshot_set(r->ctx->snap, (size_t)only)->name,
+			    snapshot_class_name(snapshot_class(cl)));
+		else
+			snprintf(msg, sizeof(msg), "no loaded set holds %s",
+			    snapshot_class_name(snapshot_class(cl)));
+		rpc_pack_kv(&r->pk, "message", msg);
+	}
+	if (stale) {
+		rpc_pack_cstr(&r->pk, "stale");
+		msgpack_pack_true(&r->pk);
+	}
+	return 0;
+}
+
+int
+rpc_m_search(struct rpc_req *r, const struct rpc_args *a)
+{
+	const struct snapshot_rec *res[RPC_SEARCH_MAX];
+	struct snapshot_search q;
+	size_t		 n, i;
+
+	memset(&q, 0, sizeof(q));
+	q.text = a->s;
+	q.textlen = a->slen;
+	q.set = a->o.set;
+	q.include_terminated = a->o.include_terminated;
+	q.as_of = a->o.as_of;
+	q.limit = a->o.limit;
+	n = snapshot_search(r->ctx->snap, &q, res, NULL);
+	if (n > a->o.limit)
+		n = a->o.limit;
+	msgpack_pack_array(&r->pk, n);
+	for (i = 0; i < n; i++)
+		rpc_pack_rec(r, res[i], a->o.as_of);
+	return 0;
+}
+
+int
+rpc_m_classify(struct rpc_req *r, const struct rpc_args *a)
+{
+	const struct classify *cl = &a->cl;
+	size_t		 n;
+
+	n = 2 + (cl->system != NULL) + (cl->category != NULL) +
+	    (cl->section != NULL) + (cl->group != NULL) + (cl->kind != NULL) +
+	    (cl->maintainer != NULL);
+	msgpack_pack_map(&r->pk, n);
+	rpc_pack_kv(&r->pk, "code", cl->code);
+	if (cl->system != NULL)
+		rpc_pack_kv(&r->pk, "system", cl->system);
+	rpc_pack_cstr(&r->pk, "level");
+	msgpack_pack_int(&r->pk, cl->level);
+	if (cl->category != NULL)
+		rpc_pack_kv(&r->pk, "category", cl->category);
+	if (cl->section != NULL)
+		rpc_pack_kv(&r->pk, "section", cl->section);
+	if (cl->group != NULL)
+		rpc_pack_kv(&r->pk, "group", cl->group);
+	if (cl->kind != NULL)
+		rpc_pack_kv(&r->pk, "kind", cl->kind);
+	if (cl->maintainer != NULL)
+		rpc_pack_kv(&r->pk, "maintainer", cl->maintainer);
+	return 0;
+}
+
+/* What one snapshot_diff walk packs: counts, or one kind's entries. */
+struct rpc_diff {
+	msgpack_packer	*pk;
+	int		 kind;		/* -1: count only */
+	size_t		 n[SNAPSHOT_DIFF_MAX];
+};
+
+static void
+rpc_diff_cb(void *arg, enum snapshot_diff_kind kind, const char *code,
+    uint32_t fields)
+{
+	struct rpc_diff	*d = arg;
+	uint32_t	 f, nf = 0;
+
+	if (d->kind < 0) {
+		d->n[kind]++;
+		return;
+	}
+	if ((int)kind != d->kind)
+		return;
+	if (kind != SNAPSHOT_DIFF_CHANGED) {
+		rpc_pack_cstr(d->pk, code);
+		return;
+	}
+	for (f = 0; f < RF_MAX; f++)
+		if (fields & (1u << f))
+			nf++;
+	msgpack_pack_map(d->pk, 2);
+	rpc_pack_kv(d->pk, "code", code);
+	rpc_pack_cstr(d->pk, "fields");
+	msgpack_pack_array(d->pk, nf);
+	for (f = 0; f < RF_MAX; f++)
+		if (fields & (1u << f))
+			rpc_pack_cstr(d->pk, record_field_name(
+			    (enum record_field)f));
+}
+
+/* A diff param: a release's effective date, or nil for always. */
+static int
+rpc_diff_release(struct rpc_req *r, int set, const char *what, int *out)
+{
+	uint32_t	 date = 0;
+	char		 d[11];
+
+	if (rpc_peek_nil(&r->params))
+		r->params.p++;
+	else if (rpc_parse_date(r, what, &date) == -1)
+		return -1;
+	if ((*out = snapshot_release_index(r->ctx->snap, (size_t)set, date)) < 0) {
+		record_format_date(date, d);
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "set \"%s\" has no "
+		    "release effective %s", snapshot_set(r->ctx->snap,
+		    (size_t)set)->name, date != 0 ? d : "always (nil)");
+	}
+	return 0;
+}
+
+int
+rpc_m_diff(struct rpc_req *r, const struct rpc_args *a)
+{
+	static const char *const names[SNAPSHOT_DIFF_MAX] = {
+		"added", "removed", "terminated", "changed"
+	};
+	struct rpc_diff	 d;
+	int		 set, from, to, k;
+
+	if ((set = snapshot_set_index(r->ctx->snap, a->s, a->slen)) < 0)
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set \"%.*s\"",
+		    (int)(a->slen > 64 ? 64 : a->slen), a->s);
+	if (rpc_diff_release(r, set, "from_effective", &from) == -1 ||
+	    rpc_diff_release(r, set, "to_effective", &to) == -1)
+		return -1;
+	memset(&d, 0, sizeof(d));
+	d.pk = &r->pk;
+	d.kind = -1;
+	snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
+	    rpc_diff_cb, &d);
+	msgpack_pack_map(&r->pk, SNAPSHOT_DIFF_MAX);
+	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++) {
+		rpc_pack_cstr(&r->pk, names[k]);
+		msgpack_pack_array(&r->pk, d.n[k]);
+		d.kind = k;
+		snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
+		    rpc_diff_cb, &d);
+	}
+	return 0;
+}
