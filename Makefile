@@ -97,6 +97,10 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# HCPCSD_VERSION (-D above) is read from client/hcpcs.h, which these do
+# not include: a version bump must rebuild them all the same.
+$(B)/daemon/main.o $(B)/daemon/rpc.o: client/hcpcs.h
+
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<

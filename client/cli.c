@@ -11,6 +11,7 @@
  * Exit status: 0 found / ok / valid, 1 not found / invalid, 2 error.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,8 @@ cli_usage(FILE *f)
 {
 	size_t	k;
 
-	fprintf(f, "usage: hcpcs [-hV] [--json] [-s socket] command "
-	    "[argument ...]\n");
+	fprintf(f, "usage: hcpcs [-hV] [--json] [-s socket] "
+	    "[--expect-uid user] command [argument ...]\n");
 	for (k = 0; k < sizeof(cli_cmds) / sizeof(cli_cmds[0]); k++)
 		fprintf(f, "       hcpcs %s%s%s\n", cli_cmds[k].name,
 		    cli_cmds[k].usage != NULL ? " " : "",
@@ -92,12 +93,51 @@ cli_optarg(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+/*
+ * Whom the server must run as (besides root), from --expect-uid or
+ * $HCPCSD_EXPECT_UID: a uid, a user name, or "any" for no check.
+ * Without either, the owner of the socket's directory: whoever could
+ * put a socket there could have made the server anyway.  -1 after
+ * saying why v is none of these.
+ */
+static int
+cli_expect(const char *v, const char *what, struct hcpcs_options *o)
+{
+	struct passwd	*pw;
+	unsigned long	 n;
+	char		*end;
+
+	o->expect = HCPCS_EXPECT_DIR_OWNER;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (strcmp(v, "any") == 0) {
+		o->expect = HCPCS_EXPECT_ANY;
+		return 0;
+	}
+	o->expect = HCPCS_EXPECT_UID;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v >= '0' && *v <= '9' && *end == '\0' && errno == 0 &&
+	    n == (unsigned long)(uid_t)n && (uid_t)n != (uid_t)-1) {
+		o->expect_uid = (uid_t)n;
+		return 0;
+	}
+	if ((pw = getpwnam(v)) != NULL) {
+		o->expect_uid = pw->pw_uid;
+		return 0;
+	}
+	fprintf(stderr, "hcpcs: bad %s: %s: not a uid, a user or \"any\"\n",
+	    what, v);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct hcpcs_options o;
 	struct cli	 cl;
-	const char	*cmd = NULL, *v;
+	const char	*cmd = NULL, *v, *expect = NULL;
+	const char	*expect_what = "--expect-uid";
 	char		*end;
 	size_t		 k;
 	int		 i, rc, opts = 1;
@@ -126,6 +166,9 @@ main(int argc, char *argv[])
 			    NULL || (v = cli_optarg(argc, argv, &i,
 			    "--socket")) != NULL)
 				cl.socket = v;
+			else if ((v = cli_optarg(argc, argv, &i,
+			    "--expect-uid")) != NULL)
+				expect = v;
 			else if ((v = cli_optarg(argc, argv, &i, "--set")) !=
 			    NULL)
 				cl.set = v;
@@ -173,6 +216,12 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.size = sizeof(o);
 	o.socket_path = cl.socket;
+	if (expect == NULL) {
+		expect = getenv("HCPCSD_EXPECT_UID");
+		expect_what = "HCPCSD_EXPECT_UID";
+	}
+	if (cli_expect(expect, expect_what, &o) == -1)
+		return CLI_ERR;
 	if ((cl.c = hcpcs_connect(&o)) == NULL) {
 		fprintf(stderr, "hcpcs: out of memory\n");
 		return CLI_ERR;

@@ -183,6 +183,8 @@ cli_err_code(const struct hcpcs *c)
 		return "timeout";
 	case HCPCS_ERR_OOM:
 		return "oom";
+	case HCPCS_ERR_PEER:
+		return "peer";
 	default:
 		return "other";
 	}

@@ -149,6 +149,8 @@ hcpcs_strerror(int err)
 		return "other error";
 	case HCPCS_ERR_SERVER:
 		return "server error";
+	case HCPCS_ERR_PEER:
+		return "server runs as an unexpected user";
 	}
 	return "unknown error";
 }

@@ -33,6 +33,8 @@
 #ifndef HCPCS_H
 #define HCPCS_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,7 +43,7 @@ extern "C" {
 #endif
 
 #define HCPCS_VERSION_MAJOR 0
-#define HCPCS_VERSION_MINOR 2
+#define HCPCS_VERSION_MINOR 3
 #define HCPCS_VERSION_PATCH 0
 
 #define HCPCS_API __attribute__((visibility("default")))
@@ -62,7 +64,23 @@ enum hcpcs_error {
 	HCPCS_ERR_TIMEOUT,	/* connect or reply took too long */
 	HCPCS_ERR_OOM,		/* out of memory */
 	HCPCS_ERR_OTHER,	/* bad argument or misuse */
-	HCPCS_ERR_SERVER	/* an error reply; not sticky */
+	HCPCS_ERR_SERVER,	/* an error reply; not sticky */
+	HCPCS_ERR_PEER		/* the server runs as a user not expected
+				   (hcpcs_options.expect); since 0.3 */
+};
+
+/*
+ * Which server to talk to (hcpcs_options.expect), by the uid its socket
+ * reports (SO_PEERCRED).  Root is always accepted: it can act as any
+ * user anyway, and a socket made by the service manager (socket
+ * activation), or by a server before it drops privileges, reports the
+ * root that called listen(2).
+ */
+enum hcpcs_expect {
+	HCPCS_EXPECT_ANY = 0,	/* no check (the default) */
+	HCPCS_EXPECT_UID,	/* expect_uid or root */
+	HCPCS_EXPECT_DIR_OWNER	/* the owner of the socket's directory
+				   (links followed), or root */
 };
 
 struct hcpcs;
@@ -77,6 +95,9 @@ struct hcpcs_options {
 					   HCPCS_DEFAULT_SOCKET */
 	int		 connect_timeout_ms;	/* 0 default, < 0 none */
 	int		 timeout_ms;	/* per reply; 0 default, < 0 none */
+	/* Since 0.3; a caller's smaller size leaves them 0: no check. */
+	int		 expect;	/* enum hcpcs_expect */
+	uid_t		 expect_uid;	/* for HCPCS_EXPECT_UID */
 };
 
 /*

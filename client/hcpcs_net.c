@@ -2,17 +2,21 @@
  * hcpcs_net.c: libhcpcs's socket: connect with a timeout, and the one
  * poll loop that writes the output buffer while it reads replies, so a
  * long pipeline cannot deadlock against the server's output limit.
+ * A server that runs as a user the caller did not expect is refused
+ * before anything is sent to it.
  * Each reply is checked as its bytes arrive (hcpcs_scan, over
  * common/mpscan.c) and handed to msgpack-c only once it is complete
  * and within the limits.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -117,6 +121,70 @@ timeout:
 	return -1;
 }
 
+/*
+ * The uid a server on path must run as (besides root), by o->expect;
+ * -1 with an error set when it cannot be known.
+ */
+static int
+hcpcs_expected_uid(struct hcpcs *c, const char *path,
+    const struct hcpcs_options *o, uid_t *uid)
+{
+	struct stat	 st;
+	char		 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char		*slash;
+
+	if (o->expect == HCPCS_EXPECT_UID) {
+		*uid = o->expect_uid;
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';		/* "/name": the root */
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == -1) {
+		hcpcs_set_error(c, HCPCS_ERR_IO, "socket directory %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	*uid = st.st_uid;
+	return 0;
+}
+
+/*
+ * Is the server on c->fd (just connected to path) the one o expects?
+ * Its uid is the one SO_PEERCRED reports: that of whoever called
+ * listen(2).  0, or -1 with a sticky error and the socket closed.
+ */
+static int
+hcpcs_check_peer(struct hcpcs *c, const char *path,
+    const struct hcpcs_options *o)
+{
+	struct ucred	 cr;
+	socklen_t	 len = sizeof(cr);
+	uid_t		 want;
+
+	if (o->expect == HCPCS_EXPECT_ANY)
+		return 0;
+	if (hcpcs_expected_uid(c, path, o, &want) == -1)
+		goto fail;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
+		hcpcs_set_errno(c, "getsockopt SO_PEERCRED");
+		goto fail;
+	}
+	if (cr.uid == want || cr.uid == 0)
+		return 0;
+	hcpcs_set_error(c, HCPCS_ERR_PEER, "server on %s runs as uid %u, "
+	    "expected %u%s", path, (unsigned)cr.uid, (unsigned)want,
+	    want != 0 ? " or 0" : "");
+fail:
+	close(c->fd);
+	c->fd = -1;
+	return -1;
+}
+
 struct hcpcs *
 hcpcs_connect(const struct hcpcs_options *opts)
 {
@@ -146,7 +214,13 @@ hcpcs_connect(const struct hcpcs_options *opts)
 	    o.connect_timeout_ms;
 	c->timeout_ms = o.timeout_ms == 0 ? HCPCS_DEFAULT_TIMEOUT :
 	    o.timeout_ms;
-	hcpcs_do_connect(c, path, cto);
+	if (o.expect < HCPCS_EXPECT_ANY || o.expect > HCPCS_EXPECT_DIR_OWNER) {
+		hcpcs_set_error(c, HCPCS_ERR_OTHER,
+		    "hcpcs_options.expect %d is unknown", o.expect);
+		return c;
+	}
+	if (hcpcs_do_connect(c, path, cto) == 0)
+		hcpcs_check_peer(c, path, &o);
 	return c;
 }
 

@@ -1,6 +1,7 @@
 /*
- * listen.h: the listening Unix socket: made here (bound under a tight
- * umask, a stale socket replaced, a live one refused) or passed by
+ * listen.h: the listening Unix socket: made here (bound in a private
+ * directory and moved into place with its final mode and group, a stale
+ * socket replaced, a live one refused) or passed by
  * systemd socket activation, and the name it is bound to.  No event
  * loop here: server.c watches the descriptor.
  */
@@ -11,20 +12,25 @@
 
 /*
  * Before the first load: -1 after logging when another server answers
- * on path, so that a second hcpcsd refuses at once instead of after
- * loading every file.  0 when the path is free, holds a stale socket or
- * is no socket at all (listen_unix judges those), or under socket
- * activation.
+ * on path, or when a user other than root and us could replace a
+ * socket there (its directory, or one above it, is owned by another
+ * user, or writable by everyone and not sticky), so that hcpcsd refuses
+ * at once instead of after loading every file.  Warns, but goes on, for
+ * a directory its group may write to and one anyone may create names
+ * in (/tmp).  0 when the path is free, holds a stale socket or is no
+ * socket at all (listen_unix judges those), or under socket activation.
  */
 int	 listen_check(const char *path);
 
 /*
- * Bind and listen on path with the given mode, non-blocking and
- * close-on-exec.  An existing socket nobody answers on is replaced;
- * anything else at path is refused.  Returns the descriptor, or -1
- * after logging why (nothing is left behind).
+ * Bind and listen on path with the given mode and group ((gid_t)-1
+ * keeps the one bind gives it), non-blocking and close-on-exec.  The socket appears at path only once it has both and
+ * listens.  The directories are checked again as listen_check does.
+ * An existing socket nobody answers on is replaced; anything else at
+ * path is refused.  Returns the descriptor, or -1 after logging why
+ * (nothing is left behind).
  */
-int	 listen_unix(const char *path, mode_t mode);
+int	 listen_unix(const char *path, mode_t mode, gid_t gid);
 
 /*
  * Socket activation (sd_listen_fds(3)): the listening socket systemd

@@ -431,7 +431,7 @@ server_init(struct conf *conf, const char *sockpath, int debug)
 	if (srv_activated)
 		srv_fd = afd;
 	else if ((srv_fd = listen_unix(srv_sockpath,
-	    conf->socket_mode)) == -1)
+	    conf->socket_mode, (gid_t)-1)) == -1)
 		return -1;
 	srv_accept_ev = event_new(srv_base, srv_fd, EV_READ | EV_PERSIST,
 	    server_accept_cb, NULL);

@@ -3,13 +3,18 @@
  * thread that listens on a private Unix socket, accepts one client and
  * replays canned MessagePack replies, so the library's request
  * encoding, reply decoding, pipelining, sticky errors and timeouts are
- * checked without hcpcsd.
+ * checked without hcpcsd.  The check of the server's uid
+ * (hcpcs_options.expect) needs a server of another uid: a child that
+ * drops to nobody and listens (run as root; skipped otherwise).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1321,6 +1326,167 @@ test_connect(void)
 	srv_stop(&s);
 }
 
+#define NOBODY	65534
+
+/*
+ * A server of uid NOBODY: a child listening on dir/s.sock that never
+ * accepts (a connect succeeds on the backlog alone, room for 64).
+ */
+struct squat {
+	pid_t		 pid;
+	int		 hold;		/* closing it ends the child */
+	char		 path[128];
+};
+
+static void
+squat_start(struct squat *q, const char *dir)
+{
+	struct sockaddr_un sun;
+	int		 hold[2], ready[2], fd;
+	char		 ch;
+
+	snprintf(q->path, sizeof(q->path), "%s/s.sock", dir);
+	if (chown(dir, NOBODY, NOBODY) == -1 || pipe(hold) == -1 ||
+	    pipe(ready) == -1 || (q->pid = fork()) == -1) {
+		perror("squat setup");
+		exit(2);
+	}
+	if (q->pid == 0) {
+		close(hold[1]);
+		close(ready[0]);
+		alarm(30);
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		memcpy(sun.sun_path, q->path, strlen(q->path) + 1);
+		if (setgid(NOBODY) == -1 || setuid(NOBODY) == -1 ||
+		    (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    listen(fd, 64) == -1)
+			_exit(3);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(4);
+		while (read(hold[0], &ch, 1) == -1 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(hold[0]);
+	close(ready[1]);
+	if (read(ready[0], &ch, 1) != 1) {
+		fprintf(stderr, "squat: the child did not listen\n");
+		exit(2);
+	}
+	close(ready[0]);
+	q->hold = hold[1];
+}
+
+static void
+squat_stop(struct squat *q)
+{
+	int	st;
+
+	close(q->hold);
+	waitpid(q->pid, &st, 0);
+	T_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(q->path);
+}
+
+/* hcpcs_connect to path with expect; the error category. */
+static int
+expect_connect(const char *path, int expect, uid_t uid, char *errstr,
+    size_t len)
+{
+	struct hcpcs_options o;
+	struct hcpcs	*c;
+	int		 err;
+
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.socket_path = path;
+	o.expect = expect;
+	o.expect_uid = uid;
+	c = hcpcs_connect(&o);
+	T_OK(c != NULL);
+	if (c == NULL)
+		exit(2);
+	err = hcpcs_err(c);
+	snprintf(errstr, len, "%s", hcpcs_errstr(c));
+	if (err == HCPCS_ERR_PEER) {
+		/* Sticky, and nothing was sent. */
+		T_EQ_INT(hcpcs_ping(c), -1);
+		T_EQ_INT(hcpcs_err(c), HCPCS_ERR_PEER);
+	}
+	hcpcs_free(c);
+	return err;
+}
+
+/*
+ * expect: a server of another uid is refused unless it is the expected
+ * one or the socket directory's owner; root's always passes; a caller
+ * from before 0.3 (a smaller size) checks nothing.
+ */
+static void
+test_expect(void)
+{
+	struct hcpcs_options o;
+	struct hcpcs	*c;
+	struct squat	 q;
+	struct srv	 s;
+	char		 want[256], err[HCPCS_ERRSTR_LEN];
+	const char	*dir;
+
+	T_EQ_STR(hcpcs_strerror(HCPCS_ERR_PEER),
+	    "server runs as an unexpected user");
+
+	/* A root server (this process) passes any expectation. */
+	srv_start(&s, sc_errors);
+	T_EQ_INT(expect_connect(s.path, HCPCS_EXPECT_UID, 1234, err,
+	    sizeof(err)), HCPCS_OK);
+	T_EQ_INT(expect_connect(s.path, 7, 0, err, sizeof(err)),
+	    HCPCS_ERR_OTHER);
+	T_EQ_STR(err, "hcpcs_options.expect 7 is unknown");
+	srv_stop(&s);
+
+	if (geteuid() != 0) {
+		printf("NOTE: not root: servers of another uid not tried\n");
+		return;
+	}
+	dir = t_mkdtemp("peer");
+	squat_start(&q, dir);
+	T_EQ_INT(expect_connect(q.path, HCPCS_EXPECT_UID, 1234, err,
+	    sizeof(err)), HCPCS_ERR_PEER);
+	snprintf(want, sizeof(want), "server on %s runs as uid 65534, "
+	    "expected 1234 or 0", q.path);
+	T_EQ_STR(err, want);
+	T_EQ_INT(expect_connect(q.path, HCPCS_EXPECT_UID, 0, err,
+	    sizeof(err)), HCPCS_ERR_PEER);
+	snprintf(want, sizeof(want), "server on %s runs as uid 65534, "
+	    "expected 0", q.path);
+	T_EQ_STR(err, want);
+	T_EQ_INT(expect_connect(q.path, HCPCS_EXPECT_UID, NOBODY, err,
+	    sizeof(err)), HCPCS_OK);
+	T_EQ_INT(expect_connect(q.path, HCPCS_EXPECT_ANY, 1234, err,
+	    sizeof(err)), HCPCS_OK);
+	/* The directory is nobody's: its server may be nobody's too. */
+	T_EQ_INT(expect_connect(q.path, HCPCS_EXPECT_DIR_OWNER, 0, err,
+	    sizeof(err)), HCPCS_OK);
+	/* Root's directory: a server of nobody's squats in it. */
+	T_OK(chown(dir, 0, 0) == 0);
+	T_EQ_INT(expect_connect(q.path, HCPCS_EXPECT_DIR_OWNER, 0, err,
+	    sizeof(err)), HCPCS_ERR_PEER);
+	T_EQ_STR(err, want);
+
+	/* A caller built before 0.3: expect is beyond its size, unread. */
+	memset(&o, 0, sizeof(o));
+	o.size = offsetof(struct hcpcs_options, expect);
+	o.socket_path = q.path;
+	o.expect = HCPCS_EXPECT_UID;
+	o.expect_uid = 1234;
+	c = hcpcs_connect(&o);
+	T_EQ_INT(hcpcs_err(c), HCPCS_OK);
+	hcpcs_free(c);
+	squat_stop(&q);
+}
+
 /*
  * hcpcs_code_shape is the daemon's rule: for every string of up to five
  * characters over an alphabet that reaches each shape's edges (digits,
@@ -1545,6 +1711,7 @@ main(void)
 	test_typed();
 	test_releases();
 	test_connect();
+	test_expect();
 	test_hostile();
 	test_record_fields();
 	return t_done();
