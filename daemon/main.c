@@ -51,7 +51,7 @@ main_check(const struct conf *conf)
 	char		 err[1024], d[11];
 	size_t		 i, j;
 
-	if ((s = build_snapshot(conf, err, sizeof(err))) == NULL) {
+	if ((s = build_snapshot(conf, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "hcpcsd: %s\n", err);
 		return 1;
 	}

@@ -327,7 +327,7 @@ test_errors(void)
 	    "    pathh: b.txt\n",
 	    7, 5, "unknown key \"pathh\" in code set (expected one of: name, "
 	    "format, path, short, medium, modifiers, delimiter, columns, "
-	    "releases, sha256, min_records, stale_after)");
+	    "releases, sha256, min_records, min_ratio, stale_after)");
 	ERR("socket: /tmp/s\n"
 	    "log_level: info\n"
 	    "socket_mode: \"0999\"\n",
@@ -662,6 +662,43 @@ done:
 	    "min_records: expected an integer from 1 to 100000000");
 }
 
+/* min_ratio: 0 to 1, at most 4 decimals, in ten-thousandths; 0.9. */
+static void
+test_min_ratio(void)
+{
+	static const char *const bad[] = { "1.5", "2", "-0.5", "0.12345",
+	    "0.", ".9", "90%", "\"0.9\"", "~" };
+	struct conf	*c;
+	char		 text[256];
+	size_t		 i;
+
+	c = load_ok("code_sets:\n"
+	    "  - {name: a, format: cms-anweb, path: a.txt}\n"
+	    "  - {name: b, format: cms-anweb, path: b.txt, min_ratio: 0}\n"
+	    "  - {name: c, format: cms-anweb, path: c.txt, min_ratio: 0.75}\n"
+	    "  - {name: d, format: cms-anweb, path: d.txt, min_ratio: 1}\n"
+	    "  - {name: e, format: cms-anweb, path: e.txt, "
+	    "min_ratio: 0.1234}\n"
+	    "  - {name: f, format: cms-anweb, path: f.txt, min_ratio: 1.0}\n");
+	T_OK(c != NULL);
+	if (c != NULL && c->nsets == 6) {
+		T_EQ_INT(c->sets[0].min_ratio, 9000);
+		T_EQ_INT(c->sets[1].min_ratio, 0);
+		T_EQ_INT(c->sets[2].min_ratio, 7500);
+		T_EQ_INT(c->sets[3].min_ratio, 10000);
+		T_EQ_INT(c->sets[4].min_ratio, 1234);
+		T_EQ_INT(c->sets[5].min_ratio, 10000);
+	} else
+		t_fail(__FILE__, __LINE__, "expected 6 sets");
+	conf_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "code_sets:\n  - name: a\n"
+		    "    format: cms-anweb\n    path: b\n    min_ratio: %s\n",
+		    bad[i]);
+		ERR(text, 5, 16, "min_ratio: expected a number from 0 to 1");
+	}
+}
+
 /* stale_after: N days, N months, 0 or off; 4 months by default. */
 static void
 test_stale(void)
@@ -884,5 +921,6 @@ main(void)
 	test_example();
 	test_releases();
 	test_stale();
+	test_min_ratio();
 	return t_done();
 }
