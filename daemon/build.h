@@ -16,15 +16,22 @@ struct snapshot;
  * them.  A release is refused, and so the whole build, when its file
  * does not match the configured sha256, when it has fewer than the
  * set's min_records records (procedures and modifiers), when
- * effective: auto finds no action effective date in it, or when two
- * releases of a set end up with one date; so is a set with no releases
- * (only a conf built by hand has one).  On failure returns NULL with
+ * effective: auto finds no action effective date in it, when two
+ * releases of a set end up with one date, or when it fails the shrink
+ * guard: it holds fewer than the set's min_ratio of the codes of the
+ * release it replaces, that is, in prev (the snapshot served; NULL: none)
+ * the release of the same set and date, else that set's newest before
+ * it, and in conf the set's release of the date before ("hcpcs
+ * 2020-01-01: 3,040 codes, 45% of the 6,710 now served (min_ratio
+ * 0.9)").  So is a set with no releases (only a conf built by hand has
+ * one).  On failure returns NULL with
  * err naming the set, the file and what ("set \"hcpcs\": /x.txt:
  * sha256 mismatch (expected ..., file has ...)", or the loader's
  * file:line: what).  Logs nothing: the caller decides (startup exits,
  * reload keeps the old snapshot).  The snapshot holds one reference
  * and is not yet published.
  */
-struct snapshot	*build_snapshot(const struct conf *, char *err, size_t errlen);
+struct snapshot	*build_snapshot(const struct conf *,
+		    const struct snapshot *prev, char *err, size_t errlen);
 
 #endif /* HCPCSD_BUILD_H */

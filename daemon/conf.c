@@ -72,6 +72,7 @@ enum conf_key_id {
 	CK_RELEASES,
 	CK_SHA256,
 	CK_MIN_RECORDS,
+	CK_MIN_RATIO,
 	CK_STALE_AFTER,
 	/* Each entry of releases (struct conf_release). */
 	CK_R_PATH,
@@ -164,6 +165,11 @@ static const struct conf_key conf_keytab[CK_MAX] = {
 	    CONF_AT(conf_set, min_records), conf_p_size, conf_d_size,
 	    1, 100000000, 0,
 	    .doc = "the fewest records a release may hold; 0: none" },
+	[CK_MIN_RATIO] = { "min_ratio", CO_SET,
+	    CONF_AT(conf_set, min_ratio), conf_p_ratio, conf_d_ratio,
+	    0, CONF_RATIO_ONE, 9 * CONF_RATIO_ONE / 10,
+	    .doc = "the least share of the codes of the release replaced, "
+	    "0 to 1; 0: off" },
 	[CK_STALE_AFTER] = { "stale_after", CO_SET,
 	    CONF_AT(conf_set, stale_after), conf_p_stale, conf_d_stale,
 	    .def = 4,	/* months: CMS publishes quarterly, plus a month */

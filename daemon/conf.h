@@ -17,6 +17,7 @@
 #define CONF_MAX_SETS		64
 #define CONF_MAX_COLUMN_NAMES	RECORD_MAX_LABCERT	/* longest list */
 #define CONF_MAX_RELEASES	64	/* per code set */
+#define CONF_RATIO_ONE		10000	/* min_ratio 1.0 */
 
 /* The unit of a set's stale_after. */
 enum conf_unit {
@@ -65,6 +66,13 @@ struct conf_set {
 	struct conf_release *releases;
 	size_t		 nreleases;
 	size_t		 min_records;	/* per release; 0: no minimum */
+	/*
+	 * The shrink guard: a release holding fewer than this share of
+	 * the codes of the one it replaces is refused.  In ten-thousandths
+	 * (CONF_RATIO_ONE is 1.0); default 0.9 (conf_load); 0, as in a set
+	 * built by hand: off.
+	 */
+	unsigned	 min_ratio;
 	/*
 	 * A date later than the newest release's effective date plus this
 	 * is stale: a newer quarterly release exists by then.  Default 4

@@ -77,6 +77,12 @@ conf_d_char(const struct conf_key *k, void *base)
 	*CONF_DFIELD(char, k, base) = (char)k->def;
 }
 
+void
+conf_d_ratio(const struct conf_key *k, void *base)
+{
+	*CONF_DFIELD(unsigned, k, base) = (unsigned)k->def;
+}
+
 /* One per CPU; past a few the socket, not the lookups, is the cost. */
 void
 conf_d_workers(const struct conf_key *k, void *base)
@@ -348,6 +354,42 @@ conf_p_sha256(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
 		out[i] = v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 'a' : v[i];
 	out[64] = '\0';
 	return 0;
+}
+
+/*
+ * A share from 0 to 1 with at most 4 decimals (0, 0.9, 1.0, ...), kept
+ * as an integer of ten-thousandths so that comparing counts with it is
+ * exact.
+ */
+int
+conf_p_ratio(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx)
+{
+	const char	*v, *s;
+	unsigned	 r, scale = CONF_RATIO_ONE;
+
+	if (n->type != YAML_SCALAR_NODE || conf_is_null(n) ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return conf_error(p, &n->start_mark, "%s: expected a number "
+		    "from 0 to 1 such as 0.9, found %s", k->name,
+		    conf_kind(n));
+	v = s = (const char *)n->data.scalar.value;
+	if (*s != '0' && *s != '1')
+		goto bad;
+	r = (unsigned)(*s++ - '0') * scale;
+	if (*s == '.' && s[1] != '\0')
+		for (s++; *s >= '0' && *s <= '9' && scale > 1; s++) {
+			scale /= 10;
+			r += (unsigned)(*s - '0') * scale;
+		}
+	if (*s != '\0' || r > k->max)
+		goto bad;
+	*CONF_FIELD(unsigned, k, ctx) = r;
+	return 0;
+bad:
+	return conf_error(p, &n->start_mark, "%s: expected a number from 0 to "
+	    "1 with at most 4 decimals, such as 0.9, found \"%.40s\"",
+	    k->name, v);
 }
 
 /*

@@ -5,7 +5,6 @@
  * are the helpers of that walk, and the lexical cleaning of the paths
  * the file names.  They know nothing of hcpcsd's keys (conf.c's table).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +13,17 @@
 #include <yaml.h>
 
 #include "conf_yaml.h"
+#include "load_file.h"
+#include "record.h"
 
 /* A config larger than this is surely not one. */
 #define CONF_FILE_MAX		(1024 * 1024)
+/* Mappings and lists inside each other; hcpcsd's own keys need 5. */
+#define CONF_DEPTH_MAX		64
 
 static char	*conf_clean(char *);
 static char	*conf_read(const char *, size_t *, char *, size_t);
+static int	 conf_depth(struct conf_parser *, const char *, size_t);
 static int	 conf_parse(struct conf_parser *, const char *, size_t);
 
 /* "file:line:column: message", from a 0-based libyaml mark. */
@@ -165,42 +169,67 @@ conf_join(const char *dir, const char *rel)
 	return conf_clean(out);
 }
 
-/* The whole file, NUL-terminated, or NULL with err set. */
+/*
+ * The whole file, NUL-terminated, or NULL with err set.  Opened as the
+ * data files are (load_slurp): without blocking, so a FIFO or device in
+ * its place is refused at once instead of hanging every later reload,
+ * and refused when not a regular file, writable by others, empty or
+ * over CONF_FILE_MAX.  A symlink is followed: configs are often linked
+ * into /etc from where they are managed, and the checks are made on the
+ * file opened, not on the name.
+ */
 static char *
 conf_read(const char *path, size_t *lenp, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	*buf = NULL;
-	size_t	 len = 0, n;
+	struct record_err re;
+	char		*buf;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	while ((n = fread(buf + len, 1, CONF_FILE_MAX + 1 - len, f)) > 0) {
-		len += n;
-		if (len > CONF_FILE_MAX) {
-			snprintf(err, errlen, "%s: larger than %d bytes", path,
-			    CONF_FILE_MAX);
-			goto fail;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*lenp = len;
+	if ((buf = load_slurp_max(path, CONF_FILE_MAX, lenp, &re)) == NULL)
+		snprintf(err, errlen, "%s", re.msg);
 	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
+}
+
+/*
+ * Whether the document nests no deeper than CONF_DEPTH_MAX, walked as
+ * events before it is loaded: libyaml's scanner takes time quadratic
+ * in the depth (200 KB of "[" kept it busy for minutes), and events
+ * stop at the first level too deep.  A syntax error ends the walk
+ * quietly: the load that follows reports it in full.
+ */
+static int
+conf_depth(struct conf_parser *p, const char *buf, size_t len)
+{
+	yaml_parser_t	 parser;
+	yaml_event_t	 ev;
+	yaml_event_type_t type;
+	yaml_mark_t	 m;
+	int		 depth = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(p->err, p->errlen, "%s: out of memory", p->file);
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf,
+	    len);
+	while (yaml_parser_parse(&parser, &ev)) {
+		type = ev.type;
+		m = ev.start_mark;
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+		if (type == YAML_SEQUENCE_START_EVENT ||
+		    type == YAML_MAPPING_START_EVENT) {
+			if (++depth > CONF_DEPTH_MAX) {
+				rc = conf_error(p, &m, "nested deeper than %d "
+				    "levels", CONF_DEPTH_MAX);
+				break;
+			}
+		} else if (type == YAML_SEQUENCE_END_EVENT ||
+		    type == YAML_MAPPING_END_EVENT)
+			depth--;
+	}
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 /*
@@ -289,7 +318,7 @@ conf_yaml_load(struct conf_parser *p)
 	if ((buf = conf_read(p->file, &len, p->err, p->errlen)) == NULL)
 		return -1;
 	/* The document keeps its own copies: buf can go. */
-	rc = conf_parse(p, buf, len);
+	rc = conf_depth(p, buf, len) == -1 ? -1 : conf_parse(p, buf, len);
 	free(buf);
 	return rc;
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,17 @@
 
 #include "load_file.h"
 
+#define LOAD_MIB		(1024 * 1024)
+
 char *
 load_slurp(const char *path, size_t *lenp, struct record_err *err)
+{
+	return load_slurp_max(path, 0, lenp, err);
+}
+
+char *
+load_slurp_max(const char *path, size_t max, size_t *lenp,
+    struct record_err *err)
 {
 	struct stat	 st;
 	char		*buf = NULL;
@@ -55,6 +65,16 @@ load_slurp(const char *path, size_t *lenp, struct record_err *err)
 	}
 	if (st.st_size == 0) {
 		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
+		goto fail;
+	}
+	/* Checked before any byte is read: the size alone refuses it. */
+	if (max > 0 && (uintmax_t)st.st_size > max) {
+		if (max % LOAD_MIB == 0)
+			snprintf(err->msg, sizeof(err->msg), "%s: larger than "
+			    "%zu MiB", path, max / LOAD_MIB);
+		else
+			snprintf(err->msg, sizeof(err->msg), "%s: larger than "
+			    "%zu bytes", path, max);
 		goto fail;
 	}
 	buf = malloc((size_t)st.st_size + 1);

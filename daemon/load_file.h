@@ -14,6 +14,13 @@
  */
 char	*load_slurp(const char *path, size_t *len, struct record_err *);
 
+/*
+ * load_slurp, and also refused ("path: larger than N MiB") when the
+ * file is larger than max bytes (0: any size), before it is read.
+ */
+char	*load_slurp_max(const char *path, size_t max, size_t *len,
+	    struct record_err *);
+
 /* err = "path: out of memory"; returns -1 for the caller to return. */
 int	load_oom(const char *path, struct record_err *);
 

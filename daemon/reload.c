@@ -134,11 +134,19 @@ reload_trim(void)
 #endif
 }
 
-/* The one place a snapshot is built from a configuration. */
+/*
+ * The one place a snapshot is built from a configuration, against the
+ * one served (none at startup) for the shrink guard.  The reference
+ * keeps it alive while the loader thread reads it.
+ */
 static struct snapshot *
 reload_build(const struct conf *conf, char *err, size_t errlen)
 {
-	return build_snapshot(conf, err, errlen);
+	struct snapshot	*prev = snapshot_acquire(), *s;
+
+	s = build_snapshot(conf, prev, err, errlen);
+	snapshot_release(prev);
+	return s;
 }
 
 /* Publish s (taking over its reference) and log one line about it. */

@@ -142,7 +142,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "    columns: {code: HCPC, long: LONG}\n", fp);
 	fclose(fp);
 	if ((c = conf_load(pconf, err, sizeof(err))) == NULL ||
-	    (s = build_snapshot(c, err, sizeof(err))) == NULL) {
+	    (s = build_snapshot(c, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fuzz_rpc: %s\n", err);
 		exit(1);
 	}

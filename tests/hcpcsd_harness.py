@@ -188,6 +188,25 @@ def feed_fifo(path, content, timeout=20):
     return False
 
 
+def gate_env(binary, conf, gate, env=None):
+    """An environment in which, while the FIFO gate exists, each load of
+    conf waits until the test feeds gate (feed_fifo(gate, text)) and then
+    reads text as conf (tests/gate_open.c, LD_PRELOAD'ed).  hcpcsd
+    refuses a FIFO as its config: this holds a load without one."""
+    e = dict(os.environ if env is None else env)
+    lib = os.path.join(os.path.dirname(binary), 'tests', 'gate_open.so')
+    if not os.path.exists(lib):
+        skip('no %s (make all builds it)' % lib)
+    e['LD_PRELOAD'] = lib
+    e['HCPCSD_GATE_PATH'] = conf
+    e['HCPCSD_GATE_FIFO'] = gate
+    # A sanitized daemon: ASan need not come first, the shim runs no code
+    # of its own that ASan should see.
+    e['ASAN_OPTIONS'] = (e.get('ASAN_OPTIONS', '') +
+                         ':verify_asan_link_order=0').lstrip(':')
+    return e
+
+
 # --- daemon ------------------------------------------------------------
 
 def start(binary, conf, log, sock=None, env=None, pass_fds=(),

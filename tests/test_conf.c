@@ -327,7 +327,7 @@ test_errors(void)
 	    "    pathh: b.txt\n",
 	    7, 5, "unknown key \"pathh\" in code set (expected one of: name, "
 	    "format, path, short, medium, modifiers, delimiter, columns, "
-	    "releases, sha256, min_records, stale_after)");
+	    "releases, sha256, min_records, min_ratio, stale_after)");
 	ERR("socket: /tmp/s\n"
 	    "log_level: info\n"
 	    "socket_mode: \"0999\"\n",
@@ -352,7 +352,6 @@ test_errors(void)
 	ERR("a: b\n c: d\n", 2, 3, "mapping values are not allowed");
 	ERR("socket: *nope\n", 1, 9, "found undefined alias");
 	ERR("socket: \"a\xff\"\n", 1, 11, "invalid leading UTF-8 octet");
-	ERR("", 1, 1, "empty configuration");
 	ERR("# only a comment\n", 1, 1, "empty configuration");
 	ERR("- a\n- b\n", 1, 1, "expected a mapping of settings, found a list");
 	ERR("---\ncode_sets: []\n---\nx: 1\n", 3, 1, "a second YAML document");
@@ -663,6 +662,43 @@ done:
 	    "min_records: expected an integer from 1 to 100000000");
 }
 
+/* min_ratio: 0 to 1, at most 4 decimals, in ten-thousandths; 0.9. */
+static void
+test_min_ratio(void)
+{
+	static const char *const bad[] = { "1.5", "2", "-0.5", "0.12345",
+	    "0.", ".9", "90%", "\"0.9\"", "~" };
+	struct conf	*c;
+	char		 text[256];
+	size_t		 i;
+
+	c = load_ok("code_sets:\n"
+	    "  - {name: a, format: cms-anweb, path: a.txt}\n"
+	    "  - {name: b, format: cms-anweb, path: b.txt, min_ratio: 0}\n"
+	    "  - {name: c, format: cms-anweb, path: c.txt, min_ratio: 0.75}\n"
+	    "  - {name: d, format: cms-anweb, path: d.txt, min_ratio: 1}\n"
+	    "  - {name: e, format: cms-anweb, path: e.txt, "
+	    "min_ratio: 0.1234}\n"
+	    "  - {name: f, format: cms-anweb, path: f.txt, min_ratio: 1.0}\n");
+	T_OK(c != NULL);
+	if (c != NULL && c->nsets == 6) {
+		T_EQ_INT(c->sets[0].min_ratio, 9000);
+		T_EQ_INT(c->sets[1].min_ratio, 0);
+		T_EQ_INT(c->sets[2].min_ratio, 7500);
+		T_EQ_INT(c->sets[3].min_ratio, 10000);
+		T_EQ_INT(c->sets[4].min_ratio, 1234);
+		T_EQ_INT(c->sets[5].min_ratio, 10000);
+	} else
+		t_fail(__FILE__, __LINE__, "expected 6 sets");
+	conf_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "code_sets:\n  - name: a\n"
+		    "    format: cms-anweb\n    path: b\n    min_ratio: %s\n",
+		    bad[i]);
+		ERR(text, 5, 16, "min_ratio: expected a number from 0 to 1");
+	}
+}
+
 /* stale_after: N days, N months, 0 or off; 4 months by default. */
 static void
 test_stale(void)
@@ -719,6 +755,129 @@ test_stale(void)
 	    "stale_after: expected a string, found a list");
 }
 
+/* Load path and expect exactly the error want. */
+static void
+check_file_err(int tline, const char *path, const char *want)
+{
+	struct conf	*c;
+	char		 err[1024];
+
+	c = conf_load(path, err, sizeof(err));
+	t_checks++;
+	if (c != NULL) {
+		t_fail(__FILE__, tline, "loaded, expected error \"%s\"", want);
+		conf_free(c);
+		return;
+	}
+	t_checks++;
+	if (strcmp(err, want) != 0)
+		t_fail(__FILE__, tline, "error \"%s\", expected \"%s\"", err,
+		    want);
+}
+
+/* text repeated n times, then tail. */
+static char *
+repeat(const char *text, size_t n, const char *tail)
+{
+	size_t	 len = strlen(text), i;
+	char	*buf = malloc(len * n + strlen(tail) + 1);
+
+	if (buf == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		memcpy(buf + i * len, text, len);
+	strcpy(buf + len * n, tail);
+	return buf;
+}
+
+/*
+ * The config file is opened as the data files are: a FIFO is refused
+ * at once, not waited on (the alarm ends a test that would hang), and
+ * so are a directory, an empty, a world-writable and a too large file.
+ */
+static void
+test_file(void)
+{
+	struct conf	*c;
+	char		 path[PATH_MAX], want[PATH_MAX + 64], *big;
+	const char	*p;
+
+	snprintf(path, sizeof(path), "%s/fifo.yaml", tdir);
+	T_EQ_INT(mkfifo(path, 0600), 0);
+	alarm(20);
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	check_file_err(__LINE__, path, want);
+	alarm(0);
+	snprintf(want, sizeof(want), "%s: not a regular file", tdir);
+	check_file_err(__LINE__, tdir, want);
+	p = put("");
+	snprintf(want, sizeof(want), "%s: file is empty", p);
+	check_file_err(__LINE__, p, want);
+	p = put(set_ok);
+	T_EQ_INT(chmod(p, 0646), 0);
+	snprintf(want, sizeof(want), "%s: writable by others (mode 0646; run "
+	    "chmod o-w)", p);
+	check_file_err(__LINE__, p, want);
+
+	/* 1 MiB is the most: a comment pads set_ok to exactly that. */
+	snprintf(want, sizeof(want), "\n%s", set_ok);
+	big = repeat("#", 1024 * 1024 - strlen(want), want);
+	T_EQ_INT(strlen(big), 1024 * 1024);
+	c = load_ok(big);
+	T_OK(c != NULL);
+	conf_free(c);
+	free(big);
+	big = repeat("#", 1024 * 1024, "\n");
+	p = put(big);
+	snprintf(want, sizeof(want), "%s: larger than 1 MiB", p);
+	check_file_err(__LINE__, p, want);
+	free(big);
+}
+
+/*
+ * Nesting stops at 64 levels, flow or block, at the first level too
+ * deep (libyaml's scanner is quadratic in the depth).
+ */
+static void
+test_depth(void)
+{
+	struct conf	*c;
+	char		*text, buf[4096];
+	size_t		 off = 0, i;
+
+	/* 64 levels are fine as YAML (and wrong as a config). */
+	text = repeat("]", 64, "");
+	snprintf(buf, sizeof(buf), "%s", text);
+	free(text);
+	text = repeat("[", 64, buf);
+	ERR(text, 1, 1, "expected a mapping of settings, found a list");
+	free(text);
+	text = repeat("[", 65, "");
+	ERR(text, 1, 65, "nested deeper than 64 levels");
+	free(text);
+	text = repeat("[", 200000, "");
+	ERR(text, 1, 65, "nested deeper than 64 levels");
+	free(text);
+	text = repeat("{a: ", 100, "");
+	ERR(text, 1, 257, "nested deeper than 64 levels");
+	free(text);
+	/* Block mappings, one more indented on each line. */
+	for (i = 0; i < 66; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+		    "%*sk%zu:\n", (int)i, "", i);
+	ERR(buf, 65, 65, "nested deeper than 64 levels");
+	/* Brackets in quotes and comments are text, not nesting. */
+	text = repeat("[", 1000, "");
+	snprintf(buf, sizeof(buf), "# %s\ncode_sets:\n  - name: hcpcs\n"
+	    "    format: cms-anweb\n    path: '/%s'\n", text, text);
+	c = load_ok(buf);
+	T_OK(c != NULL);
+	if (c != NULL)
+		T_EQ_INT(strlen(c->sets[0].releases[0].path), 1001);
+	free(text);
+	conf_free(c);
+}
+
 /* The shipped example must load as it is. */
 static void
 test_example(void)
@@ -757,8 +916,11 @@ main(void)
 	test_workers();
 	test_values();
 	test_errors();
+	test_file();
+	test_depth();
 	test_example();
 	test_releases();
 	test_stale();
+	test_min_ratio();
 	return t_done();
 }

@@ -2,8 +2,8 @@
  * test_releases.c: the real 2019 and 2020 CMS files as two releases of
  * one set (SOURCE.md): as_of picks the release, validate says
  * no_release before both, diff gives SOURCE.md's numbers, effective:
- * auto derives each file's quarter, and sha256 / min_records refuse a
- * file.  Through the snapshot API and through rpc_process.  Skipped
+ * auto derives each file's quarter, and sha256 / min_records / the
+ * shrink guard (min_ratio) refuse a file.  Through the snapshot API and through rpc_process.  Skipped
  * when the shared data is absent.
  */
 #include <limits.h>
@@ -60,7 +60,7 @@ build(const char *extra, const char *releases, char *err, size_t errlen)
 		snprintf(err, errlen, "config did not load");
 		return NULL;
 	}
-	s = build_snapshot(c, err, errlen);
+	s = build_snapshot(c, NULL, err, errlen);
 	conf_free(c);
 	return s;
 }
@@ -431,6 +431,161 @@ check_rpc(void)
 	}
 }
 
+/*
+ * The first half of the real 2020 file, cut where a code's first line
+ * starts (RIC 3 or 7 in column 11): a file whole to the loader but for
+ * the codes it lost, as a wrong or cut download would be.  Its path
+ * (t_write_file's: freed at exit).
+ */
+static char *
+half_2020(void)
+{
+	FILE	*fp;
+	char	 path[PATH_MAX], *buf, *cut;
+	long	 len;
+
+	snprintf(path, sizeof(path), "%s/%s", data, F2020);
+	if ((fp = fopen(path, "rb")) == NULL || fseek(fp, 0, SEEK_END) != 0 ||
+	    (len = ftell(fp)) <= 0 || fseek(fp, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)len + 1)) == NULL ||
+	    fread(buf, 1, (size_t)len, fp) != (size_t)len)
+		abort();
+	fclose(fp);
+	buf[len] = '\0';
+	for (cut = buf + len / 2; (cut = strchr(cut, '\n')) != NULL; cut++)
+		if (strlen(cut + 1) > 11 && (cut[11] == '3' || cut[11] == '7'))
+			break;
+	if (cut == NULL)
+		abort();
+	cut = t_write_file(tmpdir, "half2020.txt", buf,
+	    (size_t)(cut + 1 - buf), 0644);
+	free(buf);
+	return cut;
+}
+
+/* One release line of a file given by its absolute path. */
+static const char *
+rel_at(const char *path, const char *effective)
+{
+	static char	buf[2][PATH_MAX + 64];
+	static int	which;
+	char		*b = buf[which++ % 2];
+
+	snprintf(b, PATH_MAX + 64, "      - {path: %s, effective: %s}\n", path,
+	    effective);
+	return b;
+}
+
+/*
+ * The shrink guard: half the 2020 file, as a release after the whole
+ * one in the same config (what -t checks), or in place of or after the
+ * one the daemon serves (prev), is refused with min_ratio 0.9, the
+ * default; min_ratio 0 lets it through; growing is always fine.
+ */
+static void
+check_shrink(void)
+{
+	struct snapshot	*full, *s;
+	char		 err[1024], want[1024], rels[2 * (PATH_MAX + 64)],
+			 *half = half_2020();
+	size_t		 nhalf;
+	struct conf	*c;
+
+	s = build("", rel_at(half, "2020-01-01"), err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL)
+		return;
+	nhalf = snapshot_nrecs(s);
+	snapshot_release(s);
+	/* About half of 7,079: a cut, not the file's natural growth. */
+	T_OK(nhalf > 3000 && nhalf < 4000);
+
+	/* Within one config: the release of the date before. */
+	snprintf(rels, sizeof(rels), "%s%s", rel(F2020, "2020-01-01", ""),
+	    rel_at(half, "2020-04-01"));
+	s = build("", rels, err, sizeof(err));
+	T_OK(s == NULL);
+	snapshot_release(s);
+	snprintf(want, sizeof(want), "hcpcs 2020-04-01: %zu,%03zu codes, "
+	    "%zu%% of the 7,079 of release 2020-01-01 (min_ratio 0.9)",
+	    nhalf / 1000, nhalf % 1000, nhalf * 100 / 7079);
+	T_EQ_STR(err, want);
+	s = build("    min_ratio: 0.45\n", rels, err, sizeof(err));
+	T_OK(s != NULL);
+	snapshot_release(s);
+	s = build("    min_ratio: 0\n", rels, err, sizeof(err));
+	T_OK(s != NULL);
+	snapshot_release(s);
+	/* Listed in any order: dates, not config order, say which is older. */
+	snprintf(rels, sizeof(rels), "%s%s", rel_at(half, "2020-04-01"),
+	    rel(F2020, "2020-01-01", ""));
+	s = build("    min_ratio: 0.9\n", rels, err, sizeof(err));
+	T_OK(s == NULL);
+	snapshot_release(s);
+	T_EQ_STR(err, want);
+	/* The half file first, the whole one after it: growth is fine. */
+	snprintf(rels, sizeof(rels), "%s%s", rel_at(half, "2019-10-01"),
+	    rel(F2020, "2020-01-01", ""));
+	s = build("    min_ratio: 1\n", rels, err, sizeof(err));
+	T_OK(s != NULL);
+	snapshot_release(s);
+
+	/* Against the snapshot served. */
+	full = build("", rel(F2020, "2020-01-01", ""), err, sizeof(err));
+	T_OK(full != NULL);
+	if (full == NULL)
+		return;
+	c = conf_of("", rel_at(half, "2020-01-01"));
+	T_OK(c != NULL);
+	if (c != NULL) {
+		s = build_snapshot(c, full, err, sizeof(err));
+		T_OK(s == NULL);
+		snapshot_release(s);
+		snprintf(want, sizeof(want), "hcpcs 2020-01-01: %zu,%03zu "
+		    "codes, %zu%% of the 7,079 now served (min_ratio 0.9)",
+		    nhalf / 1000, nhalf % 1000, nhalf * 100 / 7079);
+		T_EQ_STR(err, want);
+		/* Without the snapshot served (-t): nothing to compare. */
+		s = build_snapshot(c, NULL, err, sizeof(err));
+		T_OK(s != NULL);
+		snapshot_release(s);
+		conf_free(c);
+	}
+	/* A new quarter in place of the one served: the one before it. */
+	c = conf_of("", rel_at(half, "2020-04-01"));
+	T_OK(c != NULL);
+	if (c != NULL) {
+		s = build_snapshot(c, full, err, sizeof(err));
+		T_OK(s == NULL);
+		snapshot_release(s);
+		snprintf(want, sizeof(want), "hcpcs 2020-04-01: %zu,%03zu "
+		    "codes, %zu%% of the 7,079 of release 2020-01-01 now "
+		    "served (min_ratio 0.9)", nhalf / 1000, nhalf % 1000,
+		    nhalf * 100 / 7079);
+		T_EQ_STR(err, want);
+		conf_free(c);
+	}
+	/* An older release than any served has nothing to replace. */
+	c = conf_of("", rel_at(half, "2019-01-01"));
+	T_OK(c != NULL);
+	if (c != NULL) {
+		s = build_snapshot(c, full, err, sizeof(err));
+		T_OK(s != NULL);
+		snapshot_release(s);
+		conf_free(c);
+	}
+	/* The 2019 file (6,800) replacing the 2020 one served: 96%. */
+	c = conf_of("", rel(F2019, "2020-01-01", ""));
+	T_OK(c != NULL);
+	if (c != NULL) {
+		s = build_snapshot(c, full, err, sizeof(err));
+		T_OK(s != NULL);
+		snapshot_release(s);
+		conf_free(c);
+	}
+	snapshot_release(full);
+}
+
 int
 main(void)
 {
@@ -493,6 +648,8 @@ main(void)
 			snapshot_release(s);
 		}
 	}
+
+	check_shrink();
 
 	/* A wrong sha256 refuses the build, naming set, file and both. */
 	memcpy(wrong, SHA2019, sizeof(wrong));

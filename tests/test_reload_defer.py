@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""test_reload_defer.py: a reload runs off the event loop.  The config
-file is swapped for a FIFO so that a load blocks in open() until the
-test writes the config into it: while it waits, other clients are
+"""test_reload_defer.py: a reload runs off the event loop.  A load of
+the config waits until the test writes it into a FIFO (the gate:
+hcpcsd_harness.gate_env), so that a load blocks in open() until the
+test writes the config: while it waits, other clients are
 answered; a reload request is answered only when the load it waits
 for ends, and the same client's pipelined requests wait behind it;
 reload requests and SIGHUPs during one load coalesce into exactly one
@@ -19,6 +20,7 @@ BIN = h.daemon_binary()
 NREC = 50
 tmp, sock, conf, log = daemon_paths()
 data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'AB'}
+gate = os.path.join(tmp, 'gate')
 
 
 def conf_text(v):
@@ -41,15 +43,14 @@ try:
     for v in 'AB':
         write_file(data[v], anweb_variant(v, NREC))
     write_file(conf, conf_text('A'))
-    p = start(BIN, conf, log, sock)
+    p = start(BIN, conf, log, sock, env=h.gate_env(BIN, conf, gate))
     if not check(p.poll() is None, 'daemon started'):
         finish(tmp, log)
     x, y, z = Client(sock), Client(sock), Client(sock)
     eq(reloads(z), (1, 0), 'generation and reloads at start')
 
     # From here on a load blocks until the test feeds the FIFO.
-    os.unlink(conf)
-    os.mkfifo(conf, 0o600)
+    os.mkfifo(gate, 0o600)
     os.kill(p.pid, signal.SIGHUP)                  # load 1 starts
     time.sleep(0.2)
     t0 = time.monotonic()
@@ -67,7 +68,7 @@ try:
     check(silent(x, 0.3), 'reload request answered only after its load')
     eq(short7(z), short_of('A', 7), 'others still served the old data')
 
-    check(feed_fifo(conf, conf_text('B')), 'load 1 read the config')
+    check(feed_fifo(gate, conf_text('B')), 'load 1 read the config')
     st = wait_for(lambda: (lambda r: r if r and r[1] >= 1 else None)
                   (reloads(z)))
     eq(st, (2, 1), 'load 1 published generation 2')
@@ -76,7 +77,7 @@ try:
     check(silent(x, 0.3), 'x still waits: its reload coalesced into load 2')
     check(silent(y, 0.1), 'y still waits too')
 
-    check(feed_fifo(conf, conf_text('A')), 'load 2 read the config')
+    check(feed_fifo(gate, conf_text('A')), 'load 2 read the config')
     r = x.read()
     eq(r, [1, 11, None, {'ok': True, 'generation': 3}],
        'x: the reload answer, from load 2')
@@ -92,7 +93,7 @@ try:
 
     # a failed load answers {ok: false} and keeps the generation
     x.send('reload')
-    check(feed_fifo(conf, b'code_sets: [\n'), 'load 3 read the config')
+    check(feed_fifo(gate, b'code_sets: [\n'), 'load 3 read the config')
     r = x.read()
     check(r is not None and r[:3] == [1, x.msgid, None] and
           r[3]['ok'] is False and r[3]['generation'] == 3 and
@@ -105,7 +106,7 @@ try:
     time.sleep(0.2)
     os.kill(p.pid, signal.SIGTERM)
     time.sleep(0.2)
-    check(feed_fifo(conf, conf_text('A')), 'load 4 read the config')
+    check(feed_fifo(gate, conf_text('A')), 'load 4 read the config')
     eq(stop(p), 0, 'exit status after a load during shutdown')
     for c in (x, y, z):
         c.close()

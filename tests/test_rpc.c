@@ -587,7 +587,7 @@ publish_fixture(void)
 	rel.path = path;
 	c->sets[0].releases = &rel;
 	c->sets[0].nreleases = 1;
-	s = build_snapshot(c, err, sizeof(err));
+	s = build_snapshot(c, NULL, err, sizeof(err));
 	free(c->sets);
 	free(c);
 	if (s == NULL) {
@@ -919,7 +919,7 @@ build_conf(const char *text, char *err, size_t errlen)
 	fclose(fp);
 	if ((c = conf_load(path, err, errlen)) == NULL)
 		return NULL;
-	s = build_snapshot(c, err, errlen);
+	s = build_snapshot(c, NULL, err, errlen);
 	conf_free(c);
 	return s;
 }

@@ -925,7 +925,7 @@ check_real(void)
 	/* A set built by hand without a release is refused, by name. */
 	snprintf(cs[0].name, sizeof(cs[0].name), "empty");
 	cs[0].format = CONF_FMT_CMS_ANWEB;
-	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
+	T_OK(build_snapshot(&conf, NULL, err, sizeof(err)) == NULL);
 	T_EQ_STR(err, "set \"empty\": no releases");
 
 	/* A failing set is named, with the loader's message. */
@@ -933,7 +933,7 @@ check_real(void)
 	cs[0].releases = &cr;
 	cs[0].nreleases = 1;
 	cr.path = missing;
-	T_OK(build_snapshot(&conf, err, sizeof(err)) == NULL);
+	T_OK(build_snapshot(&conf, NULL, err, sizeof(err)) == NULL);
 	T_OK(strncmp(err, "set \"broken\": ", 14) == 0);
 	T_OK(strstr(err, "/nonexistent/hcpcs.txt") != NULL);
 
@@ -944,7 +944,7 @@ check_real(void)
 	snprintf(path, sizeof(path), "%s/HCPC2020_ANWEB_w_disclaimer.txt", d);
 	snprintf(cs[0].name, sizeof(cs[0].name), "hcpcs2020");
 	cr.path = path;
-	s = build_snapshot(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, NULL, err, sizeof(err));
 	T_OK(s != NULL);
 	if (s == NULL) {
 		fprintf(stderr, "build_snapshot: %s\n", err);
@@ -1266,13 +1266,13 @@ check_changed_while_loading(void)
 	cs.columns[1].nheaders = 1;
 	cs.ncolumns = 2;
 
-	s = build_snapshot(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, NULL, err, sizeof(err));
 	T_OK(s != NULL);
 	T_OK(s != NULL && snapshot_find(s, -1, "W1000", 20200101) != NULL);
 	snapshot_release(s);
 
 	load_after_hash = swap_file;
-	s = build_snapshot(&conf, err, sizeof(err));
+	s = build_snapshot(&conf, NULL, err, sizeof(err));
 	load_after_hash = NULL;
 	T_OK(s == NULL);
 	T_OK(strstr(err, "local.csv: changed while it was being loaded") !=
