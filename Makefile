@@ -97,9 +97,11 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# HCPCSD_VERSION (-D above) is read from client/hcpcs.h, which these do
-# not include: a version bump must rebuild them all the same.
-$(B)/daemon/main.o $(B)/daemon/rpc.o: client/hcpcs.h
+# HCPCSD_VERSION (-D above) is read from client/hcpcs.h, which the
+# daemon files that print it do not include: a version bump must rebuild
+# them all the same, whichever they are.
+VERSION_SRCS := $(shell grep -l HCPCSD_VERSION daemon/*.c)
+$(VERSION_SRCS:%.c=$(B)/%.o): client/hcpcs.h
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
