@@ -65,6 +65,8 @@ struct conf_set {
 	struct conf_release *releases;
 	size_t		 nreleases;
 	size_t		 min_records;	/* per release; 0: no minimum */
+	/* bytes a data file may have; 64 MiB (conf_load); 0: the same */
+	size_t		 max_file_bytes;
 	/*
 	 * A date later than the newest release's effective date plus this
 	 * is stale: a newer quarterly release exists by then.  Default 4

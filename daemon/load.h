@@ -9,6 +9,7 @@
 #define HCPCSD_LOAD_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "record.h"
@@ -17,16 +18,19 @@ struct conf_release;
 struct conf_set;
 
 /* CMS fixed-width ANWEB file (docs/formats.md section 8). */
-int	load_anweb(const char *path, struct record_set *,
+int	load_anweb(const char *path, size_t max, struct record_set *,
 	    struct record_err *);
 
 /*
  * AMA CPT data files: LONGULT.txt (code TAB long descriptor) with the
  * optional SHORTU.txt and MEDU.txt (fixed width) merged by code and the
- * optional modifiers file.  NULL for an absent optional file.
+ * optional modifiers file.  NULL for an absent optional file.  max:
+ * the most bytes a file may have (0: LOAD_MAX_FILE_BYTES), for every
+ * loader.
  */
 int	load_cpt(const char *longult, const char *shortu, const char *medu,
-	    const char *modul, struct record_set *, struct record_err *);
+	    const char *modul, size_t max, struct record_set *,
+	    struct record_err *);
 
 /* CSV/TSV at path with a header row, mapped by the set's columns. */
 int	load_delimited(const struct conf_set *, const char *path,
@@ -62,6 +66,24 @@ struct load_result {
  */
 int	load_release(const struct conf_set *, const struct conf_release *,
 	    struct load_result *res, char *err, size_t errlen);
+
+/* "preamble", "blank_dates", ...: the name a quirk is shown by. */
+const char	*load_quirk_name(enum record_quirk);
+
+/*
+ * One line about the quirks of st, for the reload log: "blank_dates 115
+ * (first F:23), short_lines 5280 (first F:11)", or "none".  Truncated
+ * to len (NUL-terminated).
+ */
+void	load_quirks_summary(const struct record_stats *st, char *buf,
+	    size_t len);
+
+/*
+ * Every quirk of st with each position kept ("F:23, F:45, F:67"),
+ * one line per kind, each prefixed by indent; to fp (hcpcsd -t -v).
+ */
+void	load_quirks_print(FILE *fp, const struct record_stats *st,
+	    const char *indent);
 
 /*
  * Tests only (NULL otherwise): called with a release's path after its
