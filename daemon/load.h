@@ -1,9 +1,11 @@
 /*
  * load.h: one loader per source format.  Each reads its files into a
  * record_set (see record.h) or fails with file:line[:column]: what was
- * expected.  A file that is missing, unreadable, empty, or has no valid
- * record fails the load; odd values inside a good file never do (they
- * are kept raw and counted in the set's stats).
+ * expected.  A file that is missing, unreadable, empty, over its size
+ * cap, cut, damaged, holding a code twice or no valid record fails the
+ * load; the documented quirks of real files (disclaimers, blank dates,
+ * odd values kept raw, ...) never do: they are counted in the set's
+ * stats with where they were first seen.
  */
 #ifndef HCPCSD_LOAD_H
 #define HCPCSD_LOAD_H
