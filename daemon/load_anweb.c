@@ -31,7 +31,7 @@
 #define ANWEB_COL_LONG		12
 #define ANWEB_LEN_LONG		80
 #define ANWEB_LINE_W		320	/* columns of a first line */
-#define ANWEB_CONT_MIN		91	/* a continuation cut after its piece */
+#define ANWEB_CONT_MIN		91	/* a continuation cut at its piece */
 #define ANWEB_COL_ASC_GROUP	231
 #define ANWEB_COL_EFFECTIVE	277
 
@@ -91,9 +91,9 @@ struct anweb_state {
 	struct record_set *set;
 	struct record_err *err;
 	size_t		 base;		/* set->nrecs before this file */
-	int		 seen;		/* a record line came: no more preamble */
+	int		 seen;		/* past the preamble */
 	struct record_index ix;		/* this file's codes */
-	size_t		*lines;		/* line of each record of this file */
+	size_t		*lines;		/* each record's line */
 	size_t		 nlines, caplines;
 	int		 open;		/* a record is open */
 	size_t		 open_idx;	/* its index in set->recs */

@@ -62,7 +62,7 @@ struct cpt_file {
 
 /* Where each record was given, by file role, for naming duplicates. */
 struct cpt_seen {
-	size_t		*line;		/* [record index * 4 + role]; 0: not */
+	size_t		*line;		/* [index * 4 + role]; 0: not */
 	size_t		 cap;		/* records */
 };
 
@@ -93,7 +93,7 @@ struct cpt_entry {
 	size_t		 len;
 	size_t		 cap;
 	size_t		 firstlen;	/* length of its first line */
-	size_t		 line;		/* its first line's number */
+	size_t		 line;		/* of its first line */
 	enum cpt_msect	 sect;
 	int		 open;
 };
@@ -104,6 +104,8 @@ static int	cpt_file_read(struct cpt_file *, const char *, enum cpt_role,
 static void	cpt_file_free(struct cpt_file *);
 static int	cpt_next(struct cpt_file *, struct cpt_line *);
 static int	cpt_is_data(const struct cpt_line *, int);
+static int	cpt_skip(struct cpt_file *, struct record_set *,
+		    const struct cpt_line *, int);
 static int	cpt_seen_at(struct cpt_seen *, size_t, enum cpt_role, size_t);
 static int	cpt_dup(struct cpt_file *, struct cpt_seen *, size_t,
 		    const char *, size_t, struct record_err *);
@@ -512,7 +514,8 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 			}
 		}
 		if (heading || len == 0) {
-			if (cpt_entry_flush(f, &en, set, ix, sn, &nmods, err) == -1)
+			if (cpt_entry_flush(f, &en, set, ix, sn, &nmods,
+			    err) == -1)
 				goto fail;
 			if (heading)
 				sect = cpt_headings[k].sect;

@@ -9,7 +9,8 @@
  * These files are small and edited by hand, so their structure has to
  * be right to the byte: a missing mapped column, an unterminated quote,
  * a row with the wrong number of fields, a code of no known shape or a
- * code given twice fails the load with file:line:column.  Values inside a good row never
+ * code given twice fails the load with file:line:column.  Values inside
+ * a good row never
  * do (a malformed date is kept raw and counted, as everywhere).
  * Columns count characters, from 1.
  */
@@ -41,7 +42,7 @@ struct delim_row {
 	struct delim_field *f;
 	size_t		 n;		/* fields in the row */
 	size_t		 cap;
-	size_t		 limit;		/* fields kept; the rest only counted */
+	size_t		 limit;		/* fields kept; more only counted */
 	size_t		 endline;	/* where the last field ends */
 	size_t		 endcol;
 };
@@ -55,8 +56,8 @@ struct delim_parser {
 	size_t		 col;
 	char		 delim;
 	int		 cp1252;
-	size_t		 base;		/* records in the set before this file */
-	size_t		*lines;		/* line of each record of this file */
+	size_t		 base;		/* set->nrecs before this file */
+	size_t		*lines;		/* each record's line */
 };
 
 /* One header column feeding one field, in mapping order. */
