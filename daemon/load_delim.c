@@ -10,8 +10,8 @@
  * be right to the byte: a missing mapped column, an unterminated quote,
  * a row with the wrong number of fields, a code of no known shape or a
  * code given twice fails the load with file:line:column.  Values inside
- * a good row never
- * do (a malformed date is kept raw and counted, as everywhere).
+ * a good row never do (a malformed date is kept raw and counted, as
+ * everywhere).
  * Columns count characters, from 1.
  */
 #include <stddef.h>
