@@ -73,6 +73,7 @@ enum conf_key_id {
 	CK_SHA256,
 	CK_MIN_RECORDS,
 	CK_MIN_RATIO,
+	CK_MAX_FILE_BYTES,
 	CK_STALE_AFTER,
 	/* Each entry of releases (struct conf_release). */
 	CK_R_PATH,
@@ -170,6 +171,10 @@ static const struct conf_key conf_keytab[CK_MAX] = {
 	    0, CONF_RATIO_ONE, 9 * CONF_RATIO_ONE / 10,
 	    .doc = "the least share of the codes of the release replaced, "
 	    "0 to 1; 0: off" },
+	[CK_MAX_FILE_BYTES] = { "max_file_bytes", CO_SET,
+	    CONF_AT(conf_set, max_file_bytes), conf_p_size, conf_d_size,
+	    1024, 4ULL * 1024 * 1024 * 1024, 64 * 1024 * 1024,
+	    .doc = "the largest data file a release may have, in bytes" },
 	[CK_STALE_AFTER] = { "stale_after", CO_SET,
 	    CONF_AT(conf_set, stale_after), conf_p_stale, conf_d_stale,
 	    .def = 4,	/* months: CMS publishes quarterly, plus a month */

@@ -66,6 +66,8 @@ struct conf_set {
 	struct conf_release *releases;
 	size_t		 nreleases;
 	size_t		 min_records;	/* per release; 0: no minimum */
+	/* bytes a data file may have; 64 MiB (conf_load); 0: the same */
+	size_t		 max_file_bytes;
 	/*
 	 * The shrink guard: a release holding fewer than this share of
 	 * the codes of the one it replaces is refused.  In ten-thousandths

@@ -184,7 +184,7 @@ conf_read(const char *path, size_t *lenp, char *err, size_t errlen)
 	struct record_err re;
 	char		*buf;
 
-	if ((buf = load_slurp_max(path, CONF_FILE_MAX, lenp, &re)) == NULL)
+	if ((buf = load_slurp_max(path, CONF_FILE_MAX, NULL, lenp, &re)) == NULL)
 		snprintf(err, errlen, "%s", re.msg);
 	return buf;
 }

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "load.h"
+#include "load_file.h"
 #include "record.h"
 #include "sha256.h"
 
@@ -25,10 +26,10 @@ load_files(const struct conf_set *cs, const struct conf_release *cr,
 {
 	switch (cs->format) {
 	case CONF_FMT_CMS_ANWEB:
-		return load_anweb(cr->path, set, err);
+		return load_anweb(cr->path, cs->max_file_bytes, set, err);
 	case CONF_FMT_AMA_CPT:
 		return load_cpt(cr->path, cr->short_path, cr->medium_path,
-		    cr->modifiers_path, set, err);
+		    cr->modifiers_path, cs->max_file_bytes, set, err);
 	case CONF_FMT_DELIMITED:
 		return load_delimited(cs, cr->path, set, err);
 	}
@@ -85,6 +86,15 @@ load_release(const struct conf_set *cs, const struct conf_release *cr,
 	 */
 	if (stat(cr->path, &before) == -1)
 		memset(&before, 0, sizeof(before));	/* loader says why */
+	/* Before the hash reads it all (load_slurp checks again, by fd). */
+	if (S_ISREG(before.st_mode) && (unsigned long long)before.st_size >
+	    (cs->max_file_bytes ? cs->max_file_bytes : LOAD_MAX_FILE_BYTES)) {
+		load_too_big(cr->path, (unsigned long long)before.st_size,
+		    cs->max_file_bytes ? cs->max_file_bytes :
+		    LOAD_MAX_FILE_BYTES, "max_file_bytes", &re);
+		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
+		return -1;
+	}
 	/* The sha256 first: a file that is not the one meant is not read. */
 	if (sha256_file(cr->path, res->sha256, &re) == -1) {
 		snprintf(err, errlen, "set \"%s\": %s", cs->name, re.msg);
@@ -126,4 +136,81 @@ load_release(const struct conf_set *cs, const struct conf_release *cr,
 fail:
 	record_set_free(&res->rs);
 	return -1;
+}
+
+static const char *const load_quirk_names[RQ_MAX] = {
+	[RQ_PREAMBLE] = "preamble",
+	[RQ_BLANK_LINES] = "blank_lines",
+	[RQ_SHORT_LINES] = "short_lines",
+	[RQ_BLANK_DATES] = "blank_dates",
+	[RQ_BAD_DATES] = "bad_dates",
+	[RQ_BAD_VALUES] = "bad_values",
+	[RQ_UNKNOWN_VALUES] = "unknown_values",
+	[RQ_BOM] = "bom",
+	[RQ_NO_LINE_END] = "no_line_end",
+};
+
+const char *
+load_quirk_name(enum record_quirk q)
+{
+	return (unsigned)q < RQ_MAX ? load_quirk_names[q] : NULL;
+}
+
+/* "file:line" of a kept position into buf. */
+static void
+load_quirk_pos(const struct record_stats *st,
+    const struct record_quirk_pos *p, char *buf, size_t len)
+{
+	const char	*f = p->file < RECORD_STATS_FILES ?
+	    st->files[p->file] : "";
+
+	snprintf(buf, len, "%s:%zu", f[0] != '\0' ? f : "?", p->line);
+}
+
+void
+load_quirks_summary(const struct record_stats *st, char *buf, size_t len)
+{
+	char		 pos[RECORD_STATS_NAME + 24];
+	size_t		 off = 0;
+	unsigned	 q;
+	int		 n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (q = 0; q < RQ_MAX && off < len; q++) {
+		if (st->quirks[q].n == 0)
+			continue;
+		load_quirk_pos(st, &st->quirks[q].first[0], pos, sizeof(pos));
+		n = snprintf(buf + off, len - off, "%s%s %zu (first %s)",
+		    off > 0 ? ", " : "", load_quirk_names[q],
+		    st->quirks[q].n, pos);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "none");
+}
+
+void
+load_quirks_print(FILE *fp, const struct record_stats *st,
+    const char *indent)
+{
+	const struct record_quirk_count *c;
+	char		 pos[RECORD_STATS_NAME + 24];
+	size_t		 i;
+	unsigned	 q;
+
+	for (q = 0; q < RQ_MAX; q++) {
+		c = &st->quirks[q];
+		if (c->n == 0)
+			continue;
+		fprintf(fp, "%s%s %zu:", indent, load_quirk_names[q], c->n);
+		for (i = 0; i < c->n && i < RECORD_QUIRK_FIRST; i++) {
+			load_quirk_pos(st, &c->first[i], pos, sizeof(pos));
+			fprintf(fp, "%s %s", i > 0 ? "," : "", pos);
+		}
+		fprintf(fp, "%s\n", c->n > RECORD_QUIRK_FIRST ? ", ..." : "");
+	}
 }

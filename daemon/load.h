@@ -1,14 +1,17 @@
 /*
  * load.h: one loader per source format.  Each reads its files into a
  * record_set (see record.h) or fails with file:line[:column]: what was
- * expected.  A file that is missing, unreadable, empty, or has no valid
- * record fails the load; odd values inside a good file never do (they
- * are kept raw and counted in the set's stats).
+ * expected.  A file that is missing, unreadable, empty, over its size
+ * cap, cut, damaged, holding a code twice or no valid record fails the
+ * load; the documented quirks of real files (disclaimers, blank dates,
+ * odd values kept raw, ...) never do: they are counted in the set's
+ * stats with where they were first seen.
  */
 #ifndef HCPCSD_LOAD_H
 #define HCPCSD_LOAD_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "record.h"
@@ -17,16 +20,19 @@ struct conf_release;
 struct conf_set;
 
 /* CMS fixed-width ANWEB file (docs/formats.md section 8). */
-int	load_anweb(const char *path, struct record_set *,
+int	load_anweb(const char *path, size_t max, struct record_set *,
 	    struct record_err *);
 
 /*
  * AMA CPT data files: LONGULT.txt (code TAB long descriptor) with the
  * optional SHORTU.txt and MEDU.txt (fixed width) merged by code and the
- * optional modifiers file.  NULL for an absent optional file.
+ * optional modifiers file.  NULL for an absent optional file.  max:
+ * the most bytes a file may have (0: LOAD_MAX_FILE_BYTES), for every
+ * loader.
  */
 int	load_cpt(const char *longult, const char *shortu, const char *medu,
-	    const char *modul, struct record_set *, struct record_err *);
+	    const char *modul, size_t max, struct record_set *,
+	    struct record_err *);
 
 /* CSV/TSV at path with a header row, mapped by the set's columns. */
 int	load_delimited(const struct conf_set *, const char *path,
@@ -62,6 +68,24 @@ struct load_result {
  */
 int	load_release(const struct conf_set *, const struct conf_release *,
 	    struct load_result *res, char *err, size_t errlen);
+
+/* "preamble", "blank_dates", ...: the name a quirk is shown by. */
+const char	*load_quirk_name(enum record_quirk);
+
+/*
+ * One line about the quirks of st, for the reload log: "blank_dates 115
+ * (first F:23), short_lines 5280 (first F:11)", or "none".  Truncated
+ * to len (NUL-terminated).
+ */
+void	load_quirks_summary(const struct record_stats *st, char *buf,
+	    size_t len);
+
+/*
+ * Every quirk of st with each position kept ("F:23, F:45, F:67"),
+ * one line per kind, each prefixed by indent; to fp (hcpcsd -t -v).
+ */
+void	load_quirks_print(FILE *fp, const struct record_stats *st,
+	    const char *indent);
 
 /*
  * Tests only (NULL otherwise): called with a release's path after its

@@ -7,11 +7,15 @@
  * there becomes a record of its own, since the licensee shipped it.  The
  * optional modifiers file (MODUL.txt, free text) adds modifier records.
  *
- * The descriptor files start with a copyright preamble that ends at the
- * file's last blank line (trailing blank lines at EOF do not count).
- * Every line after it must be a data line: these are licensed files that
- * arrive byte for byte from the AMA, so a line of another shape means a
- * corrupt or wrong file and fails the load with file:line:column.
+ * The descriptor files start with a copyright preamble: free text up to
+ * the first line shaped like data (a code of a known shape, then a TAB
+ * in LONGULT, a blank or TAB in SHORTU and MEDU).  From there every line
+ * must be a data line or blank: these are licensed files that arrive
+ * byte for byte from the AMA, so a line of another shape means a
+ * corrupt or wrong file and fails the load with file:line:column, and
+ * so does a code given twice in one file (both lines named).  A blank
+ * line among the data is skipped and counted, never a new preamble.
+ * A UTF-8 byte order mark at the start is skipped.
  *
  * A file is UTF-8 when all of it is valid UTF-8, cp1252 otherwise (the
  * AMA's own readers try UTF-8 first and its writers emit cp1252).
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "load.h"
 #include "load_file.h"
 #include "record.h"
@@ -29,15 +34,36 @@
 struct cpt_line {
 	const char	*p;
 	size_t		 len;		/* without the line end */
+	size_t		 no;		/* line number, from 1 */
+	int		 eol;		/* it had a line end */
 };
 
+/* Roles of a release's files, as record_stats.files names them. */
+enum cpt_role {
+	CPT_LONG,
+	CPT_SHORT,
+	CPT_MEDIUM,
+	CPT_MODS
+};
+
+/*
+ * One file, read a line at a time: nothing is kept per line, so memory
+ * grows with the records kept, not with the lines read.
+ */
 struct cpt_file {
 	const char	*path;
 	char		*buf;
 	size_t		 len;
-	struct cpt_line	*lines;
-	size_t		 nlines;
+	size_t		 pos;		/* of the next line */
+	size_t		 lineno;	/* of the last line read */
+	enum cpt_role	 role;
 	int		 cp1252;
+};
+
+/* Where each record was given, by file role, for naming duplicates. */
+struct cpt_seen {
+	size_t		*line;		/* [index * 4 + role]; 0: not */
+	size_t		 cap;		/* records */
 };
 
 /* MODUL.txt sections, switched by their exact heading lines. */
@@ -67,30 +93,39 @@ struct cpt_entry {
 	size_t		 len;
 	size_t		 cap;
 	size_t		 firstlen;	/* length of its first line */
+	size_t		 line;		/* of its first line */
 	enum cpt_msect	 sect;
 	int		 open;
 };
 
 static int	cpt_is_blank(const struct cpt_line *);
-static int	cpt_file_read(struct cpt_file *, const char *,
-		    struct record_err *);
+static int	cpt_file_read(struct cpt_file *, const char *, enum cpt_role,
+		    size_t, struct record_set *, struct record_err *);
 static void	cpt_file_free(struct cpt_file *);
-static size_t	cpt_data_range(const struct cpt_file *, size_t *);
-static int	cpt_any_data(const struct cpt_file *, size_t, size_t, int);
+static int	cpt_next(struct cpt_file *, struct cpt_line *);
+static int	cpt_is_data(const struct cpt_line *, int);
+static int	cpt_skip(struct cpt_file *, struct record_set *,
+		    const struct cpt_line *, int);
+static int	cpt_seen_at(struct cpt_seen *, size_t, enum cpt_role, size_t);
+static int	cpt_dup(struct cpt_file *, struct cpt_seen *, size_t,
+		    const char *, size_t, struct record_err *);
 static int	cpt_long(struct cpt_file *, struct record_set *,
-		    struct record_index *, struct record_err *);
+		    struct record_index *, struct cpt_seen *,
+		    struct record_err *);
 static int	cpt_fixed(struct cpt_file *, enum record_field,
 		    struct record_set *, struct record_index *,
-		    struct record_err *);
+		    struct cpt_seen *, struct record_err *);
 static int	cpt_mod_add(struct cpt_file *, struct record_set *,
-		    struct record_index *, const char *, const char *, size_t,
-		    const char *, size_t, int, struct record_err *);
+		    struct record_index *, struct cpt_seen *, size_t,
+		    const char *, const char *, size_t, const char *, size_t,
+		    int, struct record_err *);
 static int	cpt_entry_append(struct cpt_entry *, const char *, size_t);
 static int	cpt_entry_flush(struct cpt_file *, struct cpt_entry *,
-		    struct record_set *, struct record_index *, size_t *,
-		    struct record_err *);
+		    struct record_set *, struct record_index *,
+		    struct cpt_seen *, size_t *, struct record_err *);
 static int	cpt_mods(struct cpt_file *, struct record_set *,
-		    struct record_index *, struct record_err *);
+		    struct record_index *, struct cpt_seen *,
+		    struct record_err *);
 static void	cpt_count_kinds(struct record_set *);
 
 static int
@@ -104,123 +139,165 @@ cpt_is_blank(const struct cpt_line *l)
 	return 1;
 }
 
-/* Slurp a file and cut it into lines (LF or CRLF; last one may lack it). */
+/*
+ * Slurp a file.  A UTF-8 byte order mark is skipped (and counted)
+ * whether a preamble follows it or data.
+ */
 static int
-cpt_file_read(struct cpt_file *f, const char *path, struct record_err *err)
+cpt_file_read(struct cpt_file *f, const char *path, enum cpt_role role,
+    size_t max, struct record_set *set, struct record_err *err)
 {
-	size_t	i, start, n;
-
 	memset(f, 0, sizeof(*f));
 	f->path = path;
-	if ((f->buf = load_slurp(path, &f->len, err)) == NULL)
+	f->role = role;
+	if ((f->buf = load_slurp(path, max, &f->len, err)) == NULL)
 		return -1;
-	f->cp1252 = !record_utf8_valid(f->buf, f->len);
-	for (n = 1, i = 0; i < f->len; i++)
-		if (f->buf[i] == '\n')
-			n++;
-	if ((f->lines = calloc(n, sizeof(*f->lines))) == NULL) {
-		cpt_file_free(f);
-		return load_oom(path, err);
+	load_quirk_file(&set->stats, role, path);
+	if (f->len >= 3 && memcmp(f->buf, "\xef\xbb\xbf", 3) == 0) {
+		f->pos = 3;
+		load_quirk(&set->stats, RQ_BOM, role, 1);
 	}
-	for (start = 0, i = 0; i <= f->len; i++) {
-		if (i < f->len && f->buf[i] != '\n')
-			continue;
-		if (i == f->len && start == f->len)
-			break;		/* the last line ended in LF */
-		f->lines[f->nlines].p = f->buf + start;
-		f->lines[f->nlines].len = i - start;
-		if (i > start && f->buf[i - 1] == '\r')
-			f->lines[f->nlines].len--;
-		f->nlines++;
-		start = i + 1;
-	}
+	f->cp1252 = !record_utf8_valid(f->buf + f->pos, f->len - f->pos);
 	return 0;
 }
 
 static void
 cpt_file_free(struct cpt_file *f)
 {
-	free(f->lines);
 	free(f->buf);
-	f->lines = NULL;
 	f->buf = NULL;
 }
 
-/*
- * The data lines are [start, *end): after the last blank line, once the
- * blank lines at EOF are set aside.  A file without a blank line has no
- * preamble.
- */
-static size_t
-cpt_data_range(const struct cpt_file *f, size_t *end)
+/* The next line (LF or CRLF; the last may lack it): 1, or 0 at EOF. */
+static int
+cpt_next(struct cpt_file *f, struct cpt_line *l)
 {
-	size_t	n = f->nlines, i;
+	const char	*nl;
 
-	while (n > 0 && cpt_is_blank(&f->lines[n - 1]))
-		n--;
-	*end = n;
-	for (i = n; i > 0; i--)
-		if (cpt_is_blank(&f->lines[i - 1]))
-			return i;
+	if (f->pos >= f->len)
+		return 0;
+	l->p = f->buf + f->pos;
+	nl = memchr(l->p, '\n', f->len - f->pos);
+	l->eol = nl != NULL;
+	l->len = nl != NULL ? (size_t)(nl - l->p) : f->len - f->pos;
+	f->pos += l->len + (nl != NULL);
+	if (l->len > 0 && l->p[l->len - 1] == '\r')
+		l->len--;
+	l->no = ++f->lineno;
+	return 1;
+}
+
+/*
+ * A data line's shape: a code of a known shape in columns 1-5, then a
+ * TAB (LONGULT) or a blank or TAB (SHORTU, MEDU).
+ */
+static int
+cpt_is_data(const struct cpt_line *l, int tab)
+{
+	struct classify	 c;
+
+	return l->len >= 6 && classify_code(l->p, 5, &c) == 0 &&
+	    strlen(c.code) == 5 &&
+	    (l->p[5] == '\t' || (!tab && l->p[5] == ' '));
+}
+
+/* Remember that record idx was given at line of the file of role. */
+static int
+cpt_seen_at(struct cpt_seen *sn, size_t idx, enum cpt_role role,
+    size_t line)
+{
+	size_t	*n, cap;
+
+	if (idx >= sn->cap) {
+		cap = sn->cap ? sn->cap : 256;
+		while (cap <= idx)
+			cap *= 2;
+		if ((n = reallocarray(sn->line, cap, 4 * sizeof(*n))) == NULL)
+			return -1;
+		memset(n + sn->cap * 4, 0, (cap - sn->cap) * 4 * sizeof(*n));
+		sn->line = n;
+		sn->cap = cap;
+	}
+	sn->line[idx * 4 + role] = line;
 	return 0;
 }
 
 /*
- * Whether any line of [start, end) looks like data: a code, then a TAB
- * (LONGULT) or a blank or TAB (SHORTU, MEDU).  A file with none has no
- * records; one with some must be all data, or it is corrupt.
+ * Whether record idx was already given in this file: then err names
+ * both lines and -1 comes back.  A code twice in one AMA file is a
+ * damaged or spliced file, never an amendment.
  */
 static int
-cpt_any_data(const struct cpt_file *f, size_t start, size_t end, int tab)
+cpt_dup(struct cpt_file *f, struct cpt_seen *sn, size_t idx,
+    const char *code, size_t line, struct record_err *err)
 {
-	const struct cpt_line *l;
-	char		 code[RECORD_CODE_MAX + 1];
-	size_t		 i;
+	size_t	first;
 
-	for (i = start; i < end; i++) {
-		l = &f->lines[i];
-		if (l->len >= 6 && record_normalize_code(l->p, 5, code) == 5 &&
-		    (l->p[5] == '\t' || (!tab && l->p[5] == ' ')))
-			return 1;
-	}
-	return 0;
+	if (idx >= sn->cap || (first = sn->line[idx * 4 + f->role]) == 0)
+		return 0;
+	snprintf(err->msg, sizeof(err->msg), "%s:%zu: duplicate code %s "
+	    "(first at %s:%zu; a release holds each code once)", f->path,
+	    line, code, f->path, first);
+	return -1;
+}
+
+/*
+ * A preamble line (before the first data line) or a blank line among
+ * the data: skipped and counted.  Returns 1 when l was one of them.
+ */
+static int
+cpt_skip(struct cpt_file *f, struct record_set *set,
+    const struct cpt_line *l, int started)
+{
+	if (started && !cpt_is_blank(l))
+		return 0;
+	set->stats.skipped_lines++;
+	load_quirk(&set->stats, started ? RQ_BLANK_LINES : RQ_PREAMBLE,
+	    f->role, l->no);
+	return 1;
 }
 
 /* LONGULT.txt: code<TAB>long descriptor after the preamble. */
 static int
 cpt_long(struct cpt_file *f, struct record_set *set, struct record_index *ix,
-    struct record_err *err)
+    struct cpt_seen *sn, struct record_err *err)
 {
 	struct record	*r;
 	struct record_err e;
+	struct cpt_line	 l;
+	struct classify	 c;
 	const char	*tab;
 	char		 code[RECORD_CODE_MAX + 1];
-	size_t		 i, start, end, col;
+	size_t		 col;
+	long		 idx;
+	int		 started = 0;
 
-	start = cpt_data_range(f, &end);
-	set->stats.skipped_lines += start + (f->nlines - end);
-	if (!cpt_any_data(f, start, end, 1))
-		goto none;
-	for (i = start; i < end; i++) {
-		const struct cpt_line *l = &f->lines[i];
-
-		tab = memchr(l->p, '\t', l->len);
-		if (record_normalize_code(l->p,
-		    tab != NULL ? (size_t)(tab - l->p) : 5 < l->len ? 5 :
-		    l->len, code) < 0)
+	while (cpt_next(f, &l)) {
+		if (!started)
+			started = cpt_is_data(&l, 1);
+		if (cpt_skip(f, set, &l, started))
+			continue;
+		if (!l.eol)
+			load_quirk(&set->stats, RQ_NO_LINE_END, f->role, l.no);
+		tab = l.p + 5;
+		if (l.len < 5 || classify_code(l.p, 5, &c) != 0 ||
+		    strlen(c.code) != 5)
 			col = 1;
-		else if (tab == NULL)
+		else if (l.len < 6 || *tab != '\t')
 			col = 6;	/* where the TAB belongs */
 		else
 			col = 0;
 		if (col != 0) {
 			snprintf(err->msg, sizeof(err->msg),
-			    "%s:%zu:%zu: expected CODE<TAB>DESCRIPTOR",
-			    f->path, i + 1, col);
+			    "%s:%zu:%zu: expected CODE<TAB>DESCRIPTOR%s",
+			    f->path, l.no, col, col == 1 ? " (a code of a "
+			    "known shape in columns 1-5)" : "");
 			return -1;
 		}
-		if (record_index_get(ix, set, code) >= 0) {
-			set->stats.duplicates++;
+		record_normalize_code(l.p, 5, code);
+		if ((idx = record_index_get(ix, set, code)) >= 0) {
+			if (cpt_dup(f, sn, (size_t)idx, code, l.no, err) == -1)
+				return -1;
 			continue;
 		}
 		if ((r = record_set_add(set)) == NULL)
@@ -228,14 +305,15 @@ cpt_long(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 		if (record_set_field(set, r, RF_CODE, code, strlen(code), 0,
 		    &e) == -1 ||
 		    record_set_field(set, r, RF_LONG, tab + 1,
-		    l->len - (size_t)(tab + 1 - l->p), f->cp1252, &e) == -1 ||
-		    record_index_put(ix, set, set->nrecs - 1) == -1) {
+		    l.len - (size_t)(tab + 1 - l.p), f->cp1252, &e) == -1 ||
+		    record_index_put(ix, set, set->nrecs - 1) == -1 ||
+		    cpt_seen_at(sn, set->nrecs - 1, f->role, l.no) == -1) {
 			record_set_drop_last(set);
 			return load_oom(f->path, err);
 		}
 	}
-	return 0;
-none:
+	if (started)
+		return 0;
 	snprintf(err->msg, sizeof(err->msg), "%s: no records "
 	    "(expected CODE<TAB>DESCRIPTOR lines after the preamble)",
 	    f->path);
@@ -248,42 +326,46 @@ none:
  */
 static int
 cpt_fixed(struct cpt_file *f, enum record_field field,
-    struct record_set *set, struct record_index *ix, struct record_err *err)
+    struct record_set *set, struct record_index *ix, struct cpt_seen *sn,
+    struct record_err *err)
 {
 	struct record	*r;
 	struct record_err e;
+	struct cpt_line	 l;
+	struct classify	 c;
 	char		 code[RECORD_CODE_MAX + 1];
-	size_t		 i, start, end, dlen;
+	size_t		 dlen;
 	const char	*desc;
 	long		 idx;
+	int		 started = 0, shape;
 
-	start = cpt_data_range(f, &end);
-	set->stats.skipped_lines += start + (f->nlines - end);
-	if (!cpt_any_data(f, start, end, 0))
-		goto none;
-	for (i = start; i < end; i++) {
-		const struct cpt_line *l = &f->lines[i];
-
-		if (l->len < 5 || record_normalize_code(l->p, 5, code) != 5 ||
-		    (l->len > 5 && l->p[5] != ' ' && l->p[5] != '\t')) {
+	while (cpt_next(f, &l)) {
+		if (!started)
+			started = cpt_is_data(&l, 0);
+		if (cpt_skip(f, set, &l, started))
+			continue;
+		if (!l.eol)
+			load_quirk(&set->stats, RQ_NO_LINE_END, f->role, l.no);
+		shape = l.len >= 5 && classify_code(l.p, 5, &c) == 0 &&
+		    strlen(c.code) == 5;
+		if (!shape || (l.len > 5 && l.p[5] != ' ' &&
+		    l.p[5] != '\t')) {
 			snprintf(err->msg, sizeof(err->msg),
 			    "%s:%zu:%d: expected CODE DESCRIPTOR "
 			    "(code in columns 1-5, descriptor from column 7)",
-			    f->path, i + 1, l->len >= 5 &&
-			    record_normalize_code(l->p, 5, code) == 5 ? 6 : 1);
+			    f->path, l.no, shape ? 6 : 1);
 			return -1;
 		}
-		desc = l->len > 6 ? l->p + 6 : l->p + l->len;
-		dlen = (size_t)(l->p + l->len - desc);
+		record_normalize_code(l.p, 5, code);
+		desc = l.len > 6 ? l.p + 6 : l.p + l.len;
+		dlen = (size_t)(l.p + l.len - desc);
 		if ((idx = record_index_get(ix, set, code)) >= 0) {
+			if (cpt_dup(f, sn, (size_t)idx, code, l.no, err) == -1)
+				return -1;
 			r = &set->recs[idx];
-			if ((field == RF_SHORT ? r->short_desc :
-			    r->medium_desc) != NULL) {
-				set->stats.duplicates++;
-				continue;
-			}
 			if (record_set_field(set, r, field, desc, dlen,
-			    f->cp1252, &e) == -1)
+			    f->cp1252, &e) == -1 ||
+			    cpt_seen_at(sn, (size_t)idx, f->role, l.no) == -1)
 				return load_oom(f->path, err);
 			continue;
 		}
@@ -294,13 +376,14 @@ cpt_fixed(struct cpt_file *f, enum record_field field,
 		    &e) == -1 ||
 		    record_set_field(set, r, field, desc, dlen, f->cp1252,
 		    &e) == -1 ||
-		    record_index_put(ix, set, set->nrecs - 1) == -1) {
+		    record_index_put(ix, set, set->nrecs - 1) == -1 ||
+		    cpt_seen_at(sn, set->nrecs - 1, f->role, l.no) == -1) {
 			record_set_drop_last(set);
 			return load_oom(f->path, err);
 		}
 	}
-	return 0;
-none:
+	if (started)
+		return 0;
 	snprintf(err->msg, sizeof(err->msg), "%s: no records "
 	    "(expected CODE DESCRIPTOR lines after the preamble)", f->path);
 	return -1;
@@ -312,18 +395,20 @@ none:
  */
 static int
 cpt_mod_add(struct cpt_file *f, struct record_set *set,
-    struct record_index *ix, const char *code2, const char *sd, size_t slen,
-    const char *ld, size_t llen, int quiet_dup, struct record_err *err)
+    struct record_index *ix, struct cpt_seen *sn, size_t line,
+    const char *code2, const char *sd, size_t slen, const char *ld,
+    size_t llen, int quiet_dup, struct record_err *err)
 {
 	struct record	*r;
 	struct record_err e;
 	char		 code[RECORD_CODE_MAX + 1];
+	long		 idx;
 
 	if (record_normalize_code(code2, 2, code) != 2)
 		return 0;	/* the callers matched the shape already */
-	if (record_index_get(ix, set, code) >= 0) {
+	if ((idx = record_index_get(ix, set, code)) >= 0) {
 		if (!quiet_dup)
-			set->stats.duplicates++;
+			return cpt_dup(f, sn, (size_t)idx, code, line, err);
 		return 0;
 	}
 	if ((r = record_set_add(set)) == NULL)
@@ -333,7 +418,8 @@ cpt_mod_add(struct cpt_file *f, struct record_set *set,
 	    &e) == -1 ||
 	    record_set_field(set, r, RF_LONG, ld, llen, f->cp1252,
 	    &e) == -1 ||
-	    record_index_put(ix, set, set->nrecs - 1) == -1) {
+	    record_index_put(ix, set, set->nrecs - 1) == -1 ||
+	    cpt_seen_at(sn, set->nrecs - 1, f->role, line) == -1) {
 		record_set_drop_last(set);
 		return load_oom(f->path, err);
 	}
@@ -369,8 +455,8 @@ cpt_entry_append(struct cpt_entry *en, const char *p, size_t len)
  */
 static int
 cpt_entry_flush(struct cpt_file *f, struct cpt_entry *en,
-    struct record_set *set, struct record_index *ix, size_t *nmods,
-    struct record_err *err)
+    struct record_set *set, struct record_index *ix, struct cpt_seen *sn,
+    size_t *nmods, struct record_err *err)
 {
 	const char	*t, *colon;
 	size_t		 len;
@@ -383,15 +469,16 @@ cpt_entry_flush(struct cpt_file *f, struct cpt_entry *en,
 	len = en->len - 3;
 	colon = en->sect == CPT_MS_CAT2 ? NULL : strstr(t, ": ");
 	if (colon != NULL)
-		rc = cpt_mod_add(f, set, ix, en->text, t, (size_t)(colon - t),
+		rc = cpt_mod_add(f, set, ix, sn, en->line, en->text, t,
+		    (size_t)(colon - t),
 		    colon + 2, len - (size_t)(colon + 2 - t),
 		    en->sect == CPT_MS_ASC, err);
 	else if (en->sect == CPT_MS_CAT2)
-		rc = cpt_mod_add(f, set, ix, en->text, t, en->firstlen - 3,
-		    t, len, 0, err);
+		rc = cpt_mod_add(f, set, ix, sn, en->line, en->text, t,
+		    en->firstlen - 3, t, len, 0, err);
 	else
-		rc = cpt_mod_add(f, set, ix, en->text, t, len, t, len,
-		    en->sect == CPT_MS_ASC, err);
+		rc = cpt_mod_add(f, set, ix, sn, en->line, en->text, t, len,
+		    t, len, en->sect == CPT_MS_ASC, err);
 	en->len = 0;
 	(*nmods)++;
 	return rc;
@@ -400,18 +487,19 @@ cpt_entry_flush(struct cpt_file *f, struct cpt_entry *en,
 /* MODUL.txt, read line by line, each line trimmed. */
 static int
 cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
-    struct record_err *err)
+    struct cpt_seen *sn, struct record_err *err)
 {
 	struct cpt_entry en;
+	struct cpt_line	 l;
 	enum cpt_msect	 sect = CPT_MS_NONE;
 	const char	*p, *q;
-	size_t		 i, k, len, nmods = 0;
+	size_t		 k, len, nmods = 0;
 	int		 heading;
 
 	memset(&en, 0, sizeof(en));
-	for (i = 0; i < f->nlines; i++) {
-		p = f->lines[i].p;
-		len = f->lines[i].len;
+	while (cpt_next(f, &l)) {
+		p = l.p;
+		len = l.len;
 		while (len > 0 && (*p == ' ' || *p == '\t'))
 			p++, len--;
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
@@ -426,7 +514,8 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 			}
 		}
 		if (heading || len == 0) {
-			if (cpt_entry_flush(f, &en, set, ix, &nmods, err) == -1)
+			if (cpt_entry_flush(f, &en, set, ix, sn, &nmods,
+			    err) == -1)
 				goto fail;
 			if (heading)
 				sect = cpt_headings[k].sect;
@@ -445,6 +534,7 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 			    p[1] >= '0' && p[1] <= '9' && p[2] == ' ') {
 				en.open = 1;
 				en.sect = sect;
+				en.line = l.no;
 				if (cpt_entry_append(&en, p, len) == -1)
 					goto oom;
 				continue;
@@ -455,6 +545,7 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 			    p[1] >= 'A' && p[1] <= 'Z' && p[2] == ' ') {
 				en.open = 1;
 				en.sect = sect;
+				en.line = l.no;
 				if (cpt_entry_append(&en, p, len) == -1)
 					goto oom;
 				continue;
@@ -472,8 +563,8 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 
 				while (dl > 0 && *d == ' ')
 					d++, dl--;
-				if (cpt_mod_add(f, set, ix, q, d, dl, d, dl,
-				    0, err) == -1)
+				if (cpt_mod_add(f, set, ix, sn, l.no, q, d,
+				    dl, d, dl, 0, err) == -1)
 					goto fail;
 				nmods++;
 				continue;
@@ -490,8 +581,8 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 
 				while (dl > 0 && (*d == ' ' || *d == '\t'))
 					d++, dl--;
-				if (cpt_mod_add(f, set, ix, p, d, dl, d, dl,
-				    0, err) == -1)
+				if (cpt_mod_add(f, set, ix, sn, l.no, p, d,
+				    dl, d, dl, 0, err) == -1)
 					goto fail;
 				nmods++;
 				continue;
@@ -502,7 +593,7 @@ cpt_mods(struct cpt_file *f, struct record_set *set, struct record_index *ix,
 		}
 		set->stats.skipped_lines++;
 	}
-	if (cpt_entry_flush(f, &en, set, ix, &nmods, err) == -1)
+	if (cpt_entry_flush(f, &en, set, ix, sn, &nmods, err) == -1)
 		goto fail;
 	free(en.text);
 	if (nmods == 0) {
@@ -535,38 +626,43 @@ cpt_count_kinds(struct record_set *set)
 
 int
 load_cpt(const char *longult, const char *shortu, const char *medu,
-    const char *modul, struct record_set *set, struct record_err *err)
+    const char *modul, size_t max, struct record_set *set,
+    struct record_err *err)
 {
 	struct record_index ix = { NULL, 0, 0 };
+	struct cpt_seen	 sn = { NULL, 0 };
 	struct cpt_file	 f;
 	const char	*paths[3] = { shortu, medu, modul };
 	size_t		 k;
 	int		 rc;
 
-	if (cpt_file_read(&f, longult, err) == -1)
+	if (cpt_file_read(&f, longult, CPT_LONG, max, set, err) == -1)
 		return -1;
-	rc = cpt_long(&f, set, &ix, err);
+	rc = cpt_long(&f, set, &ix, &sn, err);
 	cpt_file_free(&f);
 	if (rc == -1)
 		goto fail;
 	for (k = 0; k < 3; k++) {
 		if (paths[k] == NULL)
 			continue;
-		if (cpt_file_read(&f, paths[k], err) == -1)
+		if (cpt_file_read(&f, paths[k], CPT_SHORT + k, max, set,
+		    err) == -1)
 			goto fail;
 		if (k == 2)
-			rc = cpt_mods(&f, set, &ix, err);
+			rc = cpt_mods(&f, set, &ix, &sn, err);
 		else
 			rc = cpt_fixed(&f, k == 0 ? RF_SHORT : RF_MEDIUM, set,
-			    &ix, err);
+			    &ix, &sn, err);
 		cpt_file_free(&f);
 		if (rc == -1)
 			goto fail;
 	}
+	free(sn.line);
 	record_index_free(&ix);
 	cpt_count_kinds(set);
 	return 0;
 fail:
+	free(sn.line);
 	record_index_free(&ix);
 	return -1;
 }

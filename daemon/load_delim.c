@@ -8,9 +8,10 @@
  *
  * These files are small and edited by hand, so their structure has to
  * be right to the byte: a missing mapped column, an unterminated quote,
- * a row with the wrong number of fields or a code of no known shape
- * fails the load with file:line:column.  Values inside a good row never
- * do (a malformed date is kept raw and counted, as everywhere).
+ * a row with the wrong number of fields, a code of no known shape or a
+ * code given twice fails the load with file:line:column.  Values inside
+ * a good row never do (a malformed date is kept raw and counted, as
+ * everywhere).
  * Columns count characters, from 1.
  */
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "classify.h"
 #include "conf.h"
 #include "load.h"
 #include "load_file.h"
@@ -33,10 +35,14 @@ struct delim_field {
 	int		 quoted;
 };
 
+/* The most columns a header row may have. */
+#define DELIM_MAX_COLUMNS	4096
+
 struct delim_row {
 	struct delim_field *f;
-	size_t		 n;
+	size_t		 n;		/* fields in the row */
 	size_t		 cap;
+	size_t		 limit;		/* fields kept; more only counted */
 	size_t		 endline;	/* where the last field ends */
 	size_t		 endcol;
 };
@@ -50,6 +56,8 @@ struct delim_parser {
 	size_t		 col;
 	char		 delim;
 	int		 cp1252;
+	size_t		 base;		/* set->nrecs before this file */
+	size_t		*lines;		/* each record's line */
 };
 
 /* One header column feeding one field, in mapping order. */
@@ -92,6 +100,15 @@ delim_push(struct delim_row *row, char *p, size_t len, size_t line,
 {
 	struct delim_field *n;
 
+	/*
+	 * Past what the header allows a row is wrong anyway: count its
+	 * fields, keep none, so a line of a million delimiters costs
+	 * nothing.
+	 */
+	if (row->n >= row->limit) {
+		row->n++;
+		return 0;
+	}
 	if (row->n == row->cap) {
 		if ((n = reallocarray(row->f, row->cap ? row->cap * 2 : 16,
 		    sizeof(*n))) == NULL)
@@ -292,9 +309,11 @@ delim_record(struct delim_parser *dp, const struct delim_row *row,
 	const struct delim_field *cf = &row->f[codeidx];
 	struct record	*r;
 	struct record_err e;
+	struct classify	 c;
 	char		 code[RECORD_CODE_MAX + 1];
 	const char	*v;
-	size_t		 k, vl;
+	size_t		 k, vl, bad_dates, bad_values, n, *nl;
+	long		 prev;
 
 	v = cf->p;
 	vl = cf->len;
@@ -304,28 +323,48 @@ delim_record(struct delim_parser *dp, const struct delim_row *row,
 		    "code, found an empty field", dp->path, cf->line, cf->col);
 		return -1;
 	}
-	if (record_normalize_code(v, vl, code) < 0) {
+	if (record_normalize_code(v, vl, code) < 0 ||
+	    classify_code(code, strlen(code), &c) == -1) {
 		snprintf(err->msg, sizeof(err->msg), "%s:%zu:%zu: expected a "
-		    "code of 5 characters or a modifier of 2 (A-Z, 0-9), "
-		    "found \"%.*s\"", dp->path, cf->line, cf->col,
-		    vl > 40 ? 40 : (int)vl, v);
+		    "code of a known shape (5 characters such as 99213, "
+		    "J1100 or W1000, or a modifier of 2), found \"%.*s\"",
+		    dp->path, cf->line, cf->col, vl > 40 ? 40 : (int)vl, v);
 		return -1;
 	}
-	if (record_index_get(ix, set, code) >= 0) {
-		set->stats.duplicates++;
-		return 0;
+	if ((prev = record_index_get(ix, set, code)) >= 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s:%zu: duplicate code "
+		    "%s (first at %s:%zu; a release holds each code once)",
+		    dp->path, row->f[0].line, code, dp->path,
+		    dp->lines[(size_t)prev - dp->base]);
+		return -1;
 	}
+	/* The line of every record (a power-of-two array), for duplicates. */
+	n = set->nrecs - dp->base;
+	if ((n & (n - 1)) == 0) {
+		if ((nl = reallocarray(dp->lines, n ? n * 2 : 1,
+		    sizeof(*nl))) == NULL)
+			return load_oom(dp->path, err);
+		dp->lines = nl;
+	}
+	dp->lines[n] = row->f[0].line;
 	if ((r = record_set_add(set)) == NULL)
 		return load_oom(dp->path, err);
 	if (record_set_field(set, r, RF_CODE, code, strlen(code), 0,
 	    &e) == -1)
 		goto oom;
+	bad_dates = set->stats.bad_dates;
+	bad_values = set->stats.bad_values;
 	for (k = 0; k < nmap; k++)
 		if (record_set_field(set, r, map[k].field, row->f[map[k].idx].p,
 		    row->f[map[k].idx].len, dp->cp1252, &e) == -1)
 			goto oom;
 	if (record_index_put(ix, set, set->nrecs - 1) == -1)
 		goto oom;
+	for (; bad_dates < set->stats.bad_dates; bad_dates++)
+		load_quirk(&set->stats, RQ_BAD_DATES, 0, row->f[0].line);
+	for (; bad_values < set->stats.bad_values; bad_values++)
+		load_quirk(&set->stats, RQ_BAD_VALUES, 0, row->f[0].line);
+	load_quirk_unknowns(&set->stats, r, 0, row->f[0].line);
 	return 0;
 oom:
 	record_set_drop_last(set);
@@ -337,7 +376,7 @@ load_delimited(const struct conf_set *cs, const char *path,
     struct record_set *set, struct record_err *err)
 {
 	struct delim_parser dp;
-	struct delim_row row = { NULL, 0, 0, 0, 0 };
+	struct delim_row row = { NULL, 0, 0, DELIM_MAX_COLUMNS + 1, 0, 0 };
 	struct record_index ix = { NULL, 0, 0 };
 	struct delim_map *map = NULL;
 	size_t		 nmap = 0, nfields = 0, codeidx = 0, nrecs = 0, i;
@@ -345,24 +384,40 @@ load_delimited(const struct conf_set *cs, const char *path,
 
 	memset(&dp, 0, sizeof(dp));
 	dp.path = path;
+	dp.base = set->nrecs;
 	dp.delim = cs->delimiter != '\0' ? cs->delimiter : ',';
 	dp.line = dp.col = 1;
-	if ((dp.buf = load_slurp(path, &dp.len, err)) == NULL)
+	if ((dp.buf = load_slurp(path, cs->max_file_bytes, &dp.len,
+	    err)) == NULL)
 		return -1;
-	if (dp.len >= 3 && memcmp(dp.buf, "\xef\xbb\xbf", 3) == 0)
+	load_quirk_file(&set->stats, 0, path);
+	if (dp.len >= 3 && memcmp(dp.buf, "\xef\xbb\xbf", 3) == 0) {
 		dp.pos = 3;
+		load_quirk(&set->stats, RQ_BOM, 0, 1);
+	}
+	if (dp.buf[dp.len - 1] != '\n')
+		load_quirk(&set->stats, RQ_NO_LINE_END, 0, 0);
 	dp.cp1252 = !record_utf8_valid(dp.buf + dp.pos, dp.len - dp.pos);
 
 	while ((rc = delim_row(&dp, &row, err)) == 1) {
 		if (delim_row_blank(&row)) {
 			set->stats.skipped_lines++;
+			load_quirk(&set->stats, RQ_BLANK_LINES, 0,
+			    row.f[0].line);
 			continue;
 		}
 		if (!header) {
+			if (row.n > DELIM_MAX_COLUMNS) {
+				snprintf(err->msg, sizeof(err->msg), "%s:%zu: "
+				    "a header row of more than %d columns",
+				    path, row.f[0].line, DELIM_MAX_COLUMNS);
+				goto fail;
+			}
 			if (delim_map_header(cs, path, &row, &map, &nmap,
 			    &codeidx, err) == -1)
 				goto fail;
 			nfields = row.n;
+			row.limit = nfields + 1;
 			header = 1;
 			set->stats.skipped_lines++;
 			continue;
@@ -401,11 +456,13 @@ load_delimited(const struct conf_set *cs, const char *path,
 			set->stats.procedures++;
 	}
 	record_index_free(&ix);
+	free(dp.lines);
 	free(map);
 	free(row.f);
 	free(dp.buf);
 	return 0;
 fail:
+	free(dp.lines);
 	record_index_free(&ix);
 	free(map);
 	free(row.f);

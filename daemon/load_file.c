@@ -13,18 +13,21 @@
 #include <unistd.h>
 
 #include "load_file.h"
+#include "meanings.h"
 
 #define LOAD_MIB		(1024 * 1024)
 
 char *
-load_slurp(const char *path, size_t *lenp, struct record_err *err)
+load_slurp(const char *path, size_t max, size_t *lenp,
+    struct record_err *err)
 {
-	return load_slurp_max(path, 0, lenp, err);
+	return load_slurp_max(path, max > 0 ? max : LOAD_MAX_FILE_BYTES,
+	    "max_file_bytes", lenp, err);
 }
 
 char *
-load_slurp_max(const char *path, size_t max, size_t *lenp,
-    struct record_err *err)
+load_slurp_max(const char *path, size_t max, const char *key,
+    size_t *lenp, struct record_err *err)
 {
 	struct stat	 st;
 	char		*buf = NULL;
@@ -67,14 +70,13 @@ load_slurp_max(const char *path, size_t max, size_t *lenp,
 		snprintf(err->msg, sizeof(err->msg), "%s: file is empty", path);
 		goto fail;
 	}
-	/* Checked before any byte is read: the size alone refuses it. */
-	if (max > 0 && (uintmax_t)st.st_size > max) {
-		if (max % LOAD_MIB == 0)
-			snprintf(err->msg, sizeof(err->msg), "%s: larger than "
-			    "%zu MiB", path, max / LOAD_MIB);
-		else
-			snprintf(err->msg, sizeof(err->msg), "%s: larger than "
-			    "%zu bytes", path, max);
+	/*
+	 * A file far larger than any real one (a runaway export, 1,000,000
+	 * copies of a line) is refused before it costs its size in memory.
+	 */
+	if (max > 0 && (unsigned long long)st.st_size > max) {
+		load_too_big(path, (unsigned long long)st.st_size, max, key,
+		    err);
 		goto fail;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -115,4 +117,79 @@ load_oom(const char *path, struct record_err *err)
 {
 	snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
 	return -1;
+}
+
+int
+load_too_big(const char *path, unsigned long long size, size_t max,
+    const char *key, struct record_err *err)
+{
+	if (key != NULL)
+		snprintf(err->msg, sizeof(err->msg), "%s: %llu bytes, more "
+		    "than %s %zu (raise %s if the file is right)", path, size,
+		    key, max, key);
+	else if (max % LOAD_MIB == 0)
+		snprintf(err->msg, sizeof(err->msg), "%s: larger than %zu MiB",
+		    path, max / LOAD_MIB);
+	else
+		snprintf(err->msg, sizeof(err->msg), "%s: larger than %zu "
+		    "bytes", path, max);
+	return -1;
+}
+
+void
+load_quirk_file(struct record_stats *st, unsigned role, const char *path)
+{
+	const char	*b = strrchr(path, '/');
+
+	if (role >= RECORD_STATS_FILES)
+		return;
+	snprintf(st->files[role], sizeof(st->files[role]), "%s",
+	    b != NULL ? b + 1 : path);
+}
+
+void
+load_quirk(struct record_stats *st, enum record_quirk q, unsigned role,
+    size_t line)
+{
+	struct record_quirk_count *c = &st->quirks[q];
+
+	if (c->n < RECORD_QUIRK_FIRST) {
+		c->first[c->n].file = role;
+		c->first[c->n].line = line;
+	}
+	c->n++;
+}
+
+/* One coded value: unknown when meanings.c has a table without it. */
+static void
+load_quirk_value(struct record_stats *st, enum record_field f,
+    const char *v, unsigned role, size_t line)
+{
+	size_t	n;
+
+	if (v == NULL || meanings_table(f, &n) == NULL)
+		return;
+	if (meanings_find(f, v, strlen(v)) == NULL)
+		load_quirk(st, RQ_UNKNOWN_VALUES, role, line);
+}
+
+void
+load_quirk_unknowns(struct record_stats *st, const struct record *r,
+    unsigned role, size_t line)
+{
+	size_t	i;
+
+	load_quirk_value(st, RF_ACTION, r->action, role, line);
+	load_quirk_value(st, RF_COVERAGE, r->coverage, role, line);
+	load_quirk_value(st, RF_MULT_PRICING, r->mult_pricing, role, line);
+	load_quirk_value(st, RF_ASC_GROUP, r->asc_group, role, line);
+	load_quirk_value(st, RF_OPPS, r->opps, role, line);
+	load_quirk_value(st, RF_OPPS_PI, r->opps_pi, role, line);
+	load_quirk_value(st, RF_BETOS, r->betos, role, line);
+	for (i = 0; i < RECORD_MAX_PRICING; i++)
+		load_quirk_value(st, RF_PRICING, r->pricing[i], role, line);
+	for (i = 0; i < RECORD_MAX_LABCERT; i++)
+		load_quirk_value(st, RF_LABCERT, r->labcert[i], role, line);
+	for (i = 0; i < RECORD_MAX_TOS; i++)
+		load_quirk_value(st, RF_TOS, r->tos[i], role, line);
 }

@@ -16,6 +16,7 @@
 #include "build.h"
 #include "conf.h"
 #include "listen.h"
+#include "load.h"
 #include "log.h"
 #include "stats.h"
 #include "server.h"
@@ -37,13 +38,36 @@ static _Noreturn void
 usage(int asked)
 {
 	fprintf(asked ? stdout : stderr,
-	    "usage: hcpcsd [-fhtV] [-c file] [-s socket]\n");
+	    "usage: hcpcsd [-fhtvV] [-c file] [-s socket]\n");
 	exit(asked ? 0 : 1);
+}
+
+/*
+ * -t -v: what one release is, and every quirk let through with where
+ * (no load time: the output of one file is the same run after run).
+ */
+static void
+main_check_release(const struct snapshot_release_info *ri)
+{
+	unsigned	q;
+
+	printf("    path: %s\n", ri->path);
+	printf("    sha256: %s\n", ri->sha256);
+	if (ri->effective_auto)
+		printf("    effective: auto (from the file)\n");
+	for (q = 0; q < RQ_MAX && ri->stats.quirks[q].n == 0; q++)
+		;
+	if (q == RQ_MAX) {
+		printf("    quirks: none\n");
+		return;
+	}
+	printf("    quirks:\n");
+	load_quirks_print(stdout, &ri->stats, "      ");
 }
 
 /* -t: load the configuration and every data file, report, exit. */
 static int
-main_check(const struct conf *conf)
+main_check(const struct conf *conf, int verbose)
 {
 	const struct snapshot_set_info *si;
 	const struct snapshot_release_info *ri;
@@ -76,6 +100,8 @@ main_check(const struct conf *conf)
 			    ri->stats.skipped_lines, ri->stats.bad_dates,
 			    ri->stats.bad_values, ri->stats.orphan_lines,
 			    ri->stats.duplicates, ri->path);
+			if (verbose)
+				main_check_release(ri);
 		}
 	}
 	snapshot_release(s);
@@ -95,7 +121,7 @@ main(int argc, char *argv[])
 	const char	*path = HCPCSD_CONF_DEFAULT, *sockpath = NULL;
 	sigset_t	 held;
 	char		 err[1024];
-	int		 ch, fflag = 0, tflag = 0, rv;
+	int		 ch, fflag = 0, tflag = 0, vflag = 0, rv;
 
 	log_init(LOG_LVL_INFO, "hcpcsd");
 	/*
@@ -114,7 +140,7 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_ARENA_MAX, 1);
 #endif
-	while ((ch = getopt_long(argc, argv, "c:fhs:tV", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "c:fhs:tvV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -130,6 +156,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			tflag = 1;
+			break;
+		case 'v':
+			vflag = 1;
 			break;
 		case 'V':
 			printf("hcpcsd %s\n", HCPCSD_VERSION);
@@ -162,7 +191,7 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	}
 	if (tflag) {
-		rv = main_check(conf);
+		rv = main_check(conf, vflag);
 		conf_free(conf);
 		return rv;
 	}

@@ -128,15 +128,54 @@ struct record {
 	unsigned	 nraw;
 };
 
-/* Counts a loader reports; none of these fails a load. */
+/*
+ * The documented oddities of real files a loader tolerates (formats.md
+ * 8.3, 12.1, 13), each counted with where it was first seen, so that
+ * hcpcsd -t -v and the reload log show what was let through.
+ */
+enum record_quirk {
+	RQ_PREAMBLE,		/* disclaimer/copyright lines before data */
+	RQ_BLANK_LINES,		/* blank lines or rows among the data */
+	RQ_SHORT_LINES,		/* continuation lines under 320 columns */
+	RQ_BLANK_DATES,		/* a record without an action effective date */
+	RQ_BAD_DATES,		/* a date not a real day, kept raw */
+	RQ_BAD_VALUES,		/* another unparsable value, kept raw */
+	RQ_UNKNOWN_VALUES,	/* a coded value of no known meaning */
+	RQ_BOM,			/* a UTF-8 byte order mark, skipped */
+	RQ_NO_LINE_END,		/* a last line without a line end */
+	RQ_MAX
+};
+
+#define RECORD_QUIRK_FIRST	3	/* positions kept per kind */
+#define RECORD_STATS_FILES	4	/* main, short, medium, modifiers */
+#define RECORD_STATS_NAME	48	/* bytes of a file's base name */
+
+/* Where a quirk was seen: a file of the release (by role), a line. */
+struct record_quirk_pos {
+	unsigned	 file;		/* index into record_stats.files */
+	size_t		 line;		/* from 1 */
+};
+
+struct record_quirk_count {
+	size_t		 n;
+	struct record_quirk_pos first[RECORD_QUIRK_FIRST];
+};
+
+/*
+ * Counts a loader reports; none of these fails a load.  Fixed size, no
+ * allocation: copied by value into the snapshot.
+ */
 struct record_stats {
 	size_t		 procedures;
 	size_t		 modifiers;
 	size_t		 skipped_lines;	/* headers, disclaimers, blanks */
 	size_t		 bad_dates;	/* kept raw */
 	size_t		 bad_values;	/* other unparsable values, kept raw */
-	size_t		 orphan_lines;	/* continuations of no open record */
-	size_t		 duplicates;	/* records whose key came before */
+	size_t		 orphan_lines;	/* always 0: now a load error */
+	size_t		 duplicates;	/* always 0: now a load error */
+	struct record_quirk_count quirks[RQ_MAX];
+	/* Base names of the files read, by role (0: the main file). */
+	char		 files[RECORD_STATS_FILES][RECORD_STATS_NAME];
 };
 
 struct record_arena;

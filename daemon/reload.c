@@ -31,6 +31,7 @@
 
 #include "build.h"
 #include "conf.h"
+#include "load.h"
 #include "log.h"
 #include "notify.h"
 #include "reload.h"
@@ -121,6 +122,46 @@ reload_describe(char *buf, size_t len)
 }
 
 /*
+ * "; quirks: set date: kind N (first file:line), ...; ..." of the
+ * current snapshot's releases, or "" when none has a quirk: what the
+ * gate let through, in the one line a publish logs.  (info shows them
+ * per release once the rpc restructure gives it the room.)
+ */
+static void
+reload_quirks(char *buf, size_t len)
+{
+	const struct snapshot_set_info *si;
+	const struct snapshot_release_info *ri;
+	struct snapshot	*s;
+	char		 one[512], d[11];
+	size_t		 i, j, off = 0;
+	int		 n;
+
+	buf[0] = '\0';
+	if ((s = snapshot_acquire()) == NULL)
+		return;
+	for (i = 0; i < snapshot_nsets(s) && off < len; i++) {
+		si = snapshot_set(s, i);
+		for (j = 0; j < si->nreleases && off < len; j++) {
+			ri = &si->releases[j];
+			load_quirks_summary(&ri->stats, one, sizeof(one));
+			if (strcmp(one, "none") == 0)
+				continue;
+			if (ri->effective != 0)
+				record_format_date(ri->effective, d);
+			else
+				snprintf(d, sizeof(d), "always");
+			n = snprintf(buf + off, len - off, "%s %s %s: %s",
+			    off == 0 ? "; quirks:" : ";", si->name, d, one);
+			if (n < 0)
+				break;
+			off += (size_t)n;
+		}
+	}
+	snapshot_release(s);
+}
+
+/*
  * Give the pages of what a load freed back to the system: the old
  * snapshot (freed by snapshot_publish, since no batch is running now)
  * and the loader's scratch memory.  Without it RSS creeps up reload
@@ -154,13 +195,14 @@ static void
 reload_publish_snapshot(struct snapshot *s, const char *why, long ms,
     char *status, size_t statuslen)
 {
-	char	line[RELOAD_STATUS_MAX];
+	char	line[RELOAD_STATUS_MAX], quirks[1024];
 
 	snapshot_publish(s);
 	reload_describe(line, sizeof(line));
+	reload_quirks(quirks, sizeof(quirks));
 	reload_trim();
 	snprintf(status, statuslen, "%s", line);
-	log_info("%s: %s, %ld ms", why, line, ms);
+	log_info("%s: %s, %ld ms%s", why, line, ms, quirks);
 }
 
 int

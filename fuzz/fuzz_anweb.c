@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	fd = fuzz_memfd(data, len, path, sizeof(path));
 	record_set_init(&set);
-	(void)load_anweb(path, &set, &err);
+	(void)load_anweb(path, 0, &set, &err);
 	record_set_free(&set);
 	close(fd);
 	return 0;

@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (p[0] != NULL) {
 		record_set_init(&set);
-		(void)load_cpt(p[0], p[1], p[2], p[3], &set, &err);
+		(void)load_cpt(p[0], p[1], p[2], p[3], 0, &set, &err);
 		record_set_free(&set);
 	}
 	for (k = 0; k < 4; k++)

@@ -327,7 +327,8 @@ test_errors(void)
 	    "    pathh: b.txt\n",
 	    7, 5, "unknown key \"pathh\" in code set (expected one of: name, "
 	    "format, path, short, medium, modifiers, delimiter, columns, "
-	    "releases, sha256, min_records, min_ratio, stale_after)");
+	    "releases, sha256, min_records, min_ratio, max_file_bytes, "
+	    "stale_after)");
 	ERR("socket: /tmp/s\n"
 	    "log_level: info\n"
 	    "socket_mode: \"0999\"\n",
@@ -538,6 +539,7 @@ test_releases(void)
 	    "  - name: hcpcs\n"
 	    "    format: cms-anweb\n"
 	    "    min_records: 6000\n"
+	    "    max_file_bytes: 10000000\n"
 	    "    releases:\n"
 	    "      - {path: b.txt, effective: 2020-01-01}\n"
 	    "      - path: /abs/a.txt\n"
@@ -562,6 +564,7 @@ test_releases(void)
 	s = &c->sets[0];
 	T_EQ_INT(s->nreleases, 3);
 	T_EQ_INT(s->min_records, 6000);
+	T_EQ_INT(s->max_file_bytes, 10000000);
 	snprintf(want, sizeof(want), "%s/b.txt", dir);
 	T_EQ_STR(s->releases[0].path, want);
 	T_EQ_INT(s->releases[0].effective, 20200101);
@@ -583,6 +586,7 @@ test_releases(void)
 	T_EQ_STR(s->releases[0].short_path, want);
 	T_EQ_INT(s->releases[0].effective, 20210101);
 	T_EQ_INT(s->min_records, 0);
+	T_EQ_INT(s->max_file_bytes, 64 * 1024 * 1024);	/* the default */
 	s = &c->sets[2];
 	T_EQ_INT(s->nreleases, 1);
 	snprintf(want, sizeof(want), "%s/one.txt", dir);

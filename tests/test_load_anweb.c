@@ -141,6 +141,36 @@ raw_of(const struct record *r, const char *field)
 	return NULL;
 }
 
+/*
+ * Load a file that must fail: err is exactly want, its (one or two)
+ * %s the path, and the set is left empty.
+ */
+static void
+expect_fail_path(const char *path, const char *want, int line)
+{
+	struct record_set set;
+	struct record_err err;
+	char		 full[700];
+
+	record_set_init(&set);
+	err.msg[0] = '\0';
+	snprintf(full, sizeof(full), want, path, path);
+	t_checks++;
+	if (load_anweb(path, 0, &set, &err) != -1)
+		t_fail(__FILE__, line, "loaded, expected \"%s\"", full);
+	else if (strcmp(err.msg, full) != 0)
+		t_fail(__FILE__, line, "error \"%s\", expected \"%s\"",
+		    err.msg, full);
+	T_EQ_INT(set.nrecs, 0);
+	record_set_free(&set);
+}
+
+static void
+expect_fail(const struct fx *f, const char *want, int line)
+{
+	expect_fail_path(fx_write(f), want, line);
+}
+
 /* Two records, once per line-end style; both load the same. */
 static void
 test_line_ends(void)
@@ -165,7 +195,7 @@ test_line_ends(void)
 		/* k == 2: no newline after the last line. */
 		fx_line(&f, l, LINE_W, k == 2 ? "" : eols[k]);
 		record_set_init(&set);
-		T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+		T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 		T_EQ_INT(set.nrecs, 2);
 		T_EQ_INT(set.stats.procedures, 2);
 		T_EQ_INT(set.stats.skipped_lines, 0);
@@ -212,18 +242,24 @@ test_disclaimer(void)
 	fx_line(&f, l, LINE_W, "\r\n");
 	fx_str(&f, "\r\n");	/* a blank line after the records too */
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_EQ_INT(set.nrecs, 1);
 	T_EQ_INT(set.stats.skipped_lines, 8);
 	T_EQ_INT(set.stats.orphan_lines, 0);
 	T_EQ_INT(set.stats.bad_values, 0);
+	/* 7 disclaimer lines, then one blank line among the records. */
+	T_EQ_INT(set.stats.quirks[RQ_PREAMBLE].n, 7);
+	T_EQ_INT(set.stats.quirks[RQ_PREAMBLE].first[2].line, 3);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].n, 1);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].first[0].line, 9);
+	T_EQ_INT(set.stats.quirks[RQ_SHORT_LINES].n, 0);
 	record_set_free(&set);
 }
 
 /*
  * Continuation lines cut to 91 columns (2017, 2020), padded to 320
- * (2018, 2019) and the odd 316 (2019's G8891): all the same to us.
- * Also a first line cut short: its missing fields are blank.
+ * (2018, 2019) and the odd 316 (2019's G8891): all the same to us, and
+ * the cut ones counted as short_lines with their positions.
  */
 static void
 test_short_lines(void)
@@ -245,30 +281,20 @@ test_short_lines(void)
 		    "piece three" : "piece four");
 		fx_line(&f, l, widths[k], "\r\n");
 	}
-	/* A first line cut at column 250. */
-	line_first(l, "G9002", '3', "Short first line", "Synth short");
-	fx_line(&f, l, 250, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_EQ_INT(set.nrecs, 2);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
+	T_EQ_INT(set.nrecs, 1);
 	T_OK((r = t_find(&set, "G9001")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc,
 		    "Piece one piece two piece three piece four");
 		T_EQ_INT(r->added, 20170101);
 	}
-	T_OK((r = t_find(&set, "G9002")) != NULL);
-	if (r != NULL) {
-		/* Cut at column 250: BETOS, TOS still there, dates gone. */
-		T_EQ_STR(r->long_desc, "Short first line");
-		T_EQ_STR(r->betos, NULL);
-		T_EQ_STR(r->coverage, "C");
-		T_EQ_INT(r->added, 0);
-		T_EQ_INT(r->effective, 0);
-		T_EQ_STR(r->action, NULL);
-		T_EQ_INT(r->anesthesia_units, -1);
-	}
 	T_EQ_INT(set.stats.bad_dates, 0);
+	T_EQ_INT(set.stats.quirks[RQ_SHORT_LINES].n, 2);
+	T_EQ_INT(set.stats.quirks[RQ_SHORT_LINES].first[0].line, 2);
+	T_EQ_INT(set.stats.quirks[RQ_SHORT_LINES].first[1].line, 4);
+	T_EQ_INT(set.stats.quirks[RQ_PREAMBLE].n, 0);
 	record_set_free(&set);
 }
 
@@ -294,7 +320,7 @@ test_join(void)
 	line_cont(l, "G9003", "00300", '4', "and ends with blanks");
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_OK((r = t_find(&set, "G9003")) != NULL);
 	if (r != NULL)
 		T_EQ_STR(r->long_desc, "Synthetic service, part one;  two "
@@ -329,7 +355,7 @@ test_modifier(void)
 	line_first(l, "B1003", '3', "A procedure after it", "Synth proc");
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
 	T_EQ_INT(set.stats.modifiers, 1);
 	T_EQ_INT(set.stats.procedures, 1);
@@ -390,7 +416,7 @@ test_all_fields(void)
 	line_at(l, 293, "D");
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_OK((r = t_find(&set, "L9001")) != NULL);
 	if (r == NULL)
 		goto out;
@@ -451,7 +477,7 @@ test_blank_effective(void)
 	line_at(l, 293, "B");
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_OK((r = t_find(&set, "A9001")) != NULL);
 	if (r != NULL) {
 		T_EQ_INT(r->effective, 0);
@@ -461,6 +487,8 @@ test_blank_effective(void)
 		T_EQ_INT(r->nraw, 0);
 	}
 	T_EQ_INT(set.stats.bad_dates, 0);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_DATES].n, 1);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_DATES].first[0].line, 1);
 	record_set_free(&set);
 }
 
@@ -487,9 +515,11 @@ test_bad_asc_date(void)
 	line_at(l, 231, "YY20170401");
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
 	T_EQ_INT(set.stats.bad_dates, 1);
+	T_EQ_INT(set.stats.quirks[RQ_BAD_DATES].n, 1);
+	T_EQ_INT(set.stats.quirks[RQ_BAD_DATES].first[0].line, 1);
 	T_OK((r = t_find(&set, "C9901")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->asc_group, "20");
@@ -525,7 +555,7 @@ test_unknown_values(void)
 	line_at(l, 293, "Z");
 	fx_line(&f, l, LINE_W, "\r\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	T_OK((r = t_find(&set, "A9002")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->pricing[0], "40");
@@ -536,55 +566,63 @@ test_unknown_values(void)
 		T_EQ_INT(r->nraw, 0);
 	}
 	T_EQ_INT(set.stats.bad_values, 0);
+	/*
+	 * Counted, not refused: coverage Q and action Z (pricing 40 and
+	 * BETOS O1L are in the 2024 tables meanings.c has).
+	 */
+	T_EQ_INT(set.stats.quirks[RQ_UNKNOWN_VALUES].n, 2);
+	T_EQ_INT(set.stats.quirks[RQ_UNKNOWN_VALUES].first[0].line, 1);
 	record_set_free(&set);
 }
 
 /*
  * Continuations that do not belong to the open record (another key,
- * RIC 8 after 3, or before any record) are counted and skipped; the
- * open record stays open for its own.
+ * RIC 8 after 3, or before any record): a damaged RIC byte, so an
+ * error naming the line, never a silently shorter record.
  */
 static void
 test_orphans(void)
 {
-	struct record_set set;
-	struct record_err err;
-	const struct record *r;
 	char		 l[LINE_W + 1];
 	struct fx	 f;
 
 	fx_init(&f);
 	line_cont(l, "B2000", "00200", '4', "before any record");
 	fx_line(&f, l, 91, "\r\n");
+	expect_fail(&f, "%s:1:11: continuation (RIC 4) of \"B2000\" without its "
+	    "record (expected it after the RIC 3 line of \"B2000\")",
+	    __LINE__);
+
+	fx_init(&f);
 	line_first(l, "B2001", '3', "Synthetic first record", "Synth one");
 	fx_line(&f, l, LINE_W, "\r\n");
 	line_cont(l, "B2002", "00200", '4', "wrong key");
 	fx_line(&f, l, 91, "\r\n");
+	expect_fail(&f, "%s:2:11: continuation (RIC 4) of \"B2002\" without its "
+	    "record (expected it after the RIC 3 line of \"B2002\")",
+	    __LINE__);
+
+	fx_init(&f);
+	line_first(l, "B2001", '3', "Synthetic first record", "Synth one");
+	fx_line(&f, l, LINE_W, "\r\n");
 	line_cont(l, "B2001", "00200", '8', "wrong RIC");
 	fx_line(&f, l, 91, "\r\n");
-	line_cont(l, "B2001", "00300", '4', "own piece");
-	fx_line(&f, l, 91, "\r\n");
-	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_EQ_INT(set.nrecs, 1);
-	T_EQ_INT(set.stats.orphan_lines, 3);
-	T_EQ_INT(set.stats.skipped_lines, 0);
-	T_OK((r = t_find(&set, "B2001")) != NULL);
-	if (r != NULL)
-		T_EQ_STR(r->long_desc, "Synthetic first record own piece");
-	T_OK(t_find(&set, "B2002") == NULL);
-	record_set_free(&set);
+	expect_fail(&f, "%s:2:11: continuation (RIC 8) of \"B2001\" without its "
+	    "record (expected it after the RIC 7 line of \"B2001\")",
+	    __LINE__);
 }
 
-/* A repeated key: the later record wins, the earlier is counted. */
+/*
+ * A repeated key: a doubled or spliced file (no CMS file has one), so
+ * an error naming both lines; 1,000 copies of a line fail at the
+ * second, whatever follows.
+ */
 static void
 test_duplicates(void)
 {
-	struct record_set set;
-	struct record_err err;
-	const struct record *r;
-	char		 l[LINE_W + 1];
+	char		 l[LINE_W + 1], *big;
 	struct fx	 f;
+	size_t		 i;
 
 	fx_init(&f);
 	line_first(l, "B3001", '3', "Earlier version", "Synth early");
@@ -595,20 +633,118 @@ test_duplicates(void)
 	fx_line(&f, l, LINE_W, "\r\n");
 	line_first(l, "B3001", '3', "Later version", "Synth late");
 	fx_line(&f, l, LINE_W, "\r\n");
-	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
-	T_EQ_INT(set.nrecs, 2);
-	T_EQ_INT(set.stats.duplicates, 1);
-	T_EQ_INT(set.stats.procedures, 2);
-	T_OK((r = t_find(&set, "B3001")) != NULL);
-	if (r != NULL) {
-		T_EQ_STR(r->long_desc, "Later version");
-		T_EQ_STR(r->short_desc, "Synth late");
+	expect_fail(&f, "%s:4: duplicate code B3001 (first at %s:1; a release "
+	    "holds each code once)", __LINE__);
+
+	line_first(l, "B3003", '3', "Copied line", "Synth copy");
+	if ((big = malloc(1000 * (LINE_W + 2))) == NULL)
+		exit(2);
+	for (i = 0; i < 1000; i++) {
+		memcpy(big + i * (LINE_W + 2), l, LINE_W);
+		memcpy(big + i * (LINE_W + 2) + LINE_W, "\r\n", 2);
 	}
-	T_OK((r = t_find(&set, "B3002")) != NULL);
-	if (r != NULL)
-		T_EQ_STR(r->long_desc, "Between them");
+	expect_fail_path(t_write_file(tmpdir, "copies.txt", big,
+	    1000 * (LINE_W + 2), 0644), "%s:2: duplicate code B3003 (first at "
+	    "%s:1; a release holds each code once)", __LINE__);
+	free(big);
+}
+
+/*
+ * What a cut, damaged or hand-edited file looks like: each refused
+ * with the check that caught it and where.
+ */
+static void
+test_integrity(void)
+{
+	struct record_set set;
+	struct record_err err;
+	char		 l[LINE_W + 1];
+	struct fx	 f;
+	size_t		 cut;
+
+	/* A first line cut to 50 columns, mid-file. */
+	fx_init(&f);
+	line_first(l, "A0431", '3', "Synthetic ambulance service", "Synth");
+	fx_line(&f, l, 50, "\r\n");
+	line_first(l, "A0432", '3', "Synthetic next", "Synth next");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:1:51: record line of 50 columns, expected 320 (a "
+	    "RIC 3 line carries every field of A0431)", __LINE__);
+
+	/* The file cut inside its last line: at the key, a field, a piece. */
+	for (cut = 3; cut < LINE_W; cut += 80) {
+		fx_init(&f);
+		line_first(l, "A0021", '3', "Synthetic first", "Synth first");
+		fx_line(&f, l, LINE_W, "\r\n");
+		line_first(l, "A0022", '3', "Synthetic cut", "Synth cut");
+		fx_line(&f, l, cut, "");
+		snprintf(l, sizeof(l), "%%s: truncated at line 2 (its last line "
+		    "has %zu columns and no line end; expected a whole record "
+		    "line of 320)", cut);
+		expect_fail(&f, l, __LINE__);
+	}
+	/* Cut after the CR of a whole line: whole, it loads. */
+	fx_init(&f);
+	line_first(l, "A0021", '3', "Synthetic first", "Synth first");
+	fx_line(&f, l, LINE_W, "\r");
+	record_set_init(&set);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
+	T_EQ_INT(set.nrecs, 1);
 	record_set_free(&set);
+
+	/* One bad RIC byte on a modifier's first line. */
+	fx_init(&f);
+	line_first(l, "   A1", '7', "Synthetic modifier one", "Synth A1");
+	fx_line(&f, l, LINE_W, "\r\n");
+	line_first(l, "   A2", '9', "Synthetic modifier two", "Synth A2");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:2:11: expected a record identification code 3, 4, "
+	    "7 or 8 in column 11, found '9'", __LINE__);
+	/* ... turned into the other kind's RIC. */
+	fx_init(&f);
+	line_first(l, "   A1", '3', "Synthetic modifier one", "Synth A1");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:1:11: RIC 3 with key \"   A1\" (expected RIC 3 and "
+	    "a procedure code, or RIC 7 and 3 blanks and a modifier)",
+	    __LINE__);
+	/* A damaged key after the first record. */
+	fx_init(&f);
+	line_first(l, "A0021", '3', "Synthetic first", "Synth first");
+	fx_line(&f, l, LINE_W, "\r\n");
+	line_first(l, "A00#2", '3', "Synthetic second", "Synth second");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:2:1: expected a record line (a code in columns "
+	    "1-5: a letter and 4 digits, or 3 blanks and a modifier)",
+	    __LINE__);
+	/* A first record whose RIC is damaged is no disclaimer. */
+	fx_init(&f);
+	line_first(l, "A0021", 'X', "Synthetic first", "Synth first");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:1:11: expected a record identification code 3, 4, "
+	    "7 or 8 in column 11, found 'X'", __LINE__);
+	/* A date of another shape. */
+	fx_init(&f);
+	line_first(l, "A0021", '3', "Synthetic first", "Synth first");
+	line_at(l, 285, "2019-1-1");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:1:285: expected TERM DT as 8 digits YYYYMMDD or "
+	    "blanks in columns 285-292, found \"2019-1-1\"", __LINE__);
+	/* A continuation with text past its piece, or cut into it. */
+	fx_init(&f);
+	line_first(l, "A0021", '3', "Synthetic first", "Synth first");
+	fx_line(&f, l, LINE_W, "\r\n");
+	line_cont(l, "A0021", "00200", '4', "second piece");
+	line_at(l, 100, "X");
+	fx_line(&f, l, LINE_W, "\r\n");
+	expect_fail(&f, "%s:2:100: expected blanks after column 91 of a "
+	    "continuation line", __LINE__);
+	fx_init(&f);
+	line_first(l, "A0021", '3', "Synthetic first", "Synth first");
+	fx_line(&f, l, LINE_W, "\r\n");
+	line_cont(l, "A0021", "00200", '4', "second piece");
+	fx_line(&f, l, 60, "\r\n");
+	expect_fail(&f, "%s:2:61: continuation line of 60 columns, expected 91 "
+	    "to 320", __LINE__);
 }
 
 /* Files that fail the load, each with the path in the message. */
@@ -617,7 +753,7 @@ test_errors(void)
 {
 	struct record_set set;
 	struct record_err err;
-	char		 l[LINE_W + 1], want[600], missing[128];
+	char		 want[600], missing[128];
 	const char	*path;
 	struct fx	 f;
 
@@ -626,7 +762,7 @@ test_errors(void)
 	path = fx_write(&f);
 	record_set_init(&set);
 	err.msg[0] = '\0';
-	T_EQ_INT(load_anweb(path, &set, &err), -1);
+	T_EQ_INT(load_anweb(path, 0, &set, &err), -1);
 	snprintf(want, sizeof(want), "%s: file is empty", path);
 	T_EQ_STR(err.msg, want);
 	T_EQ_INT(set.nrecs, 0);
@@ -639,7 +775,7 @@ test_errors(void)
 	path = fx_write(&f);
 	record_set_init(&set);
 	err.msg[0] = '\0';
-	T_EQ_INT(load_anweb(path, &set, &err), -1);
+	T_EQ_INT(load_anweb(path, 0, &set, &err), -1);
 	snprintf(want, sizeof(want), "%s: no ANWEB records found (expected "
 	    "lines with RIC 3/4/7/8 in column 11)", path);
 	T_EQ_STR(err.msg, want);
@@ -647,23 +783,11 @@ test_errors(void)
 	T_EQ_INT(set.stats.skipped_lines, 0);	/* restored on failure */
 	record_set_free(&set);
 
-	/* Only continuations: no record to attach them to. */
-	fx_init(&f);
-	line_cont(l, "B4001", "00200", '4', "lonely piece");
-	fx_line(&f, l, 91, "\r\n");
-	path = fx_write(&f);
-	record_set_init(&set);
-	T_EQ_INT(load_anweb(path, &set, &err), -1);
-	snprintf(want, sizeof(want), "%s: no ANWEB records found (expected "
-	    "lines with RIC 3/4/7/8 in column 11)", path);
-	T_EQ_STR(err.msg, want);
-	T_EQ_INT(set.stats.orphan_lines, 0);	/* restored on failure */
-	record_set_free(&set);
 
 	/* Missing. */
 	snprintf(missing, sizeof(missing), "%s/no-such-anweb.txt", tmpdir);
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(missing, &set, &err), -1);
+	T_EQ_INT(load_anweb(missing, 0, &set, &err), -1);
 	snprintf(want, sizeof(want), "%s: %s", missing, strerror(ENOENT));
 	T_EQ_STR(err.msg, want);
 	record_set_free(&set);
@@ -682,10 +806,10 @@ test_failure_keeps_set(void)
 	line_first(l, "B5001", '3', "Kept record", "Synth kept");
 	fx_line(&f, l, LINE_W, "\n");
 	record_set_init(&set);
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), 0);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), 0);
 	fx_init(&f);
 	fx_str(&f, "nothing here\n");
-	T_EQ_INT(load_anweb(fx_write(&f), &set, &err), -1);
+	T_EQ_INT(load_anweb(fx_write(&f), 0, &set, &err), -1);
 	T_EQ_INT(set.nrecs, 1);
 	T_EQ_STR(set.recs[0].code, "B5001");
 	T_EQ_INT(set.stats.procedures, 1);
@@ -708,6 +832,7 @@ main(void)
 	test_unknown_values();
 	test_orphans();
 	test_duplicates();
+	test_integrity();
 	test_errors();
 	test_failure_keeps_set();
 	return t_done();

@@ -34,7 +34,7 @@ expect_error(const char *longult, const char *shortu, const char *medu,
 
 	record_set_init(&set);
 	memset(&err, 0, sizeof(err));
-	rc = load_cpt(longult, shortu, medu, modul, &set, &err);
+	rc = load_cpt(longult, shortu, medu, modul, 0, &set, &err);
 	t_checks++;
 	if (rc != -1)
 		t_fail(__FILE__, line, "load succeeded, expected \"%s\"", msg);
@@ -69,7 +69,7 @@ test_cp1252_crlf(void)
 	const struct record	*r;
 
 	record_set_init(&set);
-	T_EQ_INT(load_cpt(FIXTURE("l1.txt", longult), NULL, NULL, NULL,
+	T_EQ_INT(load_cpt(FIXTURE("l1.txt", longult), NULL, NULL, NULL, 0,
 	    &set, &err), 0);
 	T_EQ_INT(set.nrecs, 5);
 	T_EQ_INT(set.stats.procedures, 5);
@@ -109,7 +109,7 @@ test_utf8_lf(void)
 	const struct record	*r;
 
 	record_set_init(&set);
-	T_EQ_INT(load_cpt(FIXTURE("l2.txt", longult), NULL, NULL, NULL,
+	T_EQ_INT(load_cpt(FIXTURE("l2.txt", longult), NULL, NULL, NULL, 0,
 	    &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
 	T_OK((r = t_find(&set, "99213")) != NULL);
@@ -132,13 +132,13 @@ test_no_preamble(void)
 
 	record_set_init(&set);
 	T_EQ_INT(load_cpt(FIXTURE("l3.txt", "10004\tSynthetic A\r\n"
-	    "10005\tSynthetic B\r\n"), NULL, NULL, NULL, &set, &err), 0);
+	    "10005\tSynthetic B\r\n"), NULL, NULL, NULL, 0, &set, &err), 0);
 	T_EQ_INT(set.nrecs, 2);
 	T_EQ_INT(set.stats.skipped_lines, 0);
 	record_set_free(&set);
 }
 
-/* SHORTU and MEDU merge by code; extra codes become records; dups. */
+/* SHORTU and MEDU merge by code; extra codes become records. */
 static void
 test_merge(void)
 {
@@ -146,14 +146,12 @@ test_merge(void)
 	    "Preamble\r\n\r\n"
 	    "10021\tSynthetic surgery one\r\n"
 	    "10022\tSynthetic surgery two\r\n"
-	    "10021\tSynthetic surgery one again\r\n"
 	    "70010\tSynthetic radiology\r\n";
 	static const char shortu[] =
 	    "Short preamble\r\n\r\n"
 	    "10021 SYNTH SURG ONE\r\n"
 	    "10022 SYNTH SURG TWO\r\n"
 	    "70010 SYNTH RAD\r\n"
-	    "10021 SYNTH SURG AGAIN\r\n"
 	    "0500T SYNTH CAT III SHORT ONLY\r\n";
 	static const char medu[] =
 	    "Medium preamble\n\n\n"
@@ -167,10 +165,10 @@ test_merge(void)
 	record_set_init(&set);
 	T_EQ_INT(load_cpt(FIXTURE("m_long.txt", longult),
 	    FIXTURE("m_short.txt", shortu), FIXTURE("m_med.txt", medu),
-	    NULL, &set, &err), 0);	/* three distinct paths, any order */
+	    NULL, 0, &set, &err), 0);	/* three distinct paths, any order */
 	T_EQ_INT(set.nrecs, 4);
 	T_EQ_INT(set.stats.procedures, 4);
-	T_EQ_INT(set.stats.duplicates, 2);
+	T_EQ_INT(set.stats.duplicates, 0);
 	T_OK((r = t_find(&set, "10021")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->long_desc, "Synthetic surgery one");
@@ -256,7 +254,7 @@ test_modifiers(void)
 	l = FIXTURE("mo_long.txt", longult);
 	m = FIXTURE("MODUL.txt", modul);
 	record_set_init(&set);
-	T_EQ_INT(load_cpt(l, NULL, NULL, m, &set, &err), 0);
+	T_EQ_INT(load_cpt(l, NULL, NULL, m, 0, &set, &err), 0);
 	T_EQ_INT(set.stats.procedures, 1);
 	T_EQ_INT(set.stats.modifiers, 8);
 	T_EQ_INT(set.stats.duplicates, 0);
@@ -320,12 +318,14 @@ test_errors(void)
 
 	p = FIXTURE("e2.txt", "Preamble\n\n10021\tSynthetic ok\n"
 	    "1002\tshort code\n");
-	snprintf(msg, sizeof(msg), "%s:4:1: expected CODE<TAB>DESCRIPTOR", p);
+	snprintf(msg, sizeof(msg), "%s:4:1: expected CODE<TAB>DESCRIPTOR (a "
+	    "code of a known shape in columns 1-5)", p);
 	expect_error(p, NULL, NULL, NULL, msg, __LINE__);
 
 	p = FIXTURE("e3.txt", "Preamble\n\n10021\tSynthetic ok\n"
 	    "10-21\tbad character\n");
-	snprintf(msg, sizeof(msg), "%s:4:1: expected CODE<TAB>DESCRIPTOR", p);
+	snprintf(msg, sizeof(msg), "%s:4:1: expected CODE<TAB>DESCRIPTOR (a "
+	    "code of a known shape in columns 1-5)", p);
 	expect_error(p, NULL, NULL, NULL, msg, __LINE__);
 
 	p = FIXTURE("e4.txt", "Only a preamble\r\nand more of it\r\n\r\n\r\n");
@@ -352,7 +352,7 @@ test_fixed_errors(void)
 	const char	*l, *s;
 
 	l = FIXTURE("fe_long.txt", "P\n\n10021\tSynthetic ok\n");
-	s = FIXTURE("fe_short.txt", "P\n\n10021 OK\n1002X1 BAD\n");
+	s = FIXTURE("fe_short.txt", "P\n\n10021 OK\n100211 BAD\n");
 	snprintf(msg, sizeof(msg), "%s:4:6: expected CODE DESCRIPTOR "
 	    "(code in columns 1-5, descriptor from column 7)", s);
 	expect_error(l, s, NULL, NULL, msg, __LINE__);
@@ -365,6 +365,90 @@ test_fixed_errors(void)
 	s = FIXTURE("fe_none.txt", "Preamble only\n\n");
 	snprintf(msg, sizeof(msg), "%s: no records (expected CODE "
 	    "DESCRIPTOR lines after the preamble)", s);
+	expect_error(l, s, NULL, NULL, msg, __LINE__);
+}
+
+/*
+ * Where the data starts is found by the lines' shape: a blank line
+ * inside the data is skipped and counted, never taken for the end of a
+ * preamble that would drop every code above it.
+ */
+static void
+test_blank_in_data(void)
+{
+	static const char longult[] =
+	    "Preamble line\r\n\r\nMore preamble\r\n"
+	    "10021\tSynthetic one\r\n"
+	    "10022\tSynthetic two\r\n"
+	    "10023\tSynthetic three\r\n"
+	    "\r\n"
+	    "10024\tSynthetic four\r\n"
+	    "10025\tSynthetic five\r\n"
+	    "10026\tSynthetic six\r\n";
+	static const char shortu[] =
+	    "10021 SYNTH ONE\n\n10026 SYNTH SIX\n";
+	struct record_set	 set;
+	struct record_err	 err;
+	const struct record	*r;
+
+	record_set_init(&set);
+	T_EQ_INT(load_cpt(FIXTURE("b_long.txt", longult),
+	    FIXTURE("b_short.txt", shortu), NULL, NULL, 0, &set, &err), 0);
+	T_EQ_INT(set.nrecs, 6);
+	T_OK(t_find(&set, "10021") != NULL);
+	T_OK((r = t_find(&set, "10026")) != NULL);
+	if (r != NULL)
+		T_EQ_STR(r->short_desc, "SYNTH SIX");
+	T_EQ_INT(set.stats.quirks[RQ_PREAMBLE].n, 3);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].n, 2);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].first[0].line, 7);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].first[0].file, 0);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].first[1].line, 2);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].first[1].file, 1);
+	T_EQ_STR(set.stats.files[1], "b_short.txt");
+	record_set_free(&set);
+}
+
+/* A byte order mark is skipped, with or without a preamble after it. */
+static void
+test_bom(void)
+{
+	struct record_set	set;
+	struct record_err	err;
+
+	record_set_init(&set);
+	T_EQ_INT(load_cpt(FIXTURE("bom1.txt", "\xef\xbb\xbf" "10021\tOne\r\n"
+	    "10022\tTwo\r\n"), NULL, NULL, NULL, 0, &set, &err), 0);
+	T_EQ_INT(set.nrecs, 2);
+	T_OK(t_find(&set, "10021") != NULL);
+	T_EQ_INT(set.stats.quirks[RQ_BOM].n, 1);
+	T_EQ_INT(set.stats.skipped_lines, 0);
+	record_set_free(&set);
+	record_set_init(&set);
+	T_EQ_INT(load_cpt(FIXTURE("bom2.txt", "\xef\xbb\xbf" "Preamble\r\n"
+	    "\r\n10021\tOne\r\n"), NULL, NULL, NULL, 0, &set, &err), 0);
+	T_EQ_INT(set.nrecs, 1);
+	T_EQ_INT(set.stats.skipped_lines, 2);
+	record_set_free(&set);
+}
+
+/* A code twice in one file: both lines named. */
+static void
+test_duplicates(void)
+{
+	char		 msg[700];
+	const char	*l, *s;
+
+	l = FIXTURE("d_long.txt", "P\n\n10021\tOne\n10022\tTwo\n"
+	    "10021\tOne again\n");
+	snprintf(msg, sizeof(msg), "%s:5: duplicate code 10021 (first at "
+	    "%s:3; a release holds each code once)", l, l);
+	expect_error(l, NULL, NULL, NULL, msg, __LINE__);
+
+	l = FIXTURE("d_long2.txt", "P\n\n10021\tOne\n10022\tTwo\n");
+	s = FIXTURE("d_short.txt", "10022 TWO\n10021 ONE\n10022 TWO\n");
+	snprintf(msg, sizeof(msg), "%s:3: duplicate code 10022 (first at "
+	    "%s:1; a release holds each code once)", s, s);
 	expect_error(l, s, NULL, NULL, msg, __LINE__);
 }
 
@@ -382,7 +466,7 @@ test_sample(void)
 	}
 	record_set_init(&set);
 	T_EQ_INT(load_cpt("data/sample/cpt/LONGULT.txt",
-	    "data/sample/cpt/SHORTU.txt", "data/sample/cpt/MEDU.txt", NULL,
+	    "data/sample/cpt/SHORTU.txt", "data/sample/cpt/MEDU.txt", NULL, 0,
 	    &set, &err), 0);
 	T_EQ_INT(set.nrecs, 72);
 	T_EQ_INT(set.stats.procedures, 72);
@@ -421,6 +505,9 @@ main(void)
 	test_modifiers();
 	test_errors();
 	test_fixed_errors();
+	test_blank_in_data();
+	test_bom();
+	test_duplicates();
 	test_sample();
 	return t_done();
 }

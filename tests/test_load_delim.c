@@ -89,8 +89,7 @@ test_csv(void)
 	    "w1001,\"Line\r\nbreak\",Plain \xe2\x80\x94 text,\"a,b\","
 	    "20020315,20031231,,D\r\n"
 	    "W1002,Bad date,Sample,,2002-13-01,2003-02-30,\"\",\r\n"
-	    "WA,Local modifier,Sample local modifier,,19990101,,,\r\n"
-	    "W1000,Duplicate,Dropped,,,,,\r\n";
+	    "WA,Local modifier,Sample local modifier,,19990101,,,\r\n";
 	struct conf_set		 cs;
 	struct record_set	 set;
 	struct record_err	 err;
@@ -102,8 +101,15 @@ test_csv(void)
 	T_EQ_INT(set.nrecs, 4);
 	T_EQ_INT(set.stats.procedures, 3);
 	T_EQ_INT(set.stats.modifiers, 1);
-	T_EQ_INT(set.stats.duplicates, 1);
+	T_EQ_INT(set.stats.duplicates, 0);
 	T_EQ_INT(set.stats.bad_dates, 2);
+	/* The quirks, with their lines: BOM, the blank row, W1002's dates. */
+	T_EQ_INT(set.stats.quirks[RQ_BOM].n, 1);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].n, 1);
+	T_EQ_INT(set.stats.quirks[RQ_BLANK_LINES].first[0].line, 3);
+	T_EQ_INT(set.stats.quirks[RQ_BAD_DATES].n, 2);
+	T_EQ_INT(set.stats.quirks[RQ_BAD_DATES].first[1].line, 6);
+	T_EQ_STR(set.stats.files[0], "a.csv");
 	T_OK((r = t_find(&set, "W1000")) != NULL);
 	if (r != NULL) {
 		T_EQ_STR(r->short_desc, "Sample visit");
@@ -203,9 +209,44 @@ test_errors(void)
 	p = FIXTURE("e3.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
 	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b,,,,\nW10,a,b,,,,\n");
 	std_set(&cs, ',');
-	snprintf(msg, sizeof(msg), "%s:3:1: expected a code of 5 characters "
-	    "or a modifier of 2 (A-Z, 0-9), found \"W10\"", p);
+	snprintf(msg, sizeof(msg), "%s:3:1: expected a code of a known shape "
+	    "(5 characters such as 99213, J1100 or W1000, or a modifier of "
+	    "2), found \"W10\"", p);
 	expect_error(&cs, p, msg, __LINE__);
+
+	/* Five letters: no code of any system has that shape. */
+	p = FIXTURE("e3b.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
+	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b,,,,\nABCDE,a,b,,,,\n");
+	std_set(&cs, ',');
+	snprintf(msg, sizeof(msg), "%s:3:1: expected a code of a known shape "
+	    "(5 characters such as 99213, J1100 or W1000, or a modifier of "
+	    "2), found \"ABCDE\"", p);
+	expect_error(&cs, p, msg, __LINE__);
+
+	/* A code twice: both lines named. */
+	p = FIXTURE("e3c.csv", "HCPC,LONG DESCRIPTION,SHORT DESCRIPTION,"
+	    "ADD DT,TERM DT,TOS1,TOS2\nW1000,a,b,,,,\nW1001,a,b,,,,\n"
+	    "w1000,a,b,,,,\n");
+	std_set(&cs, ',');
+	snprintf(msg, sizeof(msg), "%s:4: duplicate code W1000 (first at "
+	    "%s:2; a release holds each code once)", p, p);
+	expect_error(&cs, p, msg, __LINE__);
+
+	/* A row of a million delimiters costs no field array of its size. */
+	{
+		static char big[1000000 + 128];
+		size_t	 n;
+
+		n = (size_t)snprintf(big, sizeof(big), "HCPC,LONG DESCRIPTION,"
+		    "SHORT DESCRIPTION,ADD DT,TERM DT,TOS1,TOS2\nW1000");
+		memset(big + n, ',', 1000000);
+		n += 1000000;
+		big[n++] = '\n';
+		p = fixture("e3d.csv", big, n);
+		snprintf(msg, sizeof(msg), "%s:2:13: expected 7 fields as in "
+		    "the header row, found 1000001", p);
+		expect_error(&cs, p, msg, __LINE__);
+	}
 
 	p = FIXTURE("e4.csv", "LONG DESCRIPTION,SHORT DESCRIPTION,HCPC,"
 	    "ADD DT,TERM DT,TOS1,TOS2\na,b,W1000,,,,\na,b, ,,,,\n");

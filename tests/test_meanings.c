@@ -124,7 +124,7 @@ test_formats_md(void)
 	size_t	 len, i, j, n, tl;
 	int	 k, ok;
 
-	if ((doc = load_slurp(FORMATS, &len, &err)) == NULL) {
+	if ((doc = load_slurp(FORMATS, 0, &len, &err)) == NULL) {
 		t_checks++;
 		t_fail(__FILE__, __LINE__, "%s (run from the top directory)",
 		    err.msg);
@@ -490,7 +490,7 @@ check_file(const char *dir, const char *file, int year)
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	record_set_init(&set);
 	err.msg[0] = '\0';
-	if (load_anweb(path, &set, &err) == -1) {
+	if (load_anweb(path, 0, &set, &err) == -1) {
 		t_checks++;
 		t_fail(__FILE__, __LINE__, "load_anweb: %s", err.msg);
 		return;

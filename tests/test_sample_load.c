@@ -122,7 +122,7 @@ check_releases(const struct conf_set *cs)
 		record_set_init(&set);
 		memset(&err, 0, sizeof(err));
 		t_checks++;
-		if (load_anweb(cs->releases[j].path, &set, &err) == -1)
+		if (load_anweb(cs->releases[j].path, 0, &set, &err) == -1)
 			t_fail(__FILE__, __LINE__, "%s: %s",
 			    cs->releases[j].path, err.msg);
 		else

@@ -143,7 +143,7 @@ def test_cli():
     eq(rc, 0, '-V exit')
     check(re.match(r'^hcpcsd \d+\.\d+\.\d+\n$', out), '-V prints %r' % out)
     eq(run(['--version'])[:2], (0, out), '--version is -V')
-    usage = 'usage: hcpcsd [-fhtV] [-c file] [-s socket]\n'
+    usage = 'usage: hcpcsd [-fhtvV] [-c file] [-s socket]\n'
     for opt in ('-h', '--help'):
         eq(run([opt]), (0, usage, ''), opt + ': usage on stdout, exit 0')
     eq(run(['stray'])[0::2], (1, usage), 'an operand: usage, exit 1')
@@ -160,14 +160,19 @@ def test_cli():
        'configuration OK\n' % (data, data), '-t output')
     # what a loader tolerates is counted and shown, not fatal
     quirky = os.path.join(tmp, 'quirky.txt')
-    write_file(quirky, b'Disclaimer text\r\n\t\t\r\n' + anweb(extra=[
-        anweb_line('Q9999', '00200', '4', 'continues nothing', first=False)]))
+    write_file(quirky, b'Disclaimer text\r\n\t\t\r\n' + anweb())
     qconf = os.path.join(tmp, 'quirky.yaml')
     write_conf(qconf, quirky)
     rc, out, err = run(['-t', '-c', qconf])
     eq(rc, 0, '-t of a quirky file exits 0 (%s)' % err)
-    check('skipped 2 lines, 0 bad dates, 0 bad values, 1 orphan lines, '
+    check('skipped 2 lines, 0 bad dates, 0 bad values, 0 orphan lines, '
           '0 duplicates' in out, '-t shows quirk counts: %r' % out)
+    # a continuation of no record is a damaged RIC or key: refused
+    write_file(quirky, b'Disclaimer text\r\n\t\t\r\n' + anweb(extra=[
+        anweb_line('Q9999', '00200', '4', 'continues nothing', first=False)]))
+    rc, out, err = run(['-t', '-c', qconf])
+    check(rc == 1 and 'continuation (RIC 4) of "Q9999" without its record'
+          in err, '-t refuses an orphan continuation: %d %r' % (rc, err))
     # a missing data file and a bad config both fail -t
     bad = os.path.join(tmp, 'bad.yaml')
     write_conf(bad, os.path.join(tmp, 'missing.txt'))

@@ -988,7 +988,7 @@ check_real(void)
 	}
 	T_OK(ok);
 	record_set_init(&rs);
-	T_EQ_INT(load_anweb(path, &rs, &re), 0);
+	T_EQ_INT(load_anweb(path, 0, &rs, &re), 0);
 	for (i = 0, brute = 0; i < rs.nrecs; i++) {
 		if (rs.recs[i].terminated != 0 &&
 		    rs.recs[i].terminated < 20200101)
