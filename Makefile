@@ -175,6 +175,8 @@ deps: deps-run
 # $XDG_RUNTIME_DIR is private already; otherwise hcpcsd-sample-UID is
 # made mode 0700 under ${TMPDIR:-/tmp}, and one found there is used only
 # when it is a real directory of ours with mode 0700 (as tmux does).
+# Run as root (a newcomer's fresh machine), it passes -R: the sample is
+# served from the checkout, which the user hcpcsd may not be able to read.
 run: deps-run
 	$(MAKE) $(B)/hcpcsd $(B)/hcpcs
 	@if [ -n "$${XDG_RUNTIME_DIR:-}" ]; then d=$$XDG_RUNTIME_DIR/hcpcsd-sample; \
@@ -184,12 +186,15 @@ run: deps-run
 	    [ "$$(stat -c %u:%a "$$d")" != "$$(id -u):700" ]; then \
 	    echo "make run: $$d is not a directory of yours with mode 0700;" \
 	        "remove it, or set TMPDIR" >&2; exit 1; fi; \
-	s=$$d/hcpcsd.sock; \
+	s=$$d/hcpcsd.sock; R=; \
+	if [ "$$(id -u)" = 0 ]; then R=-R; \
+	    echo "make run: as root, with -R (a daemon left serving should drop" \
+	        "to a user: see user: in hcpcsd.yaml(5))"; fi; \
 	echo "hcpcsd: serving data/sample on $$s (Ctrl-C stops it)"; \
 	echo "in another terminal, paste:"; \
 	echo "  export HCPCSD_SOCKET=\"$$s\" PATH=\"$(abspath $(B)):\$$PATH\""; \
 	echo "then take the tour in README.md, e.g.: hcpcs lookup J1100"; \
-	exec $(B)/hcpcsd -f -s "$$s" -c conf/sample.yaml
+	exec $(B)/hcpcsd -f $$R -s "$$s" -c conf/sample.yaml
 
 # test: one build (B/SAN); check: plain and sanitizer builds, every test.
 # JOBS tests run at once (default: the number of CPUs); each may take

@@ -91,7 +91,7 @@ fi
 awk 'substr($0, 11, 1) ~ /[37]/ { c = substr($0, 1, 5); gsub(/ /, "", c); print c }' \
     "$codes_from" | sort -u >"$tmp/codes"
 
-"$B/hcpcsd" -f -c "$tmp/conf.yaml" 2>"$tmp/hcpcsd.log" &
+"$B/hcpcsd" -f -R -c "$tmp/conf.yaml" 2>"$tmp/hcpcsd.log" &
 hpid=$!
 wait_socket "$tmp/s.sock" "$hpid" "$tmp/hcpcsd.log"
 

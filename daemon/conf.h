@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "log.h"
 #include "record.h"
 
@@ -94,6 +95,12 @@ struct conf {
 	size_t		 max_clients;	/* default 1024 */
 	size_t		 output_limit;	/* bytes queued per client, 64 MiB */
 	size_t		 workers;	/* threads; online CPUs, at most 8 */
+	/* Access (access.h): unset by default. */
+	struct access_id user;		/* drop to it when root */
+	struct access_id group;		/* with it; default user's group */
+	struct access_id socket_group;	/* the socket's group */
+	struct access_policy access;	/* allow_uids, allow_gids, admin_uids */
+	size_t		 reload_min_interval;	/* RPC reloads, s; default 1 */
 	struct conf_set	*sets;
 	size_t		 nsets;
 };

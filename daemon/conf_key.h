@@ -71,7 +71,8 @@ void		*conf_field(const struct conf_key *k, struct conf_ctx *);
 /* The parsers and defaults of single values (conf_value.c). */
 conf_parse_fn	 conf_p_path, conf_p_size, conf_p_mode, conf_p_level,
 		 conf_p_delimiter, conf_p_columns, conf_p_sha256,
-		 conf_p_stale, conf_p_effective, conf_p_ratio;
+		 conf_p_stale, conf_p_effective, conf_p_ratio,
+		 conf_p_user, conf_p_group, conf_p_uids, conf_p_gids;
 conf_default_fn	 conf_d_str, conf_d_size, conf_d_mode, conf_d_level,
 		 conf_d_workers, conf_d_char, conf_d_stale, conf_d_ratio;
 

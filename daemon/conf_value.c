@@ -6,7 +6,9 @@
  */
 #include <sys/types.h>
 
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,4 +477,140 @@ conf_p_effective(struct conf_parser *p, const struct conf_key *k,
 			    ctx->s->name, ctx->marks[i].line + 1);
 		}
 	return 0;
+}
+
+/*
+ * Users and groups: a name, looked up now (an unknown one is an error
+ * here, not a surprise at the drop), or a number, taken as is.
+ */
+
+#define CONF_PW_BUF	16384	/* getpwnam_r's and getgrnam_r's buffer */
+
+/* A plain decimal id below (uint32_t)-1, which means "none". */
+static int
+conf_id_number(const char *v, uint32_t *id)
+{
+	unsigned long long	 u = 0;
+	const char		*s;
+
+	for (s = v; *s >= '0' && *s <= '9' && u <= UINT32_MAX; s++)
+		u = u * 10 + (unsigned)(*s - '0');
+	if (s == v || *s != '\0' || u >= UINT32_MAX)
+		return -1;
+	*id = (uint32_t)u;
+	return 0;
+}
+
+/*
+ * One user (group 0) or group (group 1) from scalar n: its id and, for a
+ * user with a passwd entry, that entry's group (else (uint32_t)-1).
+ */
+static int
+conf_id(struct conf_parser *p, yaml_node_t *n, const char *key, int group,
+    struct access_id *out)
+{
+	struct passwd	 pw, *pwp = NULL;
+	struct group	 gr, *grp = NULL;
+	const char	*v;
+	char		 buf[CONF_PW_BUF];
+	uint32_t	 id;
+	int		 num, e;
+
+	if ((v = conf_scalar(p, n, key)) == NULL)
+		return -1;
+	if (strlen(v) >= sizeof(out->name) || v[0] == '\0')
+		return conf_error(p, &n->start_mark, "%s: expected a %s name "
+		    "or number of at most %zu bytes, found \"%s\"", key,
+		    group ? "group" : "user", sizeof(out->name) - 1, v);
+	num = conf_id_number(v, &id) == 0;
+	if (group)
+		e = num ? getgrgid_r(id, &gr, buf, sizeof(buf), &grp) :
+		    getgrnam_r(v, &gr, buf, sizeof(buf), &grp);
+	else
+		e = num ? getpwuid_r(id, &pw, buf, sizeof(buf), &pwp) :
+		    getpwnam_r(v, &pw, buf, sizeof(buf), &pwp);
+	if (!num && (e != 0 || (group ? (void *)grp : (void *)pwp) == NULL))
+		return conf_error(p, &n->start_mark, "%s: unknown %s \"%s\"%s%s",
+		    key, group ? "group" : "user", v, e != 0 ? ": " : "",
+		    e != 0 ? strerror(e) : "");
+	out->set = 1;
+	out->gid = (uint32_t)-1;
+	if (group)
+		out->id = num ? id : (uint32_t)grp->gr_gid;
+	else {
+		out->id = num ? id : (uint32_t)pwp->pw_uid;
+		if (pwp != NULL)
+			out->gid = (uint32_t)pwp->pw_gid;
+	}
+	memcpy(out->name, v, strlen(v) + 1);
+	return 0;
+}
+
+int
+conf_p_user(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx)
+{
+	return conf_id(p, n, k->name, 0, CONF_FIELD(struct access_id, k, ctx));
+}
+
+int
+conf_p_group(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx)
+{
+	return conf_id(p, n, k->name, 1, CONF_FIELD(struct access_id, k, ctx));
+}
+
+/* A list of users or groups (or one, as a scalar); never empty. */
+static int
+conf_ids(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx, int group)
+{
+	struct access_ids *l = CONF_FIELD(struct access_ids, k, ctx);
+	struct access_id one;
+	yaml_node_item_t *item;
+	size_t		 nitems;
+
+	l->set = 1;
+	l->n = 0;
+	if (n->type == YAML_SCALAR_NODE) {
+		if (conf_id(p, n, k->name, group, &one) == -1)
+			return -1;
+		l->id[l->n++] = one.id;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return conf_error(p, &n->start_mark, "%s: expected a list of "
+		    "%s names or numbers, found %s", k->name,
+		    group ? "group" : "user", conf_kind(n));
+	nitems = (size_t)(n->data.sequence.items.top -
+	    n->data.sequence.items.start);
+	if (nitems == 0)
+		return conf_error(p, &n->start_mark, "%s: expected at least "
+		    "one %s, found an empty list (leave the key out to allow "
+		    "everyone)", k->name, group ? "group" : "user");
+	if (nitems > ACCESS_MAX_IDS)
+		return conf_error(p, &n->start_mark, "%s: too many entries "
+		    "(expected at most %d)", k->name, ACCESS_MAX_IDS);
+	for (item = n->data.sequence.items.start;
+	    item < n->data.sequence.items.top; item++) {
+		if (conf_id(p, conf_node(p, *item), k->name, group,
+		    &one) == -1)
+			return -1;
+		l->id[l->n++] = one.id;
+	}
+	return 0;
+}
+
+int
+conf_p_uids(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx)
+{
+	return conf_ids(p, k, n, ctx, 0);
+}
+
+int
+conf_p_gids(struct conf_parser *p, const struct conf_key *k, yaml_node_t *n,
+    struct conf_ctx *ctx)
+{
+	return conf_ids(p, k, n, ctx, 1);
 }

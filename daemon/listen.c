@@ -69,14 +69,16 @@ listen_probe(const struct sockaddr_un *sun)
 /*
  * May dir hold our socket?  Its owner can rename or remove any entry in
  * it, and so can anyone who may write to it unless it is sticky: each
- * of them must be root or us.  -1 after logging when not; with warn,
+ * of them must be root, us or owner (the user: we drop to, when not
+ * (uid_t)-1: it is us once serving).  -1 after logging when not; with warn,
  * a warning for what is allowed but weak: a directory writable by its
  * group (whose members are trusted less than its owner), and, for the
  * socket's own directory (last), one others may create names in while
  * we are not running, such as /tmp.
  */
 static int
-listen_dir_ok(const char *dir, const char *sock, int last, int warn)
+listen_dir_ok(const char *dir, const char *sock, int last, int warn,
+    uid_t owner)
 {
 	struct stat	 st;
 	uid_t		 us = geteuid();
@@ -91,7 +93,7 @@ listen_dir_ok(const char *dir, const char *sock, int last, int warn)
 		log_warnx("%s: not a directory", dir);
 		return -1;
 	}
-	if (st.st_uid != 0 && st.st_uid != us) {
+	if (st.st_uid != 0 && st.st_uid != us && st.st_uid != owner) {
 		log_warnx("socket directory %s (mode %04o, owner uid %u): its "
 		    "owner could replace %s and answer our clients; use a "
 		    "directory owned by root or uid %u", dir, (unsigned)m,
@@ -143,7 +145,7 @@ listen_parent(char *dir)
 
 /* listen_dir_ok for dir and every directory above it. */
 static int
-listen_dirs_ok(const char *dir, const char *sock, int warn)
+listen_dirs_ok(const char *dir, const char *sock, int warn, uid_t owner)
 {
 	char	 d[PATH_MAX];
 	int	 last = 1;
@@ -153,7 +155,7 @@ listen_dirs_ok(const char *dir, const char *sock, int warn)
 		return -1;
 	}
 	do {
-		if (listen_dir_ok(d, sock, last, warn) == -1)
+		if (listen_dir_ok(d, sock, last, warn, owner) == -1)
 			return -1;
 		last = 0;
 	} while (listen_parent(d) == 0);
@@ -167,7 +169,7 @@ listen_dirs_ok(const char *dir, const char *sock, int warn)
  * replace the socket.  -1 after logging why not.
  */
 static int
-listen_path_ok(const char *path, int warn)
+listen_path_ok(const char *path, int warn, uid_t owner)
 {
 	char	 dir[PATH_MAX], *real;
 	int	 rc;
@@ -177,19 +179,19 @@ listen_path_ok(const char *path, int warn)
 		log_warnx("%s: not a socket path", path);
 		return -1;
 	}
-	if (listen_dirs_ok(dir, path, warn) == -1)
+	if (listen_dirs_ok(dir, path, warn, owner) == -1)
 		return -1;
 	if ((real = realpath(dir, NULL)) == NULL) {
 		log_warn("socket directory %s", dir);
 		return -1;
 	}
-	rc = strcmp(real, dir) == 0 ? 0 : listen_dirs_ok(real, path, 0);
+	rc = strcmp(real, dir) == 0 ? 0 : listen_dirs_ok(real, path, 0, owner);
 	free(real);
 	return rc;
 }
 
 int
-listen_check(const char *path)
+listen_check(const char *path, uid_t owner)
 {
 	struct sockaddr_un	 sun;
 
@@ -198,7 +200,7 @@ listen_check(const char *path)
 		return 0;
 	if (listen_sockaddr(path, &sun) == -1)
 		return -1;
-	if (listen_path_ok(path, 1) == -1)
+	if (listen_path_ok(path, 1, owner) == -1)
 		return -1;
 	return listen_probe(&sun);
 }
@@ -237,7 +239,7 @@ listen_private(const char *path, char *priv, size_t privlen,
 }
 
 int
-listen_unix(const char *path, mode_t mode, gid_t gid)
+listen_unix(const char *path, mode_t mode, gid_t gid, uid_t owner)
 {
 	struct sockaddr_un	 sun, tmp;
 	struct stat		 st;
@@ -248,7 +250,7 @@ listen_unix(const char *path, mode_t mode, gid_t gid)
 	if (listen_sockaddr(path, &sun) == -1)
 		return -1;
 	/* Again, quietly: the directories may have changed while we loaded. */
-	if (listen_path_ok(path, 0) == -1)
+	if (listen_path_ok(path, 0, owner) == -1)
 		return -1;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {

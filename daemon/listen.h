@@ -19,18 +19,21 @@
  * a directory its group may write to and one anyone may create names
  * in (/tmp).  0 when the path is free, holds a stale socket or is no
  * socket at all (listen_unix judges those), or under socket activation.
+ * owner, unless (uid_t)-1, is trusted as root and we are: the user:
+ * hcpcsd drops to, who may own the socket's directory.
  */
-int	 listen_check(const char *path);
+int	 listen_check(const char *path, uid_t owner);
 
 /*
  * Bind and listen on path with the given mode and group ((gid_t)-1
- * keeps the one bind gives it), non-blocking and close-on-exec.  The socket appears at path only once it has both and
+ * keeps the one bind gives it; owner as for listen_check), non-blocking
+ * and close-on-exec.  The socket appears at path only once it has both and
  * listens.  The directories are checked again as listen_check does.
  * An existing socket nobody answers on is replaced; anything else at
  * path is refused.  Returns the descriptor, or -1 after logging why
  * (nothing is left behind).
  */
-int	 listen_unix(const char *path, mode_t mode, gid_t gid);
+int	 listen_unix(const char *path, mode_t mode, gid_t gid, uid_t owner);
 
 /*
  * Socket activation (sd_listen_fds(3)): the listening socket systemd

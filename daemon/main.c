@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "build.h"
 #include "conf.h"
 #include "listen.h"
@@ -38,7 +39,7 @@ static _Noreturn void
 usage(int asked)
 {
 	fprintf(asked ? stdout : stderr,
-	    "usage: hcpcsd [-fhtvV] [-c file] [-s socket]\n");
+	    "usage: hcpcsd [-fhRtvV] [-c file] [-s socket]\n");
 	exit(asked ? 0 : 1);
 }
 
@@ -121,7 +122,7 @@ main(int argc, char *argv[])
 	const char	*path = HCPCSD_CONF_DEFAULT, *sockpath = NULL;
 	sigset_t	 held;
 	char		 err[1024];
-	int		 ch, fflag = 0, tflag = 0, vflag = 0, rv;
+	int		 ch, fflag = 0, rflag = 0, tflag = 0, vflag = 0, rv;
 
 	log_init(LOG_LVL_INFO, "hcpcsd");
 	/*
@@ -140,7 +141,7 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_ARENA_MAX, 1);
 #endif
-	while ((ch = getopt_long(argc, argv, "c:fhs:tvV", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "c:fhRs:tvV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -151,6 +152,9 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(1);
+		case 'R':
+			rflag = 1;
+			break;
 		case 's':
 			sockpath = optarg;
 			break;
@@ -202,8 +206,11 @@ main(int argc, char *argv[])
 	    LOG_LVL_INFO : conf->log_level);
 	log_info("hcpcsd %s starting, configuration %s", HCPCSD_VERSION,
 	    conf->path);
-	if (listen_check(sockpath != NULL ? sockpath : conf->socket)
-	    == -1)
+	/* Before the files are read: refusing then is quick. */
+	if (access_may_run(conf, rflag) == -1)
+		fatalx("not serving as uid %u", (unsigned)geteuid());
+	if (listen_check(sockpath != NULL ? sockpath : conf->socket,
+	    conf->user.set ? (uid_t)conf->user.id : (uid_t)-1) == -1)
 		fatalx("cannot serve on %s",
 		    sockpath != NULL ? sockpath : conf->socket);
 	if (server_publish(conf, "load", err, sizeof(err)) == -1)
@@ -212,6 +219,14 @@ main(int argc, char *argv[])
 	if (server_init(conf, sockpath, fflag) == -1)
 		fatalx("cannot serve on %s",
 		    sockpath != NULL ? sockpath : conf->socket);
+	/*
+	 * Bound and every file opened, nothing served yet: no more need
+	 * for root.  The threads server_init started drop with us (the C
+	 * library changes every thread's credentials).  server_init took
+	 * conf over; nothing replaces it before server_run.
+	 */
+	if (access_drop(conf) == -1)
+		fatalx("not serving with root's privileges");
 	sigprocmask(SIG_UNBLOCK, &held, NULL);
 	rv = server_run();
 	server_free();

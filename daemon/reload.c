@@ -13,6 +13,12 @@
  * it told have not all acknowledged it) sets one flag, so any number of
  * them make exactly one more load, started once nothing is in flight.
  * A load answers every request made before it started.
+ *
+ * Rate: a load asked by a client (loader_ask) starts no sooner than
+ * min_interval after the previous load started; the asks made meanwhile
+ * wait on one timer, so a client that reloads in a loop costs one load
+ * per interval, and every ask is still answered by a load that started
+ * after it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +62,10 @@ struct loader {
 	int		 busy;		/* a load is in flight */
 	int		 again;		/* one more load after it */
 	size_t		 acks;		/* workers told, not yet acked */
+	unsigned long	 min_interval;	/* ms between asked loads */
+	struct timespec	 last_start;	/* of the last load; 0: none yet */
+	struct event	*delay;		/* an asked load held back */
+	char		 delay_why[64];
 
 	/* Under mtx: the job, its result, and what other threads ask. */
 	pthread_mutex_t	 mtx;
@@ -290,6 +300,8 @@ loader_request(struct loader *ld, const char *why)
 	ld->busy = 1;
 	/* This load reads everything afresh: it answers any earlier ask. */
 	ld->again = 0;
+	evtimer_del(ld->delay);
+	clock_gettime(CLOCK_MONOTONIC, &ld->last_start);
 	log_info("%s: reloading %s", why, ld->path);
 	notify_reloading();
 	pthread_mutex_lock(&ld->mtx);
@@ -298,6 +310,47 @@ loader_request(struct loader *ld, const char *why)
 	ld->go = 1;
 	pthread_cond_signal(&ld->cv);
 	pthread_mutex_unlock(&ld->mtx);
+}
+
+/* The held-back asked load: its time has come. */
+static void
+loader_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loader	*ld = arg;
+
+	(void)fd;
+	(void)what;
+	if (!atomic_load(ld->hooks.stopping))
+		loader_request(ld, ld->delay_why);
+}
+
+/* A load a client asked for: now, or once min_interval has passed. */
+static void
+loader_request_asked(struct loader *ld, const char *why)
+{
+	struct timeval	 tv;
+	long		 wait = 0;
+
+	if (evtimer_pending(ld->delay, NULL))
+		return;		/* that load will answer this ask too */
+	if (ld->last_start.tv_sec != 0 || ld->last_start.tv_nsec != 0)
+		wait = (long)ld->min_interval -
+		    reload_ms_since(&ld->last_start);
+	if (wait <= 0) {
+		loader_request(ld, why);
+		return;
+	}
+	snprintf(ld->delay_why, sizeof(ld->delay_why), "%s", why);
+	log_info("%s: reloading in %ld ms (reload_min_interval)", why, wait);
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(ld->delay, &tv);
+}
+
+void
+loader_set_min_interval(struct loader *ld, unsigned long ms)
+{
+	ld->min_interval = ms;
 }
 
 /* Start the coalesced load once nothing is in flight any more. */
@@ -384,7 +437,7 @@ loader_wake_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* A request made while the load ran comes first: it is older. */
 	if (want && !atomic_load(ld->hooks.stopping))
-		loader_request(ld, why);
+		loader_request_asked(ld, why);
 	if (done)
 		loader_finish(ld, seq, nc, snap, err, sizeof(err), ms);
 	if (acked > 0) {
@@ -448,7 +501,9 @@ loader_start(struct event_base *base, const char *path,
 	}
 	ld->ev = event_new(base, ld->pipe[0], EV_READ | EV_PERSIST,
 	    loader_wake_cb, ld);
-	if (ld->ev == NULL || event_add(ld->ev, NULL) == -1) {
+	ld->delay = evtimer_new(base, loader_delay_cb, ld);
+	if (ld->ev == NULL || ld->delay == NULL ||
+	    event_add(ld->ev, NULL) == -1) {
 		log_warnx("cannot watch the loader pipe");
 		goto fail;
 	}
@@ -499,6 +554,8 @@ loader_stop(struct loader *ld)
 	free(ld->path);
 	if (ld->ev != NULL)
 		event_free(ld->ev);
+	if (ld->delay != NULL)
+		event_free(ld->delay);
 	if (ld->pipe[0] != -1)
 		close(ld->pipe[0]);
 	if (ld->pipe[1] != -1)

@@ -78,6 +78,14 @@ void	 loader_request(struct loader *, const char *why);
 int	 loader_ask(struct loader *, const char *why, uint64_t *seq,
 	    char *err, size_t errlen);
 
+/*
+ * Main thread: a load asked by loader_ask starts at least ms after the
+ * previous load started; asks within that time wait for it and are
+ * answered by that one load.  0: at once.  loader_request is never
+ * held back.
+ */
+void	 loader_set_min_interval(struct loader *, unsigned long ms);
+
 /* Any thread: one of the workers the finished hook told is done. */
 void	 loader_acked(struct loader *);
 

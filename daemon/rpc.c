@@ -21,6 +21,7 @@
 
 #include <msgpack.h>
 
+#include "access.h"
 #include "classify.h"
 #include "mpscan.h"
 #include "record.h"
@@ -245,6 +246,11 @@ rpc_contract(struct rpc_req *r, const struct rpc_method *m,
 {
 	size_t	i;
 
+	if ((m->flags & RPC_F_ADMIN) && !rpc_ctx_admin(r->ctx)) {
+		r->ctx->denied = m->name;
+		return rpc_fail(r, RPC_E_FORBIDDEN, "%s is for admin_uids only",
+		    m->name);
+	}
 	if (rpc_arity(r, m->min, m->max) == -1)
 		return -1;
 	for (i = 0; i < RPC_ARGS_MAX; i++)
@@ -400,7 +406,12 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 			msgpack_pack_uint32(&r.pk, (uint32_t)msgid);
 			msgpack_pack_nil(&r.pk);
 		}
-		rpc_dispatch(&r, m, mlen);
+		if (x->peer != NULL && !x->peer->allowed) {
+			rpc_fail(&r, RPC_E_FORBIDDEN, "uid %u may not use this "
+			    "server (allow_uids, allow_gids)",
+			    (unsigned)x->peer->uid);
+		} else
+			rpc_dispatch(&r, m, mlen);
 	}
 	if (r.reload && r.err == RPC_E_NONE) {
 		/* Answered by rpc_reload_answer; the header goes too. */
@@ -486,6 +497,12 @@ void
 rpc_batch_end(void)
 {
 	rpc_ctx_end(&rpc_main);
+}
+
+int
+rpc_ctx_admin(const struct rpc_ctx *x)
+{
+	return x->peer == NULL || x->peer->admin;
 }
 
 struct rpc_ctx *

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct access_peer;
 struct snapshot;
 struct stats_counters;
 
@@ -68,13 +69,23 @@ void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
 /*
  * What the requests of one thread share: the batch's snapshot reference
  * and "today", and the counters they are counted in (NULL:
- * stats_main()).  Zero it, set cnt.
+ * stats_main()).  Zero it, set cnt.  peer: whose requests these are,
+ * set by the caller before each client's batch; NULL (tests, fuzzing)
+ * is allowed everything.  A peer not allowed gets "forbidden" for
+ * every request, a non-admin for every RPC_F_ADMIN method, and then
+ * denied names the method (static text) for the caller to log; the
+ * caller clears it.
  */
 struct rpc_ctx {
 	struct snapshot	*snap;
 	uint32_t	 today;
 	struct stats_counters *cnt;
+	const struct access_peer *peer;
+	const char	*denied;
 };
+
+/* May the batch's peer see paths and administer?  NULL peer: yes. */
+int		 rpc_ctx_admin(const struct rpc_ctx *);
 
 /*
  * The context rpc_process and rpc_batch_* use, counted in

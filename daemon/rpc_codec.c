@@ -27,6 +27,7 @@ static const char *const rpc_err_names[RPC_E_MAX] = {
 	[RPC_E_INVALID_CODE] = "invalid_code",
 	[RPC_E_TOO_LARGE] = "too_large",
 	[RPC_E_INTERNAL] = "internal",
+	[RPC_E_FORBIDDEN] = "forbidden",
 };
 
 const char *

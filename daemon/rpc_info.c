@@ -71,15 +71,18 @@ rpc_pack_stats(msgpack_packer *pk, const struct rpc_req *r,
 	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
 }
 
-/* One entry of an info set's releases. */
+/*
+ * One entry of an info set's releases.  admin 0: no path nor sha256 (nil):
+ * where the licensed files are and which they are is for admins only.
+ */
 static void
 rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
-    int in_force)
+    int in_force, int admin)
 {
 	char		 d[11];
 
 	msgpack_pack_map(pk, 9);
-	rpc_pack_kv(pk, "path", ri->path);
+	rpc_pack_kv(pk, "path", admin ? ri->path : NULL);
 	record_format_date(ri->effective, d);
 	rpc_pack_kv(pk, "effective", ri->effective != 0 ? d : NULL);
 	rpc_pack_cstr(pk, "effective_auto");
@@ -94,7 +97,7 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 		msgpack_pack_false(pk);
 	rpc_pack_u64(pk, "records", ri->records);
 	rpc_pack_u64(pk, "modifiers", ri->modifiers);
-	rpc_pack_kv(pk, "sha256", ri->sha256);
+	rpc_pack_kv(pk, "sha256", admin ? ri->sha256 : NULL);
 	rpc_pack_cstr(pk, "loaded_at");
 	rpc_pack_time(pk, ri->loaded_at);
 	/* What the loader tolerated: kept raw or skipped, never fatal. */
@@ -116,7 +119,7 @@ rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
 	struct stats_reloads rl;
 	struct snapshot	*snap;
 	size_t		 i, j, n;
-	int		 cur;
+	int		 cur, admin = rpc_ctx_admin(r->ctx);
 
 	(void)a;
 	/*
@@ -144,19 +147,19 @@ rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
 		msgpack_pack_map(pk, 8 + (si->min_records > 0));
 		rpc_pack_kv(pk, "name", si->name);
 		rpc_pack_kv(pk, "format", si->format);
-		rpc_pack_kv(pk, "path", ri->path);
+		rpc_pack_kv(pk, "path", admin ? ri->path : NULL);
 		rpc_pack_u64(pk, "records", ri->records);
 		rpc_pack_u64(pk, "modifiers", ri->modifiers);
 		rpc_pack_cstr(pk, "loaded_at");
 		rpc_pack_time(pk, ri->loaded_at);
-		rpc_pack_kv(pk, "sha256", ri->sha256);
+		rpc_pack_kv(pk, "sha256", admin ? ri->sha256 : NULL);
 		if (si->min_records > 0)
 			rpc_pack_u64(pk, "min_records", si->min_records);
 		rpc_pack_cstr(pk, "releases");
 		msgpack_pack_array(pk, si->nreleases);
 		for (j = 0; j < si->nreleases; j++)
 			rpc_pack_release(pk, &si->releases[j],
-			    cur >= 0 && (size_t)cur == j);
+			    cur >= 0 && (size_t)cur == j, admin);
 	}
 	rpc_pack_cstr(pk, "last_reload");
 	msgpack_pack_map(pk, 3);
@@ -167,7 +170,9 @@ rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
 		msgpack_pack_false(pk);
 	rpc_pack_cstr(pk, "at");
 	rpc_pack_time(pk, rl.at);
-	rpc_pack_kv(pk, "error", rl.ok ? NULL : rl.error);
+	/* A load's error names files: the log has it for the others. */
+	rpc_pack_kv(pk, "error", rl.ok ? NULL : admin ? rl.error :
+	    "see the daemon's log");
 	rpc_pack_cstr(pk, "stats");
 	rpc_pack_stats(pk, r, &rl);
 	snapshot_release(snap);

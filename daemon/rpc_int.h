@@ -29,6 +29,7 @@ enum rpc_err {
 	RPC_E_INVALID_CODE,
 	RPC_E_TOO_LARGE,
 	RPC_E_INTERNAL,
+	RPC_E_FORBIDDEN,
 	RPC_E_MAX
 };
 
@@ -94,11 +95,11 @@ struct rpc_args {
 
 /* Method flags. */
 #define RPC_F_SNAP	0x01	/* needs data: internal error without */
-#define RPC_F_ADMIN	0x02	/* changes the daemon (for access control) */
+#define RPC_F_ADMIN	0x02	/* changes the daemon: admin_uids only */
 
 /*
  * A method and its contract, checked in rpc_dispatch in this order:
- * the number of params (min to max), the leading ones by kind (args;
+ * the caller's rights (RPC_F_ADMIN: an admin only), the number of params (min to max), the leading ones by kind (args;
  * name: what error messages call it), the optional opts map last (only
  * the RPC_OPT_* keys in opts; no map taken when 0), then a snapshot
  * when flags has RPC_F_SNAP.  The method reads any params after args

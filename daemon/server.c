@@ -31,6 +31,7 @@
 
 #include <event2/event.h>
 
+#include "access.h"
 #include "conf.h"
 #include "listen.h"
 #include "log.h"
@@ -64,7 +65,8 @@ static struct event	*srv_accept_timer;
 static struct worker	**srv_workers;	/* [0, srv_nworkers) made */
 static size_t		 srv_nworkers;
 static size_t		 srv_next_worker;	/* round robin */
-static struct worker_env srv_env = { .next_id = 1 };
+static struct worker_env srv_env = { .next_id = 1,
+	.access = { .mtx = PTHREAD_MUTEX_INITIALIZER } };
 static struct loader	*srv_loader;	/* reloads */
 
 /*
@@ -89,6 +91,10 @@ server_apply_limits(const struct conf *c)
 	rpc_set_limits(&l);
 	atomic_store(&srv_env.output_limit, c->output_limit);
 	atomic_store(&srv_env.max_request, c->max_request_bytes);
+	access_live_set(&srv_env.access, &c->access);
+	if (srv_loader != NULL)
+		loader_set_min_interval(srv_loader,
+		    c->reload_min_interval * 1000);
 	/* Debug lines only with -f (the log level still applies). */
 	log_set_level(!srv_debug && c->log_level > LOG_LVL_INFO ?
 	    LOG_LVL_INFO : c->log_level);
@@ -426,12 +432,14 @@ server_init(struct conf *conf, const char *sockpath, int debug)
 	hooks.stopping = &srv_stopping;
 	if ((srv_loader = loader_start(srv_base, conf->path, &hooks)) == NULL)
 		return -1;
+	loader_set_min_interval(srv_loader, conf->reload_min_interval * 1000);
 	if (server_workers_start(conf->workers) == -1)
 		return -1;
 	if (srv_activated)
 		srv_fd = afd;
-	else if ((srv_fd = listen_unix(srv_sockpath,
-	    conf->socket_mode, (gid_t)-1)) == -1)
+	else if ((srv_fd = listen_unix(srv_sockpath, conf->socket_mode,
+	    conf->socket_group.set ? (gid_t)conf->socket_group.id : (gid_t)-1,
+	    conf->user.set ? (uid_t)conf->user.id : (uid_t)-1)) == -1)
 		return -1;
 	srv_accept_ev = event_new(srv_base, srv_fd, EV_READ | EV_PERSIST,
 	    server_accept_cb, NULL);

@@ -19,6 +19,10 @@
  * A client that asked for a reload is not read, nor are its pipelined
  * requests answered, until its load ends, so its responses stay in
  * order.
+ *
+ * Each client's credentials are judged once, when it arrives
+ * (access.c); one its allow lists refuse gets "forbidden" for every
+ * request of its first read, and is closed.
  */
 #include <sys/queue.h>
 
@@ -37,6 +41,7 @@
 
 #include <event2/event.h>
 
+#include "access.h"
 #include "log.h"
 #include "rpc.h"
 #include "stats.h"
@@ -69,6 +74,7 @@ struct conn {
 	struct worker	*w;
 	uint64_t	 id;
 	int		 fd;
+	struct access_peer peer;	/* as it connected */
 	enum conn_state	 state;
 	struct event	*rev;
 	struct event	*wev;
@@ -330,6 +336,7 @@ conn_process(struct conn *c)
 	for (;;) {
 		off = 0;
 		r = RPC_DONE;
+		x->peer = &c->peer;
 		rpc_ctx_begin(x);
 		while (off < c->inlen && c->out.len - c->outoff < soft &&
 		    !c->waiting) {
@@ -339,6 +346,14 @@ conn_process(struct conn *c)
 			if (r == RPC_RELOAD) {
 				conn_reload(c, &rl);
 				r = RPC_DONE;
+			}
+			if (x->denied != NULL) {
+				c->w->env->warnx("client %llu (uid %u, pid %d): "
+				    "%s forbidden: not in admin_uids",
+				    (unsigned long long)c->id,
+				    (unsigned)c->peer.uid, (int)c->peer.pid,
+				    x->denied);
+				x->denied = NULL;
 			}
 			if (r != RPC_DONE)
 				break;
@@ -367,7 +382,8 @@ conn_process(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		if (r == RPC_CLOSE) {
+		if (r == RPC_CLOSE || (!c->peer.allowed && off > 0)) {
+			/* Refused: what it sent first is answered, no more. */
 			c->inlen = 0;
 			conn_set_state(c, CONN_ST_FLUSH);
 		} else if (r == RPC_MORE && c->state == CONN_ST_FLUSH)
@@ -472,6 +488,12 @@ conn_new(struct worker *w, int fd)
 	c->w = w;
 	c->fd = fd;
 	c->id = atomic_fetch_add(&w->env->next_id, 1);
+	access_judge(&w->env->access, fd, &c->peer);
+	if (!c->peer.allowed)
+		w->env->warnx("client %llu (uid %u, gid %u, pid %d): in neither "
+		    "allow_uids nor allow_gids: forbidden", (unsigned long long)
+		    c->id, (unsigned)c->peer.uid, (unsigned)c->peer.gid,
+		    (int)c->peer.pid);
 	c->state = CONN_ST_READ;
 	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
@@ -510,9 +532,13 @@ static void
 conn_reload(struct conn *c, const struct rpc_reload_req *rl)
 {
 	uint64_t	 seq;
-	char		 why[32], err[512];
+	char		 why[64], err[512];
 
-	snprintf(why, sizeof(why), "client %llu", (unsigned long long)c->id);
+	/* An admin's action: logged, with who it is. */
+	snprintf(why, sizeof(why), "client %llu (uid %u, pid %d)",
+	    (unsigned long long)c->id, (unsigned)c->peer.uid,
+	    (int)c->peer.pid);
+	log_info("%s: reload asked", why);
 	err[0] = '\0';
 	if (c->w->env->reload(why, &seq, err, sizeof(err)) == -1) {
 		if (rl->reply)

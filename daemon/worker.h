@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "log.h"
 
 struct worker;
@@ -29,6 +30,8 @@ struct worker_env {
 	/* Clients: counted in before one is handed over, out on close. */
 	atomic_size_t	 nconns;
 	atomic_uint_fast64_t next_id;	/* the next client's id: from 1 */
+	/* Who may connect and administer: new clients are judged by it. */
+	struct access_live access;
 	/*
 	 * Called on worker threads.  reload: ask for a load (why: who
 	 * asks); *seq is set to the load that will answer; 0, or -1 with

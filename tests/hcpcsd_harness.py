@@ -210,8 +210,10 @@ def gate_env(binary, conf, gate, env=None):
 # --- daemon ------------------------------------------------------------
 
 def start(binary, conf, log, sock=None, env=None, pass_fds=(),
-          preexec=None, wait=True):
-    """Start hcpcsd -f -c conf, stderr to log; wait until sock answers."""
+          preexec=None, wait=True, root_ok=True):
+    """Start hcpcsd -f -c conf, stderr to log; wait until sock answers.
+    root_ok passes -R: the tests run as root and hcpcsd refuses to serve
+    as root without user: in its config unless given -R."""
     e = dict(os.environ if env is None else env)
     # ASan keeps freed memory in quarantine; keep it small so RSS is
     # a fair measure under build-san.
@@ -223,7 +225,8 @@ def start(binary, conf, log, sock=None, env=None, pass_fds=(),
         if preexec is not None:
             preexec()
     lf = open(log, 'ab')
-    p = subprocess.Popen([binary, '-f', '-c', conf], stdin=subprocess.DEVNULL,
+    args = [binary, '-f'] + (['-R'] if root_ok else []) + ['-c', conf]
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                          stdout=lf, stderr=lf, env=e, pass_fds=pass_fds,
                          preexec_fn=pre)
     lf.close()

@@ -40,7 +40,7 @@ def spawn(fd3, pid_of=None):
             me = os.getpid()
             env['LISTEN_FDS'] = '1'
             env['LISTEN_PID'] = str(pid_of(me) if pid_of else me)
-            os.execve(BIN, [BIN, '-f', '-c', conf], env)
+            os.execve(BIN, [BIN, '-f', '-R', '-c', conf], env)
         finally:
             os._exit(127)
     os.close(logfd)

@@ -96,7 +96,7 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$tmp/out" "$1" ||
 
 # start NAME CONF: run hcpcsd on CONF, wait until it answers ping.
 start() {
-	"$HCPCSD_BIN" -f -c "$2" 2>"$tmp/$1.log" &
+	"$HCPCSD_BIN" -f -R -c "$2" 2>"$tmp/$1.log" &
 	pid=$!
 	pids="$pids $pid"
 	i=0

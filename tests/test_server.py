@@ -143,7 +143,7 @@ def test_cli():
     eq(rc, 0, '-V exit')
     check(re.match(r'^hcpcsd \d+\.\d+\.\d+\n$', out), '-V prints %r' % out)
     eq(run(['--version'])[:2], (0, out), '--version is -V')
-    usage = 'usage: hcpcsd [-fhtvV] [-c file] [-s socket]\n'
+    usage = 'usage: hcpcsd [-fhRtvV] [-c file] [-s socket]\n'
     for opt in ('-h', '--help'):
         eq(run([opt]), (0, usage, ''), opt + ': usage on stdout, exit 0')
     eq(run(['stray'])[0::2], (1, usage), 'an operand: usage, exit 1')
@@ -187,7 +187,7 @@ def test_cli():
     # a non-socket where the socket goes: refuse to start
     write_conf(bad, data, os.path.join(tmp, 'plainfile'))
     write_file(os.path.join(tmp, 'plainfile'), b'x')
-    rc, out, err = run(['-c', bad])
+    rc, out, err = run(['-R', '-c', bad])
     eq(rc, 1, 'start over a plain file')
     check('not a socket' in err, 'says why: %r' % err)
     check(os.path.isfile(os.path.join(tmp, 'plainfile')),
@@ -516,7 +516,7 @@ def test_reload(p):
 def test_second(p):
     """A second daemon on a live socket refuses before loading any data
     (the load line would come first otherwise) and leaves it alone."""
-    rc, out, err = run(['-c', conf])
+    rc, out, err = run(['-R', '-c', conf])
     eq(rc, 1, 'second daemon on the same socket')
     check('%s: another server is listening' % sock in err,
           'says why: %r' % err)

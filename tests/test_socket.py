@@ -96,7 +96,8 @@ def traced(sock, conf, log, trace):
                          ':detect_leaks=0').lstrip(':')
     lf = open(log, 'ab')
     p = subprocess.Popen(['strace', '-f', '-qq', '-o', trace, '-e',
-                          'trace=%file,bind,listen', BIN, '-f', '-c', conf],
+                          'trace=%file,bind,listen', BIN, '-f', '-R', '-c',
+                          conf],
                          stdin=subprocess.DEVNULL, stdout=lf, stderr=lf,
                          env=e, preexec_fn=die_with_parent)
     lf.close()

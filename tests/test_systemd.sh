@@ -142,12 +142,12 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 		systemd-socket-activate -l "$tmp/s.sock" \
 		    -E NOTIFY_SOCKET="$tmp/notify" \
 		    strace -D -f -qq -o "$tmp/trace" \
-		    "$bin" -f -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
+		    "$bin" -f -R -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
 		dpid=$!
 	else
 		mode="binding its own socket"
 		NOTIFY_SOCKET=$tmp/notify strace -f -qq -o "$tmp/trace" \
-		    "$bin" -f -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
+		    "$bin" -f -R -c "$tmp/sample.yaml" 2>"$tmp/daemon.log" &
 		spid=$!
 	fi
 	i=0; while [ ! -S "$tmp/s.sock" ] && [ $i -lt 200 ]; do
