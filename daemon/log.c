@@ -1,5 +1,6 @@
 /*
- * log.c: stderr logging with a level, one line per event.
+ * log.c: stderr logging with a level, one line per event, its text
+ * cleaned (text.h): valid UTF-8 without control characters.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "text.h"
 
 /* Set by the main thread, read by every thread that logs. */
 static _Atomic int	log_max = LOG_LVL_INFO;
@@ -54,14 +56,19 @@ static void
 log_vwrite(enum log_level lvl, int with_errno, int saved, const char *fmt,
     va_list ap)
 {
-	char	line[2048];
+	char	raw[4096], line[2048];	/* raw's cut lies past line's */
 	int	n;
 
 	if ((int)lvl > atomic_load_explicit(&log_max, memory_order_relaxed))
 		return;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	if (n < 0)
 		return;
+	/*
+	 * What a client or a file put in the message can neither end the
+	 * line nor reach a terminal as a control sequence.
+	 */
+	text_clean(line, sizeof(line), raw, strlen(raw), 0);
 	if (with_errno)
 		fprintf(stderr, "%s: %s: %s: %s\n", log_prog, log_names[lvl],
 		    line, strerror(saved));

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "record.h"
+#include "text.h"
 
 /*
  * Strings live in a chunked bump arena owned by the set: a code set is
@@ -227,33 +228,13 @@ int
 record_utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t		i = 0, n, k;
-	unsigned	cp, min;
+	size_t		i, n;
 
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xE0) == 0xC0) {
-			n = 1; cp = s[i] & 0x1F; min = 0x80;
-		} else if ((s[i] & 0xF0) == 0xE0) {
-			n = 2; cp = s[i] & 0x0F; min = 0x800;
-		} else if ((s[i] & 0xF8) == 0xF0) {
-			n = 3; cp = s[i] & 0x07; min = 0x10000;
-		} else
+	/* Whole files go through here: ASCII without a call. */
+	for (i = 0; i < len; i += n)
+		if ((n = s[i] < 0x80) == 0 &&
+		    (n = text_utf8_len(s + i, len - i)) == 0)
 			return 0;
-		if (len - i <= n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += n + 1;
-	}
 	return 1;
 }
 

@@ -127,6 +127,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 	size_t		 klen, slen;
 	uint32_t	 n, i;
 	uint64_t	 v;
+	char		 q[RPC_QUOTE_SIZE];
 
 	o->set = -1;
 	o->as_of = r->ctx->today;
@@ -150,8 +151,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 			if (r->ctx->snap == NULL || (o->set =
 			    snapshot_set_index(r->ctx->snap, s, slen)) < 0)
 				return rpc_fail(r, RPC_E_BAD_REQUEST,
-				    "unknown set \"%.*s\"",
-				    (int)(slen > 64 ? 64 : slen), s);
+				    "unknown set %s", rpc_quote(q, s, slen));
 		} else if ((allowed & RPC_OPT_AS_OF) &&
 		    rpc_str_eq(k, klen, "as_of")) {
 			if (rpc_parse_date(r, "opts.as_of", &o->as_of) == -1)
@@ -173,8 +173,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 				    "boolean");
 		} else
 			return rpc_fail(r, RPC_E_BAD_REQUEST,
-			    "unknown option \"%.*s\"",
-			    (int)(klen > 64 ? 64 : klen), k);
+			    "unknown option %s", rpc_quote(q, k, klen));
 	}
 	return 0;
 }
@@ -185,13 +184,13 @@ rpc_code(struct rpc_req *r, const char *what, struct classify *cl)
 {
 	const char	*s;
 	size_t		 len;
+	char		 q[RPC_QUOTE_SIZE];
 
 	if (rpc_param_str(r, what, &s, &len) == -1)
 		return -1;
 	if (classify_code(s, len, cl) == -1)
 		return rpc_fail(r, RPC_E_INVALID_CODE,
-		    "\"%.*s\" is not a HCPCS or CPT code",
-		    (int)(len > 32 ? 32 : len), s);
+		    "%s is not a HCPCS or CPT code", rpc_quote(q, s, len));
 	return 0;
 }
 
@@ -330,6 +329,7 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 	const struct rpc_method *me;
 	struct rpc_args	 a;
 	size_t		 i;
+	char		 q[RPC_QUOTE_SIZE];
 
 	for (i = 0; i < RPC_NMETHODS; i++) {
 		me = &rpc_methods[i];
@@ -344,8 +344,8 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 		return;
 	}
 	STATS_COUNT(rpc_cnt(r->ctx)->unknown_method, 1);
-	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method \"%.*s\"",
-	    (int)(mlen > 64 ? 64 : mlen), m);
+	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method %s",
+	    rpc_quote(q, m, mlen));
 }
 
 enum rpc_result

@@ -17,8 +17,10 @@
 #include "record.h"
 #include "rpc.h"
 #include "rpc_int.h"
+#include "text.h"
 
 #define RPC_OUT_MIN	4096		/* first output allocation */
+#define RPC_TEXT_MAX	2048		/* a string cleaned for packing */
 
 static const char *const rpc_err_names[RPC_E_MAX] = {
 	[RPC_E_NONE] = "none",
@@ -218,19 +220,45 @@ rpc_str_eq(const char *s, size_t len, const char *lit)
 int
 rpc_fail(struct rpc_req *r, enum rpc_err e, const char *fmt, ...)
 {
-	va_list	ap;
+	char	 msg[RPC_EMSG_MAX * 2];
+	va_list	 ap;
+	int	 n;
 
 	r->err = e;
 	va_start(ap, fmt);
-	vsnprintf(r->emsg, sizeof(r->emsg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/*
+	 * Twice emsg's size: when vsnprintf cuts msg mid-character, the
+	 * cut of emsg (between characters) falls well before it.
+	 */
+	text_clean(r->emsg, sizeof(r->emsg), msg, n < 0 ? 0 : strlen(msg), 0);
 	return -1;
+}
+
+const char *
+rpc_quote(char *buf, const char *s, size_t len)
+{
+	size_t	 n;
+
+	buf[0] = '"';
+	n = text_clean(buf + 1, RPC_QUOTE_MAX + 1, s, len, TEXT_QUOTED);
+	strcpy(buf + 1 + strlen(buf + 1), n < len ? "\"..." : "\"");
+	return buf;
 }
 
 void
 rpc_pack_cstr(msgpack_packer *pk, const char *s)
 {
-	msgpack_pack_str_with_body(pk, s, strlen(s));
+	char	 buf[RPC_TEXT_MAX];
+	size_t	 len = strlen(s);
+
+	if (!text_is_clean(s, len, 0)) {
+		text_clean(buf, sizeof(buf), s, len, 0);
+		s = buf;
+		len = strlen(buf);
+	}
+	msgpack_pack_str_with_body(pk, s, len);
 }
 
 /* Pack key then string value, or nothing when the value is NULL. */
@@ -276,6 +304,7 @@ rpc_parse_date(struct rpc_req *r, const char *what, uint32_t *out)
 {
 	const char	*s;
 	size_t		 len;
+	char		 q[RPC_QUOTE_SIZE];
 
 	if (rpc_param_str(r, what, &s, &len) == -1)
 		return -1;
@@ -283,7 +312,7 @@ rpc_parse_date(struct rpc_req *r, const char *what, uint32_t *out)
 	if (len != 10 || s[4] != '-' || s[7] != '-' ||
 	    record_parse_date(s, len, out) == -1)
 		return rpc_fail(r, RPC_E_BAD_REQUEST,
-		    "%s: expected a date YYYY-MM-DD, got \"%.*s\"", what,
-		    (int)(len > 32 ? 32 : len), s);
+		    "%s: expected a date YYYY-MM-DD, got %s", what,
+		    rpc_quote(q, s, len));
 	return 0;
 }

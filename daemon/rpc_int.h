@@ -20,6 +20,10 @@
 
 #define RPC_EMSG_MAX	256
 
+/* Client text an error message echoes: at most this many bytes. */
+#define RPC_QUOTE_MAX	64
+#define RPC_QUOTE_SIZE	(RPC_QUOTE_MAX + 6)	/* quotes, "...", NUL */
+
 struct rpc_method;
 
 enum rpc_err {
@@ -136,10 +140,21 @@ int		 rpc_read_bool(struct rpc_cur *, int *);
 int		 rpc_peek_nil(const struct rpc_cur *);
 int		 rpc_str_eq(const char *, size_t, const char *lit);
 
-/* Fail the request with e and a formatted message; returns -1. */
+/*
+ * Fail the request with e and a formatted message, cleaned (text.h)
+ * whatever the arguments hold; returns -1.
+ */
 int		 rpc_fail(struct rpc_req *, enum rpc_err, const char *, ...)
 		    LOG_PRINTF(3, 4);
+/*
+ * Client text for a message: "s" cleaned with \ and \" escaped, cut
+ * to RPC_QUOTE_MAX bytes between characters, "..." after when cut.
+ * Returns buf (RPC_QUOTE_SIZE bytes).  Every echo of a client's bytes
+ * goes through here: nothing else formats them.
+ */
+const char	*rpc_quote(char *buf, const char *, size_t);
 
+/* Strings go out cleaned (text.h) when they are not clean already. */
 void		 rpc_pack_cstr(msgpack_packer *, const char *);
 void		 rpc_pack_kv(msgpack_packer *, const char *k, const char *v);
 void		 rpc_pack_error(msgpack_packer *, uint32_t msgid,

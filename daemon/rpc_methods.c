@@ -267,10 +267,11 @@ rpc_m_diff(struct rpc_req *r, const struct rpc_args *a)
 	};
 	struct rpc_diff	 d;
 	int		 set, from, to, k;
+	char		 q[RPC_QUOTE_SIZE];
 
 	if ((set = snapshot_set_index(r->ctx->snap, a->s, a->slen)) < 0)
-		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set \"%.*s\"",
-		    (int)(a->slen > 64 ? 64 : a->slen), a->s);
+		return rpc_fail(r, RPC_E_BAD_REQUEST, "unknown set %s",
+		    rpc_quote(q, a->s, a->slen));
 	if (rpc_diff_release(r, set, "from_effective", &from) == -1 ||
 	    rpc_diff_release(r, set, "to_effective", &to) == -1)
 		return -1;

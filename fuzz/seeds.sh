@@ -68,10 +68,15 @@ reqs = [
     [2, "reload", []],
     [2, "ping", []],
     [0, 12, "lookup", ["W1000", {"set": "local"}]],
+    # Client text that errors echo, not UTF-8 (packed as str below).
+    [0, 13, b"fr\xc3\xa9\xff" + b"a" * 60 + b"\xf0\x9f\x98\x80", []],
+    [0, 14, "lookup", [b"\xed\xa0\x80\x1b[2J", {b"\xc0\xaf": 1}]],
+    [0, 15, "lookup", ["A0021", {"set": b"a" * 62 + b"\xf0\x9f\x98"}]],
+    [0, 16, "validate", ["A0021", b"2019-01-0\xff"]],
 ]
 allb = b""
 for i, r in enumerate(reqs):
-    b = msgpack.packb(r)
+    b = msgpack.packb(r, use_bin_type=False)
     allb += b
     with open(os.path.join(d, "req%02d" % i), "wb") as f:
         f.write(b)

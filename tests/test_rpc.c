@@ -15,10 +15,12 @@
 #include "conf.h"
 #include "record.h"
 #include "rpc.h"
+#include "rpc_int.h"
 #include "sha256.h"
 #include "snapshot.h"
 #include "stats.h"
 #include "t.h"
+#include "text.h"
 
 static const char	*tmpdir;
 
@@ -1348,6 +1350,212 @@ test_stale(void)
 	snapshot_publish(NULL);
 }
 
+
+/*
+ * Clean text out (text.c, rpc_quote): what a client or a file sent
+ * comes back valid UTF-8 without control characters, cut between
+ * characters.
+ */
+
+static void
+test_utf8_len(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len, want;
+	} c[] = {
+		{ "a", 1, 1 }, { "\x00", 1, 1 }, { "\x7f", 1, 1 },
+		{ "\xc2\x80", 2, 2 }, { "\xdf\xbf", 2, 2 },
+		{ "\xe0\xa0\x80", 3, 3 }, { "\xef\xbf\xbf", 3, 3 },
+		{ "\xf0\x90\x80\x80", 4, 4 }, { "\xf4\x8f\xbf\xbf", 4, 4 },
+		/* overlong forms of '/', U+07FF, U+FFFF */
+		{ "\xc0\xaf", 2, 0 }, { "\xc1\xbf", 2, 0 },
+		{ "\xe0\x9f\xbf", 3, 0 }, { "\xf0\x8f\xbf\xbf", 4, 0 },
+		/* surrogates, past U+10FFFF, bytes that begin nothing */
+		{ "\xed\xa0\x80", 3, 0 }, { "\xed\xbf\xbf", 3, 0 },
+		{ "\xed\x9f\xbf", 3, 3 }, { "\xf4\x90\x80\x80", 4, 0 },
+		{ "\xf8\x88\x80\x80\x80", 5, 0 }, { "\xff", 1, 0 },
+		{ "\x80", 1, 0 }, { "\xbf", 1, 0 },
+		/* cut short, or a continuation missing */
+		{ "\xf0\x9f\x98", 3, 0 }, { "\xe2\x82", 2, 0 }, { "\xc3", 1, 0 },
+		{ "\xe2\x28\xa1", 3, 0 }, { "\xf0\x9f\x98\x41", 4, 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (text_utf8_len((const unsigned char *)c[i].s, c[i].len) !=
+		    c[i].want)
+			t_fail(__FILE__, __LINE__, "case %zu: %zu, expected %zu",
+			    i, text_utf8_len((const unsigned char *)c[i].s,
+			    c[i].len), c[i].want);
+	T_EQ_INT(text_utf8_len((const unsigned char *)"a", 0), 0);
+}
+
+/* text_clean of s (len bytes) into a buffer of size; checks the result. */
+static void
+clean_eq(const char *s, size_t len, int flags, size_t size,
+    const char *want, size_t want_in, int line)
+{
+	char	 buf[512];
+	size_t	 in;
+
+	memset(buf, 'Z', sizeof(buf));
+	in = text_clean(buf, size, s, len, flags);
+	if (strcmp(buf, want) != 0 || in != want_in)
+		t_fail(__FILE__, line, "text_clean: \"%s\" (%zu in), expected "
+		    "\"%s\" (%zu in)", buf, in, want, want_in);
+	t_checks++;
+}
+
+static void
+test_text_clean(void)
+{
+	/* a, NUL, ESC, DEL, \, ", U+0085 (NEL), é, an invalid byte */
+	static const char mix[] = "a\x00\x1b\x7f\\\"\xc2\x85\xc3\xa9\xff";
+	/* é (2 bytes), € (3), 😀 (4), twice */
+	static const char mb[] = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+	static const size_t ends[] = { 0, 2, 5, 9, 11, 14, 18 };
+	char	 buf[32], want[32];
+	size_t	 size, k, in;
+
+	clean_eq(mix, sizeof(mix) - 1, 0, 512,
+	    "a\\x00\\x1b\\x7f\\\"\\u0085\xc3\xa9\\xff", sizeof(mix) - 1,
+	    __LINE__);
+	clean_eq(mix, sizeof(mix) - 1, TEXT_QUOTED, 512,
+	    "a\\x00\\x1b\\x7f\\\\\\\"\\u0085\xc3\xa9\\xff", sizeof(mix) - 1,
+	    __LINE__);
+	/* Overlong, surrogate, cut short: every byte shown. */
+	clean_eq("\xc0\xaf\xed\xa0\x80\xf0\x9f\x98", 8, 0, 512,
+	    "\\xc0\\xaf\\xed\\xa0\\x80\\xf0\\x9f\\x98", 8, __LINE__);
+	/* A character just after a damaged one is kept. */
+	clean_eq("\xf0\x9f\x98\xc3\xa9", 5, 0, 512, "\\xf0\\x9f\\x98\xc3\xa9",
+	    5, __LINE__);
+	/* An escape is cut whole: 4 bytes do not go in 4, they do in 5. */
+	clean_eq("\x01", 1, 0, 4, "", 0, __LINE__);
+	clean_eq("\x01", 1, 0, 5, "\\x01", 1, __LINE__);
+	clean_eq("ab", 2, 0, 1, "", 0, __LINE__);
+	T_EQ_INT(text_clean(buf, 0, "ab", 2, 0), 0);
+
+	/*
+	 * Every buffer size over the multi-byte string: the longest run of
+	 * whole characters that fits, never part of one.
+	 */
+	for (size = 1; size <= sizeof(mb) + 1; size++) {
+		for (k = 0; k + 1 < sizeof(ends) / sizeof(ends[0]) &&
+		    ends[k + 1] <= size - 1; k++)
+			;
+		memcpy(want, mb, ends[k]);
+		want[ends[k]] = '\0';
+		in = text_clean(buf, size, mb, sizeof(mb) - 1, 0);
+		if (strcmp(buf, want) != 0 || in != ends[k])
+			t_fail(__FILE__, __LINE__, "size %zu: %zu bytes in, "
+			    "expected %zu", size, in, ends[k]);
+		t_checks++;
+		T_OK(record_utf8_valid(buf, strlen(buf)));
+	}
+	T_OK(text_is_clean(mb, sizeof(mb) - 1, 0));
+	T_OK(text_is_clean("a\"b\\", 4, 0));
+	T_OK(!text_is_clean("a\"b", 3, TEXT_QUOTED));
+	T_OK(!text_is_clean("a\tb", 3, 0));
+	T_OK(!text_is_clean("\xc2\x9b", 2, 0));
+	T_OK(!text_is_clean("\xf0\x9f\x98", 3, 0));
+	T_OK(text_is_clean("", 0, 0));
+}
+
+/*
+ * rpc_quote at the limit: a 4-byte character at every offset across
+ * RPC_QUOTE_MAX goes in whole or not at all, and the cut says "...".
+ */
+static void
+test_rpc_quote(void)
+{
+	char	 in[RPC_QUOTE_MAX + 16], want[RPC_QUOTE_SIZE + 8];
+	char	 q[RPC_QUOTE_SIZE];
+	size_t	 k, len, i;
+
+	T_EQ_STR(rpc_quote(q, "abc", 3), "\"abc\"");
+	T_EQ_STR(rpc_quote(q, "", 0), "\"\"");
+	T_EQ_STR(rpc_quote(q, "a\"b\\\n\xff", 6),
+	    "\"a\\\"b\\\\\\x0a\\xff\"");
+	for (k = RPC_QUOTE_MAX - 6; k <= RPC_QUOTE_MAX + 2; k++) {
+		memset(in, 'a', k);
+		memcpy(in + k, "\xf0\x9f\x98\x80", 4);
+		len = k + 4;
+		if (len <= RPC_QUOTE_MAX)
+			snprintf(want, sizeof(want), "\"%.*s\"", (int)len, in);
+		else
+			snprintf(want, sizeof(want), "\"%.*s\"...",
+			    (int)(k < RPC_QUOTE_MAX ? k : RPC_QUOTE_MAX), in);
+		T_EQ_STR(rpc_quote(q, in, len), want);
+		/*
+		 * The same cut short by its last byte: three bytes that
+		 * begin no character, each shown as \xNN while it fits.
+		 */
+		len = k + 3;
+		snprintf(want, sizeof(want), "\"%.*s", (int)(k < RPC_QUOTE_MAX ?
+		    k : RPC_QUOTE_MAX), in);
+		for (i = 0; i < 3 && k + 4 * (i + 1) <= RPC_QUOTE_MAX; i++)
+			strcat(want, i == 0 ? "\\xf0" : i == 1 ? "\\x9f" :
+			    "\\x98");
+		strcat(want, i == 3 ? "\"" : "\"...");
+		T_EQ_STR(rpc_quote(q, in, len), want);
+	}
+	/* Escapes count by their own length: 17 of \xff fill 68 > 64. */
+	memset(in, 0xff, 17);
+	snprintf(want, sizeof(want), "\"%s\"...",
+	    "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
+	    "\\xff\\xff\\xff\\xff");
+	T_EQ_STR(rpc_quote(q, in, 17), want);
+}
+
+/*
+ * rpc_fail cleans what it is given, and cuts at RPC_EMSG_MAX between
+ * characters; rpc_pack_cstr cleans what is not clean (a reload's error
+ * carrying a data file's bytes).
+ */
+static void
+test_fail_and_pack_clean(void)
+{
+	struct rpc_req	 r;
+	struct rpc_out	 o = { 0 };
+	struct resp	 res;
+	char		 big[RPC_EMSG_MAX + 8], want[RPC_EMSG_MAX];
+	size_t		 off, k;
+
+	for (k = RPC_EMSG_MAX - 6; k < RPC_EMSG_MAX; k++) {
+		memset(&r, 0, sizeof(r));
+		memset(big, 'x', k);
+		memcpy(big + k, "\xf0\x9f\x98\x80", 5);
+		rpc_fail(&r, RPC_E_BAD_REQUEST, "%s", big);
+		T_EQ_INT(r.err, RPC_E_BAD_REQUEST);
+		memcpy(want, big, k);
+		want[k + 4 < RPC_EMSG_MAX ? k + 4 : k] = '\0';
+		if (k + 4 < RPC_EMSG_MAX)
+			memcpy(want + k, "\xf0\x9f\x98\x80", 4);
+		T_EQ_STR(r.emsg, want);
+	}
+	memset(&r, 0, sizeof(r));
+	rpc_fail(&r, RPC_E_INTERNAL, "file %s: line\n2", "a\xe9.txt");
+	T_EQ_STR(r.emsg, "file a\\xe9.txt: line\\x0a2");
+
+	/* Through a request: the method name a client sent. */
+	T_EQ_INT(call(4, "fr\xc3\xa9\xffob\x1b[2J", "90", &o, &res), RPC_DONE);
+	T_EQ_STR(err_code(&res), "unknown_method");
+	T_EQ_STR(t_str(t_get(&res.err, "message")),
+	    "unknown method \"fr\xc3\xa9\\xffob\\x1b[2J\"");
+	resp_free(&res);
+
+	o.len = 0;
+	rpc_reload_answer(&o, 5, 0, 3, "r.txt:2: bad code \"\x93\x01\"");
+	off = 0;
+	T_EQ_INT(resp_next(&o, &off, &res), 0);
+	T_EQ_STR(t_str(t_get(&res.res, "error")),
+	    "r.txt:2: bad code \"\\x93\\x01\"");
+	resp_free(&res);
+	rpc_out_free(&o);
+}
+
 int
 main(void)
 {
@@ -1365,5 +1573,9 @@ main(void)
 	test_releases();
 	test_stale();
 	test_holds();
+	test_utf8_len();
+	test_text_clean();
+	test_rpc_quote();
+	test_fail_and_pack_clean();
 	return t_done();
 }
