@@ -323,29 +323,61 @@ rpc_misframed(struct rpc_ctx *x, const unsigned char *buf, size_t n, struct rpc_
 	return RPC_DONE;
 }
 
+/*
+ * The row of method m in rpc_methods, or -1: a switch on its length and
+ * first byte names one candidate, checked against the table's name (so
+ * a table reordered without this switch answers unknown_method, which
+ * test_rpc catches, rather than the wrong method).
+ */
+static int
+rpc_method_index(const char *m, size_t mlen)
+{
+	int	 i;
+
+	if (mlen == 0 || mlen > 16)
+		return -1;
+#define RPC_KEY(len, c)	((len) << 8 | (unsigned)(c))
+	switch (RPC_KEY(mlen, (unsigned char)m[0])) {
+	case RPC_KEY(4, 'p'): i = 0; break;	/* ping */
+	case RPC_KEY(6, 'l'): i = 1; break;	/* lookup */
+	case RPC_KEY(11, 'l'): i = 2; break;	/* lookup_many */
+	case RPC_KEY(8, 'v'): i = 3; break;	/* validate */
+	case RPC_KEY(6, 's'): i = 4; break;	/* search */
+	case RPC_KEY(8, 'c'): i = 5; break;	/* classify */
+	case RPC_KEY(4, 'd'): i = 6; break;	/* diff */
+	case RPC_KEY(4, 'i'): i = 7; break;	/* info */
+	case RPC_KEY(6, 'r'): i = 8; break;	/* reload */
+	default:
+		return -1;
+	}
+#undef RPC_KEY
+	if ((size_t)i >= RPC_NMETHODS || !rpc_str_eq(m, mlen,
+	    rpc_methods[i].name))
+		return -1;
+	return i;
+}
+
 static void
 rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 {
 	const struct rpc_method *me;
 	struct rpc_args	 a;
-	size_t		 i;
+	int		 i;
 	char		 q[RPC_QUOTE_SIZE];
 
-	for (i = 0; i < RPC_NMETHODS; i++) {
-		me = &rpc_methods[i];
-		if (!rpc_str_eq(m, mlen, me->name))
-			continue;
-		STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
-		if (rpc_contract(r, me, &a) == -1 || me->fn(r, &a) == -1)
-			return;
-		if (r->params.p != r->params.end)
-			/* Every method reads all of its params. */
-			rpc_fail(r, RPC_E_INTERNAL, "params not fully read");
+	if ((i = rpc_method_index(m, mlen)) < 0) {
+		STATS_COUNT(rpc_cnt(r->ctx)->unknown_method, 1);
+		rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method %s",
+		    rpc_quote(q, m, mlen));
 		return;
 	}
-	STATS_COUNT(rpc_cnt(r->ctx)->unknown_method, 1);
-	rpc_fail(r, RPC_E_UNKNOWN_METHOD, "unknown method %s",
-	    rpc_quote(q, m, mlen));
+	me = &rpc_methods[i];
+	STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
+	if (rpc_contract(r, me, &a) == -1 || me->fn(r, &a) == -1)
+		return;
+	if (r->params.p != r->params.end)
+		/* Every method reads all of its params. */
+		rpc_fail(r, RPC_E_INTERNAL, "params not fully read");
 }
 
 enum rpc_result
@@ -384,7 +416,8 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 		return rpc_misframed(x, buf, n, out);
 	notify = count == 3;
 
-	memset(&r, 0, sizeof(r));
+	/* Not emsg, 256 bytes no answer reads unless rpc_fail wrote them. */
+	memset(&r, 0, offsetof(struct rpc_req, emsg));
 	r.out = out;
 	r.ctx = x;
 	r.methods = rpc_methods;
@@ -400,12 +433,8 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 	if (r.err == RPC_E_NONE) {
 		r.params.p = c.p;
 		r.params.end = c.end;
-		if (!notify) {
-			msgpack_pack_array(&r.pk, 4);
-			msgpack_pack_int(&r.pk, 1);
-			msgpack_pack_uint32(&r.pk, (uint32_t)msgid);
-			msgpack_pack_nil(&r.pk);
-		}
+		if (!notify)
+			rpc_out_reply_header(out, (uint32_t)msgid);
 		if (x->peer != NULL && !x->peer->allowed) {
 			rpc_fail(&r, RPC_E_FORBIDDEN, "uid %u may not use this "
 			    "server (allow_uids, allow_gids)",

@@ -76,6 +76,60 @@ rpc_out_write(void *data, const char *buf, size_t len)
 	return rpc_out_append(data, buf, len);
 }
 
+/*
+ * Headers written straight into the buffer, in the encodings msgpack-c
+ * picks (the smallest), for the answers every request makes: msgpack-c's
+ * packer goes through a callback per object.
+ */
+static size_t
+rpc_enc_uint32(unsigned char *p, uint8_t b8, uint8_t b16, uint8_t b32,
+    uint32_t v)
+{
+	if (v <= 0xff && b8 != 0) {
+		p[0] = b8;
+		p[1] = (unsigned char)v;
+		return 2;
+	}
+	if (v <= 0xffff) {
+		p[0] = b16;
+		p[1] = (unsigned char)(v >> 8);
+		p[2] = (unsigned char)v;
+		return 3;
+	}
+	p[0] = b32;
+	p[1] = (unsigned char)(v >> 24);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 8);
+	p[4] = (unsigned char)v;
+	return 5;
+}
+
+int
+rpc_out_reply_header(struct rpc_out *o, uint32_t msgid)
+{
+	unsigned char	 b[8] = { 0x94, 0x01 };
+	size_t		 n = 2;
+
+	if (msgid <= 0x7f)
+		b[n++] = (unsigned char)msgid;
+	else
+		n += rpc_enc_uint32(b + n, 0xcc, 0xcd, 0xce, msgid);
+	b[n++] = 0xc0;
+	return rpc_out_append(o, b, n);
+}
+
+int
+rpc_out_array(struct rpc_out *o, uint32_t count)
+{
+	unsigned char	 b[5];
+
+	if (count <= 0x0f) {
+		b[0] = (unsigned char)(0x90 | count);
+		return rpc_out_append(o, b, 1);
+	}
+	return rpc_out_append(o, b, rpc_enc_uint32(b, 0, 0xdc, 0xdd, count));
+}
+
 void
 rpc_out_free(struct rpc_out *o)
 {

@@ -63,13 +63,17 @@ struct rpc_req {
 	struct rpc_out	*out;
 	struct rpc_ctx	*ctx;		/* the batch's snapshot, today, counters */
 	enum rpc_err	 err;
-	char		 emsg[RPC_EMSG_MAX];
 	uint32_t	 msgid;
 	int		 notify;	/* no response wanted */
 	int		 reload;	/* the caller answers: RPC_RELOAD */
 	/* The method table, for info's per-method counts. */
 	const struct rpc_method *methods;
 	size_t		 nmethods;
+	/*
+	 * Last: rpc_ctx_process clears only the members before it, since
+	 * rpc_fail always writes it before err says to read it.
+	 */
+	char		 emsg[RPC_EMSG_MAX];
 };
 
 /*
@@ -132,6 +136,9 @@ const char	*rpc_err_name(enum rpc_err);
 /* Append to the output buffer; -1 (and o->oom set) when it cannot grow. */
 int		 rpc_out_append(struct rpc_out *, const void *, size_t);
 int		 rpc_out_write(void *, const char *, size_t);	/* msgpack-c's */
+/* By hand, as msgpack-c would: [1, msgid, nil, then; an array header. */
+int		 rpc_out_reply_header(struct rpc_out *, uint32_t msgid);
+int		 rpc_out_array(struct rpc_out *, uint32_t count);
 
 int		 rpc_read_uint(struct rpc_cur *, uint64_t *);
 int		 rpc_read_str(struct rpc_cur *, const char **, size_t *);

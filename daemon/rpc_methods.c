@@ -18,21 +18,31 @@
 #include "rpc_int.h"
 #include "snapshot.h"
 
-/* The record map: pre-encoded bytes plus "status" for as_of. */
+/*
+ * The record map: pre-encoded bytes plus the static "status" pair for
+ * as_of, copied in one go when the buffer has room (it mostly has).
+ */
 static void
 rpc_pack_rec(struct rpc_req *r, const struct snapshot_rec *sr,
     uint32_t as_of)
 {
+	struct rpc_out		*o = r->out;
 	const unsigned char	*kv;
 	size_t			 kvlen;
 
 	if (sr == NULL) {
-		msgpack_pack_nil(&r->pk);
+		rpc_out_append(o, "\xc0", 1);
 		return;
 	}
-	rpc_out_append(r->out, sr->enc, sr->enclen);
 	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
-	rpc_out_append(r->out, kv, kvlen);
+	if (!o->oom && o->cap - o->len >= sr->enclen + kvlen) {
+		memcpy(o->data + o->len, sr->enc, sr->enclen);
+		memcpy(o->data + o->len + sr->enclen, kv, kvlen);
+		o->len += sr->enclen + kvlen;
+		return;
+	}
+	rpc_out_append(o, sr->enc, sr->enclen);
+	rpc_out_append(o, kv, kvlen);
 }
 
 int
@@ -60,11 +70,11 @@ rpc_m_lookup_many(struct rpc_req *r, const struct rpc_args *a)
 	size_t		 len;
 	uint32_t	 i;
 
-	msgpack_pack_array(&r->pk, a->ncodes);
+	rpc_out_array(r->out, a->ncodes);
 	for (i = 0; i < a->ncodes; i++) {
 		rpc_read_str(&codes, &s, &len);
 		if (classify_code(s, len, &cl) == -1)
-			msgpack_pack_nil(&r->pk);
+			rpc_pack_rec(r, NULL, a->o.as_of);
 		else
 			rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set,
 			    cl.code, a->o.as_of), a->o.as_of);

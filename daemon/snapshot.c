@@ -2,8 +2,9 @@
  * snapshot.c: build, publish and look up immutable snapshots.
  *
  * Owns building a snapshot from snapshot_src (releases ordered and
- * their info copied, recs indexed and sorted, then the encoder and the
- * word index run: snapshot_encode.c, snapshot_search.c), the current
+ * their info copied, recs indexed and sorted, the code index hashed,
+ * then the encoder and the word index run: snapshot_encode.c,
+ * snapshot_search.c), the current
  * snapshot pointer with its reference counting, the accessors, exact
  * lookup (snapshot_find) and a record's status.  The layout of struct
  * snapshot is in snapshot_int.h; search and diff have their own files.
@@ -52,6 +53,9 @@ static uint32_t	snapshot_date_add(uint32_t, unsigned, int);
 static int	snapshot_copy_info(struct snapshot *, struct snapshot_src *,
 		    const size_t *, char *, size_t);
 static int	snapshot_index_recs(struct snapshot *);
+static int	snapshot_index_codes(struct snapshot *);
+static uint64_t	snapshot_code_key(const char *);
+static uint32_t	snapshot_code_hash(uint64_t);
 
 /*
  * Index loaded releases.
@@ -137,6 +141,7 @@ snapshot_build_sets(struct snapshot_src *src, size_t n, char *err,
 		goto fail;
 	}
 	if (snapshot_index_recs(s) == -1 ||
+	    snapshot_index_codes(s) == -1 ||
 	    snapshot_encode(s) == -1 ||
 	    snapshot_index_words(s) == -1)
 		goto oom;
@@ -173,6 +178,8 @@ snapshot_free(struct snapshot *s)
 	free(s->sets);
 	free(s->strs);
 	free(s->recs);
+	free(s->slots);
+	free(s->codes);
 	free(s->enc);
 	free(s->words);
 	free(s->rwords);
@@ -365,6 +372,81 @@ snapshot_index_recs(struct snapshot *s)
 }
 
 /*
+ * A code (at most RECORD_CODE_MAX bytes) packed into an integer, first
+ * byte lowest; 0 for the empty string and anything longer, which no
+ * record's code can equal.
+ */
+static uint64_t
+snapshot_code_key(const char *code)
+{
+	uint64_t	 k = 0;
+	size_t		 i;
+
+	for (i = 0; code[i] != '\0'; i++) {
+		if (i == RECORD_CODE_MAX)
+			return 0;
+		k |= (uint64_t)(unsigned char)code[i] << (8 * i);
+	}
+	return k;
+}
+
+/* Fibonacci hashing: the product's high half mixes every code byte. */
+static uint32_t
+snapshot_code_hash(uint64_t key)
+{
+	return (uint32_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+}
+
+/*
+ * Each release's code table, at most half full, from recs in order: so
+ * a code a release has twice points at its first record in file order,
+ * the one the binary search over recs used to find.
+ */
+static int
+snapshot_index_codes(struct snapshot *s)
+{
+	const struct snapshot_rec *sr;
+	struct snapshot_codes *c;
+	struct snapshot_slot *sl;
+	size_t		 i, total = 0, cap;
+	uint64_t	 key;
+	uint32_t	 h;
+
+	if ((s->codes = calloc(s->nrels > 0 ? s->nrels : 1,
+	    sizeof(*s->codes))) == NULL)
+		return -1;
+	for (i = 0; i < s->nrels; i++) {
+		for (cap = 1; cap < 2 * s->rsets[i].nrecs; cap *= 2)
+			if (cap > UINT32_MAX / 4)
+				return -1;
+		s->codes[i].first = total;
+		s->codes[i].mask = (uint32_t)(cap - 1);
+		total += cap;
+	}
+	if ((s->slots = calloc(total > 0 ? total : 1, sizeof(*s->slots))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < s->nrecs; i++) {
+		sr = &s->recs[i];
+		if ((key = snapshot_code_key(sr->rec->code)) == 0)
+			continue;
+		c = &s->codes[s->sets[sr->set_index].releases - s->rels +
+		    sr->release_index];
+		for (h = snapshot_code_hash(key);; h++) {
+			sl = &s->slots[c->first + (h & c->mask)];
+			if (sl->key == key)
+				break;		/* a later duplicate */
+			if (sl->key == 0) {
+				sl->key = key;
+				sl->id = (uint32_t)i;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * Reference counting and publishing.
  */
 
@@ -375,6 +457,7 @@ snapshot_release(struct snapshot *s)
 		return;
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
 		snapshot_free(s);
+#include <limits.h>
 #ifdef __GLIBC__
 		/*
 		 * Give a whole snapshot's worth of freed heap back now, on
@@ -481,29 +564,31 @@ const struct snapshot_rec *
 snapshot_find(const struct snapshot *s, int set, const char *code,
     uint32_t as_of)
 {
-	size_t		 lo = 0, hi = s->nrecs, mid;
-	unsigned	 cur_set = UINT_MAX;
-	int		 cur = -1;
+	const struct snapshot_codes *c;
+	const struct snapshot_slot *sl;
+	uint64_t	 key;
+	uint32_t	 h;
+	size_t		 i, end;
+	int		 cur;
 
-	/* Lower bound: the first record of code, in set order. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(s->recs[mid].rec->code, code) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < s->nrecs && strcmp(s->recs[lo].rec->code, code) == 0;
-	    lo++) {
-		if (set >= 0 && s->recs[lo].set_index != (unsigned)set)
+	if ((key = snapshot_code_key(code)) == 0)
+		return NULL;
+	i = set >= 0 ? (size_t)set : 0;
+	end = set >= 0 ? i + 1 : s->nsets;
+	if (end > s->nsets)
+		return NULL;
+	/* The first set, in config order, whose release in force has it. */
+	for (; i < end; i++) {
+		if ((cur = snapshot_int_in_force(s, i, as_of)) < 0)
 			continue;
-		/* Records of one set are adjacent: one look-up per set. */
-		if (s->recs[lo].set_index != cur_set) {
-			cur_set = s->recs[lo].set_index;
-			cur = snapshot_in_force(s, cur_set, as_of);
+		c = &s->codes[s->sets[i].releases - s->rels + cur];
+		for (h = snapshot_code_hash(key);; h++) {
+			sl = &s->slots[c->first + (h & c->mask)];
+			if (sl->key == key)
+				return &s->recs[sl->id];
+			if (sl->key == 0)
+				break;
 		}
-		if (cur >= 0 && s->recs[lo].release_index == (unsigned)cur)
-			return &s->recs[lo];
 	}
 	return NULL;
 }

@@ -10,9 +10,14 @@
  *  - sets: per-set info, its strings copied into strs;
  *  - recs: one snapshot_rec per loaded record, sorted by (code, set
  *    order, release, file order).  A record's id is its index in recs,
- *    so exact lookup is a binary search and a code prefix is a range of
- *    ids.  Every release is indexed; queries keep the records of the
- *    release in force on their as_of date;
+ *    so a code prefix is a range of ids.  Every release is indexed;
+ *    queries keep the records of the release in force on their as_of
+ *    date;
+ *  - the code index: per release, an open-addressing hash table from
+ *    the code (packed into a uint64 by snapshot_code_key) to the id of
+ *    the release's first record of it, so exact lookup is one probe per
+ *    set considered, typically one slot; tables are at most half full
+ *    and all of them sit back to back in slots;
  *  - enc: every record's pre-encoded map, back to back;
  *  - the word index: words holds each record's distinct lower-cased
  *    descriptor words, NUL-terminated; rwords[rwstart[id] ..
@@ -44,6 +49,18 @@ struct snapshot_pair {
 	uint32_t	 id;		/* record id */
 };
 
+/* A code index slot: key 0 is empty (no code packs to 0). */
+struct snapshot_slot {
+	uint64_t	 key;
+	uint32_t	 id;		/* record id */
+};
+
+/* One release's table: slots[first .. first + mask]. */
+struct snapshot_codes {
+	size_t		 first;
+	uint32_t	 mask;		/* a power of two, less one */
+};
+
 struct snapshot {
 	atomic_ulong	 refs;
 	uint64_t	 generation;
@@ -56,6 +73,8 @@ struct snapshot {
 	char		*strs;		/* set names, formats, paths */
 	struct snapshot_rec *recs;
 	size_t		 nrecs;
+	struct snapshot_slot *slots;
+	struct snapshot_codes *codes;	/* parallel to rels */
 	unsigned char	*enc;
 	char		*words;
 	uint32_t	*rwords;

@@ -316,6 +316,156 @@ test_rejects(void)
 	reject_n(__LINE__, "J1100", 3);
 }
 
+/*
+ * The reference: formats.md section 3 as classify.c had it before it
+ * picked rows by shape, each row a set of characters per position and
+ * the first match winning, with the fields each row sets (sectioned
+ * and grouped rows refine theirs by tables classify.c kept as they
+ * were, checked row by row above: here only "is refined" is compared).
+ */
+#define DIG	"0123456789"
+#define ALPHA	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define ALNUM	DIG ALPHA
+#define REFINED	((const char *)1)
+
+static const struct {
+	size_t		 len;
+	const char	*pos[5];
+	const char	*system;
+	int		 level;
+	const char	*category, *section, *group, *kind, *maintainer;
+} ref_rows[] = {
+	{ 5, { DIG, DIG, DIG, DIG, DIG }, "CPT", 1, "I", REFINED, NULL,
+	    "procedure", "AMA" },
+	{ 5, { DIG, DIG, DIG, DIG, "F" }, "CPT", 1, "II", NULL, NULL,
+	    "procedure", "AMA" },
+	{ 5, { DIG, DIG, DIG, DIG, "T" }, "CPT", 1, "III", NULL, NULL,
+	    "procedure", "AMA" },
+	{ 5, { DIG, DIG, DIG, DIG, "U" }, "CPT", 1, "PLA",
+	    "pathology_laboratory", NULL, "procedure", "AMA" },
+	{ 5, { DIG, DIG, DIG, DIG, "A" }, "CPT", 1, "immunization_admin",
+	    NULL, NULL, "procedure", "AMA" },
+	{ 5, { DIG, DIG, DIG, DIG, "M" }, "CPT", 1, "maaa", NULL, NULL,
+	    "procedure", "AMA" },
+	{ 5, { "ABCEGHJKLMPQRSTUV", DIG, DIG, DIG, DIG }, "HCPCS", 2, NULL,
+	    NULL, REFINED, "procedure", "CMS" },
+	{ 5, { "D", DIG, DIG, DIG, DIG }, "CDT", 2, NULL, NULL, "dental",
+	    "procedure", "ADA" },
+	{ 5, { "WXYZ", DIG, DIG, DIG, DIG }, "HCPCS", 3, NULL, NULL, "local",
+	    "procedure", "local" },
+	{ 5, { "FINO", DIG, DIG, DIG, DIG }, "HCPCS", 2, NULL, NULL,
+	    "unassigned", "procedure", "CMS" },
+	{ 2, { DIG, DIG }, "CPT", 1, "I", NULL, "cpt_modifier", "modifier",
+	    "AMA" },
+	{ 2, { DIG, ALPHA }, "CPT", 1, "II", NULL, "cpt_modifier",
+	    "modifier", "AMA" },
+	{ 2, { "P", "123456" }, "CPT", 1, NULL, NULL,
+	    "anesthesia_physical_status", "modifier", "AMA" },
+	{ 2, { ALPHA, ALNUM }, "HCPCS", 2, NULL, NULL, "level2_modifier",
+	    "modifier", "CMS" },
+};
+
+static int
+ref_streq(const char *got, const char *want)
+{
+	if (want == REFINED)
+		return 1;
+	return got == NULL || want == NULL ? got == want :
+	    strcmp(got, want) == 0;
+}
+
+/* 1 when classify_code agrees with the reference on s[0 .. len). */
+static int
+ref_agrees(const char *s, size_t len)
+{
+	struct classify	 c;
+	char		 code[8];
+	size_t		 b = 0, e = len, n, i, k;
+	int		 rc;
+
+	rc = classify_code(s, len, &c);
+	while (b < e && (s[b] == ' ' || s[b] == '\t'))
+		b++;
+	while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	n = e - b;
+	for (i = 0; n >= 1 && n <= 5 && i < n; i++)
+		code[i] = s[b + i] >= 'a' && s[b + i] <= 'z' ?
+		    (char)(s[b + i] - 'a' + 'A') : s[b + i];
+	for (k = 0; n >= 1 && n <= 5 && k < sizeof(ref_rows) /
+	    sizeof(ref_rows[0]); k++) {
+		if (ref_rows[k].len != n)
+			continue;
+		for (i = 0; i < n; i++)
+			if (code[i] == '\0' ||
+			    strchr(ref_rows[k].pos[i], code[i]) == NULL)
+				break;
+		if (i < n)
+			continue;
+		code[n] = '\0';
+		return rc == 0 && strcmp(c.code, code) == 0 &&
+		    ref_streq(c.system, ref_rows[k].system) &&
+		    c.level == ref_rows[k].level &&
+		    ref_streq(c.category, ref_rows[k].category) &&
+		    ref_streq(c.section, ref_rows[k].section) &&
+		    ref_streq(c.group, ref_rows[k].group) &&
+		    ref_streq(c.kind, ref_rows[k].kind) &&
+		    ref_streq(c.maintainer, ref_rows[k].maintainer);
+	}
+	return rc == -1 && c.code[0] == '\0' && c.system == NULL &&
+	    c.level == 0;
+}
+
+/*
+ * Every string of 1 to 5 characters over an alphabet holding each
+ * kind of byte the rows tell apart (digits, letters of every row,
+ * lower case, blanks, NUL, punctuation, a byte of UTF-8), every pair
+ * of bytes, and each position of three five-character shapes through
+ * all 256 bytes.
+ */
+static void
+test_reference(void)
+{
+	static const char alpha[] = "0159ADFIMPTUWZajp \t-\xc9";
+	static const char *const shapes[] = { "12345", "A1234", "1234F" };
+	const size_t	 na = sizeof(alpha);	/* with its NUL */
+	char		 buf[5];
+	size_t		 len, i, k, idx[5];
+	unsigned long	 bad = 0, n = 0;
+
+	for (len = 1; len <= 5; len++) {
+		memset(idx, 0, sizeof(idx));
+		for (;;) {
+			for (i = 0; i < len; i++)
+				buf[i] = alpha[idx[i]];
+			bad += !ref_agrees(buf, len);
+			n++;
+			for (i = 0; i < len && ++idx[i] == na; i++)
+				idx[i] = 0;
+			if (i == len)
+				break;
+		}
+	}
+	for (i = 0; i < 256 * 256; i++) {
+		buf[0] = (char)(i >> 8);
+		buf[1] = (char)(i & 0xff);
+		bad += !ref_agrees(buf, 2);
+		n++;
+	}
+	for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++)
+		for (i = 0; i < 5 * 256; i++) {
+			memcpy(buf, shapes[k], 5);
+			buf[i / 256] = (char)(i % 256);
+			bad += !ref_agrees(buf, 5);
+			n++;
+		}
+	t_checks++;
+	if (bad != 0)
+		t_fail(__FILE__, __LINE__, "%lu of %lu strings classify "
+		    "unlike the row-by-row reference", bad, n);
+	T_OK(n > 4000000);
+}
+
 int
 main(void)
 {
@@ -327,6 +477,7 @@ main(void)
 	test_modifiers();
 	test_normalise();
 	test_rejects();
+	test_reference();
 	T_EQ_INT(classify_code(NULL, 0, &c), -1);
 	return t_done();
 }

@@ -1556,6 +1556,62 @@ test_fail_and_pack_clean(void)
 	rpc_out_free(&o);
 }
 
+/*
+ * The reply header and lookup_many's array header are written by hand:
+ * byte for byte what msgpack-c packs, at every msgid and count width
+ * boundary (the data of test_with_data is still published).
+ */
+static void
+test_hand_headers(void)
+{
+	static const uint32_t ids[] = { 0, 127, 128, 255, 256, 65535, 65536,
+	    4294967295u };
+	static const uint32_t counts[] = { 0, 15, 16, 17 };
+	const struct rpc_limits lim = { 1024 * 1024, 100 };
+	struct rpc_out	 o = { 0 };
+	msgpack_sbuffer	 want, req;
+	msgpack_packer	 pk, rq;
+	size_t		 i, j, used;
+
+	rpc_set_limits(&lim);
+	msgpack_sbuffer_init(&want);
+	msgpack_sbuffer_init(&req);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		for (j = 0; j < sizeof(counts) / sizeof(counts[0]); j++) {
+			uint32_t	 k;
+
+			want.size = req.size = 0;
+			msgpack_packer_init(&rq, &req, msgpack_sbuffer_write);
+			msgpack_pack_array(&rq, 4);
+			msgpack_pack_uint32(&rq, 0);
+			msgpack_pack_uint32(&rq, ids[i]);
+			msgpack_pack_str_with_body(&rq, "lookup_many", 11);
+			msgpack_pack_array(&rq, 1);
+			msgpack_pack_array(&rq, counts[j]);
+			msgpack_packer_init(&pk, &want, msgpack_sbuffer_write);
+			msgpack_pack_array(&pk, 4);
+			msgpack_pack_int(&pk, 1);
+			msgpack_pack_uint32(&pk, ids[i]);
+			msgpack_pack_nil(&pk);
+			msgpack_pack_array(&pk, counts[j]);
+			for (k = 0; k < counts[j]; k++) {
+				msgpack_pack_str_with_body(&rq, "!!", 2);
+				msgpack_pack_nil(&pk);
+			}
+			o.len = 0;
+			rpc_batch_begin();
+			T_EQ_INT(rpc_process((const unsigned char *)req.data,
+			    req.size, &o, &used), RPC_DONE);
+			rpc_batch_end();
+			T_EQ_INT(o.len, want.size);
+			T_OK(o.len == want.size &&
+			    memcmp(o.data, want.data, o.len) == 0);
+		}
+	msgpack_sbuffer_destroy(&want);
+	msgpack_sbuffer_destroy(&req);
+	rpc_out_free(&o);
+}
+
 int
 main(void)
 {
@@ -1569,6 +1625,7 @@ main(void)
 	test_contracts();
 	test_framing();
 	test_with_data();
+	test_hand_headers();
 	test_reload_verdict();
 	test_releases();
 	test_stale();

@@ -1320,6 +1320,103 @@ check_holds(const struct snapshot *s)
 	T_OK(!snapshot_holds(s, 2, SNAPSHOT_HCPCS));	/* no such set */
 }
 
+/*
+ * The code index against the rule it implements, over 2,000 codes in
+ * two sets (three releases, one always in force): whether release k
+ * has code i is a fixed function of both, some releases list a code
+ * twice (the first in file order answers), and each answer is checked
+ * against the set order and the release in force, for every as_of and
+ * set choice.  Also codes no table can hold.
+ */
+#define FM_CODES	2000
+
+static int
+fm_has(unsigned i, unsigned k)
+{
+	return (i * 7 + k * 3) % (k + 2) != 0;
+}
+
+static void
+fm_code(unsigned i, char *code)
+{
+	/* Procedures, then two-character modifiers. */
+	if (i < 1600)
+		snprintf(code, RECORD_CODE_MAX + 1, "%c%04u",
+		    "ABJKZ"[i % 5], i * 37 % 10000);
+	else
+		snprintf(code, RECORD_CODE_MAX + 1, "%c%c",
+		    'A' + (i - 1600) / 26 % 26, 'A' + (i - 1600) % 26);
+}
+
+static void
+check_find_many(void)
+{
+	static const uint32_t eff[3] = { 20190101, 20200101, 0 };
+	static const uint32_t dates[] = { 20181231, 20190601, 20200601 };
+	struct snapshot_src src[3];
+	struct snapshot	*s;
+	const struct snapshot_rec *sr;
+	char		 err[256], code[RECORD_CODE_MAX + 1], want[32];
+	unsigned	 i, k, d, bad = 0;
+	int		 set, cur, wk;
+
+	memset(src, 0, sizeof(src));
+	src[0].name = src[1].name = "hcpcs";
+	src[2].name = "local";
+	for (k = 0; k < 3; k++) {
+		src[k].format = "cms-anweb";
+		src[k].path = "/d/x.txt";
+		src[k].effective = eff[k];
+		record_set_init(&src[k].rs);
+		for (i = 0; i < FM_CODES; i++) {
+			if (!fm_has(i, k))
+				continue;
+			fm_code(i, code);
+			snprintf(want, sizeof(want), "r%u c%u", k, i);
+			add(&src[k].rs, code, i < 1600 ? RECORD_PROCEDURE :
+			    RECORD_MODIFIER, "x", want);
+			if (i % 11 == 0)
+				add(&src[k].rs, code, RECORD_PROCEDURE, "x",
+				    "a later duplicate");
+		}
+	}
+	s = snapshot_build_sets(src, NELEM(src), err, sizeof(err));
+	T_OK(s != NULL);
+	if (s == NULL)
+		return;
+	for (i = 0; i < FM_CODES; i++) {
+		fm_code(i, code);
+		for (d = 0; d < NELEM(dates); d++)
+			for (set = -1; set < 3; set++) {
+				/* Set 0 is releases 0 and 1, set 1 is 2. */
+				wk = -1;
+				if (set <= 0) {
+					cur = dates[d] >= eff[1] ? 1 :
+					    dates[d] >= eff[0] ? 0 : -1;
+					if (cur >= 0 && fm_has(i, (unsigned)cur))
+						wk = cur;
+				}
+				if (wk < 0 && (set == -1 || set == 1) &&
+				    fm_has(i, 2))
+					wk = 2;
+				snprintf(want, sizeof(want), "r%d c%u", wk, i);
+				sr = snapshot_find(s, set, code, dates[d]);
+				if (wk < 0 ? sr != NULL : sr == NULL ||
+				    strcmp(sr->rec->long_desc, want) != 0 ||
+				    strcmp(sr->rec->code, code) != 0)
+					bad++;
+			}
+	}
+	T_EQ_INT(bad, 0);
+	T_OK(snapshot_find(s, -1, "", 20200601) == NULL);
+	T_OK(snapshot_find(s, -1, "A00000", 20200601) == NULL);
+	T_OK(snapshot_find(s, -1, "A0000\n", 20200601) == NULL);
+	T_OK(snapshot_find(s, 3, "A0000", 20200601) == NULL);
+	fm_code(0, code);
+	T_OK(snapshot_find(s, -1, code, 20200601) != NULL);
+	snapshot_release(s);
+}
+
 int
 main(void)
 {
@@ -1336,6 +1433,7 @@ main(void)
 	check_publish();
 	check_real();
 	check_releases();
+	check_find_many();
 	check_full_record();
 	check_changed_while_loading();
 	return t_done();
