@@ -59,6 +59,7 @@ enum conf_key_id {
 	CK_MAX_CLIENTS,
 	CK_OUTPUT_LIMIT,
 	CK_WORKERS,
+	CK_RELOAD_TIMEOUT,
 	CK_CODE_SETS,
 	/* Each entry of code_sets (struct conf_set). */
 	CK_NAME,
@@ -126,6 +127,10 @@ static const struct conf_key conf_keytab[CK_MAX] = {
 	[CK_WORKERS] = { "workers", CO_CONF, CONF_AT(conf, workers),
 	    conf_p_size, conf_d_workers, 1, 64,
 	    .doc = "worker threads; default the online CPUs, at most 8" },
+	[CK_RELOAD_TIMEOUT] = { "reload_timeout", CO_CONF,
+	    CONF_AT(conf, reload_timeout), conf_p_size, conf_d_size,
+	    0, 86400, 120,
+	    .doc = "seconds a load may run before it is abandoned; 0: none" },
 	[CK_CODE_SETS] = { "code_sets", CO_CONF, CONF_AT(conf, sets),
 	    conf_p_code_sets, .flags = CF_REQUIRED,
 	    .doc = "the code sets: a list of mappings of the keys below" },

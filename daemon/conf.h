@@ -92,6 +92,7 @@ struct conf {
 	size_t		 max_clients;	/* default 1024 */
 	size_t		 output_limit;	/* bytes queued per client, 64 MiB */
 	size_t		 workers;	/* threads; online CPUs, at most 8 */
+	size_t		 reload_timeout; /* seconds, default 120; 0: none */
 	struct conf_set	*sets;
 	size_t		 nsets;
 };

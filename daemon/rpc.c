@@ -48,8 +48,11 @@ static const struct rpc_method rpc_methods[] = {
 	{ "diff", rpc_m_diff, 3, 3, { { RPC_A_STR, "set" } }, 0,
 	    RPC_F_SNAP },
 	{ "info", rpc_m_info, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
-	{ "reload", rpc_m_reload, 0, 0, { { RPC_A_NONE, NULL } }, 0,
-	    RPC_F_ADMIN },
+	{ "reload", rpc_m_reload, 0, 1, { { RPC_A_NONE, NULL } },
+	    RPC_OPT_DRY_RUN, RPC_F_ADMIN },
+	/* What hcpcsd -t compares its configuration with. */
+	{ "codes", rpc_m_codes, 0, 0, { { RPC_A_NONE, NULL } }, 0,
+	    RPC_F_SNAP | RPC_F_ADMIN },
 };
 #define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
 _Static_assert(RPC_NMETHODS <= STATS_METHODS_MAX, "STATS_METHODS_MAX");
@@ -131,6 +134,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 	o->as_of = r->ctx->today;
 	o->limit = RPC_SEARCH_DEFAULT;
 	o->include_terminated = 0;
+	o->dry_run = 0;
 	if (r->params.p >= r->params.end)
 		return 0;
 	if (rpc_peek_nil(&r->params)) {
@@ -170,6 +174,11 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 				return rpc_fail(r, RPC_E_BAD_REQUEST,
 				    "opts.include_terminated must be a "
 				    "boolean");
+		} else if ((allowed & RPC_OPT_DRY_RUN) &&
+		    rpc_str_eq(k, klen, "dry_run")) {
+			if (rpc_read_bool(&r->params, &o->dry_run) == -1)
+				return rpc_fail(r, RPC_E_BAD_REQUEST,
+				    "opts.dry_run must be a boolean");
 		} else
 			return rpc_fail(r, RPC_E_BAD_REQUEST,
 			    "unknown option \"%.*s\"",
@@ -409,6 +418,7 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 		out->len = mark;
 		rl->msgid = r.msgid;
 		rl->reply = !notify;
+		rl->dry_run = r.reload_dry;
 		rl->generation = x->snap != NULL ?
 		    snapshot_generation(x->snap) : 0;
 		return RPC_RELOAD;

@@ -360,7 +360,7 @@ test_errors(void)
 	ERR("socket: /tmp/s\nsockett: /tmp/t\n", 2, 1,
 	    "unknown key \"sockett\" at top level (expected one of: socket, "
 	    "socket_mode, log_level, max_request_bytes, max_batch, "
-	    "max_clients, output_limit, workers, code_sets)");
+	    "max_clients, output_limit, workers, reload_timeout, code_sets)");
 	ERR("max_batch: 5\nsocket: /a\nmax_batch: 6\n", 3, 1,
 	    "duplicate key \"max_batch\" at top level (first at line 1)");
 	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"
