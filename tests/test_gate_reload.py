@@ -11,7 +11,7 @@ hcpcsd_harness.gate_env), so a test holds a load as long as it likes:
   terminated, changed, removed) and swaps nothing; a dry run that would
   fail says why; a held dry run times out the same way;
 - hcpcsd -t -c FILE, with the daemon on FILE's socket, prints that same
-  preview."""
+  preview; hcpcs reload --dry-run prints it too."""
 
 import os, subprocess, time
 from hcpcsd_harness import (Client, check, crashed, eq, finish, daemon_paths,
@@ -20,6 +20,7 @@ from hcpcsd_harness import (Client, check, crashed, eq, finish, daemon_paths,
 import hcpcsd_harness as h
 
 BIN = h.daemon_binary()
+CLI = os.path.abspath(os.environ.get('HCPCS_BIN') or 'build/hcpcs')
 tmp, sock, conf, log = daemon_paths()
 data = {v: os.path.join(tmp, '%s.txt' % v) for v in 'ABC'}
 gate = os.path.join(tmp, 'gate')
@@ -154,7 +155,15 @@ try:
     eq(info_value(c, 'last_reload', 'ok'), True,
        'a failed dry run is no failed reload')
 
+    # ... the CLI
     write_file(conf, conf_text('C'))
+    cp = subprocess.run([CLI, '-s', sock, 'reload', '--dry-run'],
+                        capture_output=True, text=True, timeout=60)
+    eq(cp.returncode, 0, 'hcpcs reload --dry-run exits 0 (%s)' % cp.stderr)
+    check('dry run ok' in cp.stdout and
+          '1 added, 1 terminated, 0 changed, 0 removed' in cp.stdout and
+          '    added: %s' % gen_code(20) in cp.stdout,
+          'hcpcs reload --dry-run prints the preview: %r' % cp.stdout)
 
     # 3. hcpcsd -t against the running daemon
     tconf = os.path.join(tmp, 'check.yaml')
