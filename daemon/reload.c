@@ -298,6 +298,8 @@ loader_load(struct loader_job *j, int dry, struct conf **ncp,
  * job and the files; all logging, counting and publishing is left to
  * the main thread.
  */
+static void	loader_job_free(struct loader_job *);
+
 static void *
 loader_main(void *arg)
 {
@@ -307,7 +309,7 @@ loader_main(void *arg)
 	struct conf	*nc;
 	struct timespec	 t0;
 	char		 err[sizeof(j->err)];
-	int		 dry, abandoned;
+	int		 dry, abandoned, orphan;
 
 	for (;;) {
 		pthread_mutex_lock(&j->mtx);
@@ -346,7 +348,11 @@ loader_main(void *arg)
 		j->ms = reload_ms_since(&t0);
 		j->exited = 1;
 		loader_wake_locked(j);
+		orphan = j->nowake;
 		pthread_mutex_unlock(&j->mtx);
+		/* The loader is gone (shutdown): nobody else will free it. */
+		if (orphan)
+			loader_job_free(j);
 		break;
 	}
 	return NULL;
@@ -718,56 +724,63 @@ fail:
 	return NULL;
 }
 
-/* Join the current thread; 0, or -1 when its load would not end. */
-static int
+/*
+ * Join the current thread.  One whose load would not end is abandoned
+ * instead: it frees what it builds, and no longer wakes the pipe.
+ */
+static void
 loader_join(struct loader *ld)
 {
 	struct loader_job *j = ld->job;
 	struct timespec	 deadline;
 
 	if (j == NULL)
-		return 0;
+		return;
+	ld->job = NULL;
 	pthread_mutex_lock(&j->mtx);
 	j->quit = 1;
 	pthread_cond_signal(&j->cv);
 	pthread_mutex_unlock(&j->mtx);
 	/*
 	 * A load stuck in read() (a hung NFS mount, a FIFO) must not hold
-	 * shutdown hostage: wait a while, then leave the thread and what
-	 * it uses to exit(), which ends it.
+	 * shutdown hostage: wait a while, then leave the thread and its
+	 * job to exit(), which ends it.
 	 */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += RELOAD_STOP_WAIT_S;
-	if (pthread_timedjoin_np(j->thread, NULL, &deadline) != 0) {
-		log_warnx("exiting with a load still running (reading %s)",
-		    ld->path);
-		return -1;
+	if (pthread_timedjoin_np(j->thread, NULL, &deadline) == 0) {
+		loader_job_free(j);
+		return;
 	}
-	loader_job_free(j);
-	ld->job = NULL;
-	return 0;
+	log_warnx("exiting with a load still running (reading %s)",
+	    ld->path);
+	pthread_mutex_lock(&j->mtx);
+	j->abandoned = 1;
+	j->nowake = 1;
+	pthread_mutex_unlock(&j->mtx);
 }
 
 void
 loader_stop(struct loader *ld)
 {
-	struct loader_job *j;
+	struct loader_job *j, *next;
 
 	if (ld == NULL)
 		return;
-	if (loader_join(ld) == -1)
-		return;
+	loader_join(ld);
 	loader_reap(ld);
-	/* Still stuck: no more wakeups, and exit() ends them. */
-	for (j = ld->dead; j != NULL; j = j->next) {
+	/*
+	 * Still stuck: no more wakeups, and exit() ends them.  Each job
+	 * stays its thread's (freed by nobody); the loader goes now.
+	 */
+	for (j = ld->dead; j != NULL; j = next) {
+		next = j->next;
 		pthread_mutex_lock(&j->mtx);
 		j->nowake = 1;
 		pthread_mutex_unlock(&j->mtx);
 		log_warnx("exiting with an abandoned load still running "
 		    "(reading %s)", ld->path);
 	}
-	if (ld->dead != NULL)
-		return;
 	free(ld->path);
 	if (ld->ev != NULL)
 		event_free(ld->ev);

@@ -10,6 +10,7 @@ hcpcsd_harness.gate_env), so a test holds a load as long as it likes:
 - reload {dry_run: true} answers what would change per set (added,
   terminated, changed, removed) and swaps nothing; a dry run that would
   fail says why; a held dry run times out the same way;
+- the daemon exits cleanly with an abandoned load still stuck;
 - hcpcsd -t -c FILE, with the daemon on FILE's socket, prints that same
   preview; hcpcs reload --dry-run prints it too."""
 
@@ -200,10 +201,18 @@ try:
     eq((i['generation'], i['stats']['reloads']['count'],
         i['last_reload']['ok']), (2, 2, True),
        'an abandoned dry run changes nothing')
+
+    # 5. SIGTERM while an abandoned load is still stuck: a clean exit
+    os.mkfifo(gate, 0o600)
+    eq(x.call('reload'), {'ok': False, 'generation': 2,
+                          'error': 'reload timed out after 2 s'},
+       'abandoned again')
     for k in (c, x):
         k.close()
-    eq(stop(p), 0, 'exit status')
+    eq(stop(p), 0, 'exits with the abandoned load never fed')
     p = None
+    check('exiting with an abandoned load still running' in log_text(),
+          'and says so')
 except Exception:
     crashed()
 finally:
