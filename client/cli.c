@@ -36,7 +36,7 @@ static const struct cli_cmd {
 	{ "diff", 3, 3, cli_diff, "set from to" },
 	{ "classify", 1, 1, cli_classify, "code" },
 	{ "info", 0, 0, cli_info, NULL },
-	{ "reload", 0, 0, cli_reload, NULL },
+	{ "reload", 0, 0, cli_reload, "[--dry-run]" },
 	{ "ping", 0, 0, cli_ping, NULL },
 };
 
@@ -162,6 +162,8 @@ main(int argc, char *argv[])
 				cl.json = 1;
 			else if (strcmp(a, "--all") == 0)
 				cl.all = 1;
+			else if (strcmp(a, "--dry-run") == 0)
+				cl.dry_run = 1;
 			else if ((v = cli_optarg(argc, argv, &i, "-s")) !=
 			    NULL || (v = cli_optarg(argc, argv, &i,
 			    "--socket")) != NULL)

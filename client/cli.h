@@ -26,6 +26,7 @@ struct cli {
 	const char	*socket;
 	int		 json;
 	int		 all;
+	int		 dry_run;	/* reload --dry-run */
 	int		 limit;
 	const char	*set;
 	const char	*as_of;

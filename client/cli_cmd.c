@@ -650,12 +650,121 @@ cli_diff(struct cli *cl)
 	return CLI_OK;
 }
 
+/* cli_vstr, or dflt when absent. */
+static const char *
+cli_vstr_or(const struct hcpcs_value *m, const char *key, const char *dflt)
+{
+	const char	*s = cli_vstr(m, key);
+
+	return s != NULL ? s : dflt;
+}
+
+static long long
+cli_vint(const struct hcpcs_value *m, const char *key)
+{
+	const struct hcpcs_value *v = hcpcs_value_get(m, key);
+
+	return v != NULL && v->type == HCPCS_T_INT ? (long long)v->i : 0;
+}
+
+/* One side of a preview date: "release 2025-01-01 (6,710 codes)". */
+static void
+cli_preview_side(const struct hcpcs_value *v)
+{
+	if (v == NULL || v->type != HCPCS_T_MAP) {
+		printf("nothing");
+		return;
+	}
+	printf("release %s (%lld codes)",
+	    cli_vstr_or(v, "effective", "always"), cli_vint(v, "codes"));
+}
+
+/* One dated entry of a set's preview (docs/protocol.md, reload). */
+static void
+cli_preview_change(const char *set, const struct hcpcs_value *ch)
+{
+	static const char *const kinds[] = {
+		"added", "terminated", "changed", "removed"
+	};
+	const struct hcpcs_value *l, *codes;
+	size_t		 k, i;
+
+	printf("  %s on %s: ", set, cli_vstr_or(ch, "as_of", "?"));
+	cli_preview_side(hcpcs_value_get(ch, "from"));
+	printf(" -> ");
+	cli_preview_side(hcpcs_value_get(ch, "to"));
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		printf("%s %lld %s", k > 0 ? "," : ":",
+		    cli_vint(hcpcs_value_get(ch, kinds[k]), "count"),
+		    kinds[k]);
+	putchar('\n');
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		l = hcpcs_value_get(ch, kinds[k]);
+		codes = hcpcs_value_get(l, "codes");
+		if (codes == NULL || codes->type != HCPCS_T_ARRAY ||
+		    codes->n == 0)
+			continue;
+		printf("    %s:", kinds[k]);
+		for (i = 0; i < codes->n; i++)
+			if (codes->elems[i].type == HCPCS_T_STR)
+				printf(" %s", codes->elems[i].s);
+		if ((size_t)cli_vint(l, "count") > codes->n)
+			printf(" ... and %llu more",
+			    (unsigned long long)cli_vint(l, "count") -
+			    (unsigned long long)codes->n);
+		putchar('\n');
+	}
+}
+
+/*
+ * reload --dry-run: the daemon loads and checks its configuration and
+ * says what would change, swapping nothing.  The params are packed by
+ * hand: [{"dry_run": true}].
+ */
+static int
+cli_reload_dry_run(struct cli *cl)
+{
+	static const char params[] = "\x91\x81\xa7" "dry_run" "\xc3";
+	const struct hcpcs_value *sets, *set, *chs;
+	struct hcpcs_value *v;
+	size_t		 i, j;
+	int		 rc;
+
+	if (hcpcs_append(cl->c, "reload", params, sizeof(params) - 1) == -1 ||
+	    hcpcs_get_reply(cl->c, &v) == -1)
+		return cli_fail(cl);
+	rc = cli_judge_reload(v);
+	if (cl->json) {
+		cli_json(v);
+		putchar('\n');
+	} else if (rc != CLI_OK)
+		printf("dry run failed: %s\n", cli_vstr_or(v, "error", "?"));
+	else {
+		printf("dry run ok: the configuration loads; compared with "
+		    "generation %lld:\n", cli_vint(v, "generation"));
+		sets = hcpcs_value_get(v, "sets");
+		for (i = 0; sets != NULL && sets->type == HCPCS_T_ARRAY &&
+		    i < sets->n; i++) {
+			set = &sets->elems[i];
+			chs = hcpcs_value_get(set, "changes");
+			for (j = 0; chs != NULL && chs->type == HCPCS_T_ARRAY &&
+			    j < chs->n; j++)
+				cli_preview_change(cli_vstr_or(set, "name",
+				    "?"), &chs->elems[j]);
+		}
+	}
+	hcpcs_value_free(v);
+	return rc;
+}
+
 int
 cli_reload(struct cli *cl)
 {
 	struct hcpcs_reload *r;
 	int		 rc;
 
+	if (cl->dry_run)
+		return cli_reload_dry_run(cl);
 	if (cl->json)
 		return cli_json_simple(cl, "reload", cli_judge_reload);
 	if ((rc = hcpcs_reload(cl->c, &r)) == -1)

@@ -66,6 +66,7 @@ enum conf_key_id {
 	CK_ALLOW_GIDS,
 	CK_ADMIN_UIDS,
 	CK_RELOAD_MIN_INTERVAL,
+	CK_RELOAD_TIMEOUT,
 	CK_CODE_SETS,
 	/* Each entry of code_sets (struct conf_set). */
 	CK_NAME,
@@ -154,6 +155,10 @@ static const struct conf_key conf_keytab[CK_MAX] = {
 	    CONF_AT(conf, reload_min_interval), conf_p_size, conf_d_size,
 	    0, 3600, 1,
 	    .doc = "seconds between reloads asked by clients; 0: none" },
+	[CK_RELOAD_TIMEOUT] = { "reload_timeout", CO_CONF,
+	    CONF_AT(conf, reload_timeout), conf_p_size, conf_d_size,
+	    0, 86400, 120,
+	    .doc = "seconds a load may run before it is abandoned; 0: none" },
 	[CK_CODE_SETS] = { "code_sets", CO_CONF, CONF_AT(conf, sets),
 	    conf_p_code_sets, .flags = CF_REQUIRED,
 	    .doc = "the code sets: a list of mappings of the keys below" },

@@ -101,6 +101,7 @@ struct conf {
 	struct access_id socket_group;	/* the socket's group */
 	struct access_policy access;	/* allow_uids, allow_gids, admin_uids */
 	size_t		 reload_min_interval;	/* RPC reloads, s; default 1 */
+	size_t		 reload_timeout; /* seconds, default 120; 0: none */
 	struct conf_set	*sets;
 	size_t		 nsets;
 };

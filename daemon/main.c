@@ -1,9 +1,10 @@
 /*
- * main.c: hcpcsd's options, startup and the -t configuration check.
+ * main.c: hcpcsd's options and startup; -t is check.c's.
  * The daemon always stays in the foreground (systemd style) and logs to
  * stderr; serving, signals and reloads live in server.c and the files
  * below it (listen.c, worker.c, reload.c).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "build.h"
+#include "check.h"
 #include "conf.h"
 #include "listen.h"
 #include "load.h"
@@ -41,73 +42,6 @@ usage(int asked)
 	fprintf(asked ? stdout : stderr,
 	    "usage: hcpcsd [-fhRtvV] [-c file] [-s socket]\n");
 	exit(asked ? 0 : 1);
-}
-
-/*
- * -t -v: what one release is, and every quirk let through with where
- * (no load time: the output of one file is the same run after run).
- */
-static void
-main_check_release(const struct snapshot_release_info *ri)
-{
-	unsigned	q;
-
-	printf("    path: %s\n", ri->path);
-	printf("    sha256: %s\n", ri->sha256);
-	if (ri->effective_auto)
-		printf("    effective: auto (from the file)\n");
-	for (q = 0; q < RQ_MAX && ri->stats.quirks[q].n == 0; q++)
-		;
-	if (q == RQ_MAX) {
-		printf("    quirks: none\n");
-		return;
-	}
-	printf("    quirks:\n");
-	load_quirks_print(stdout, &ri->stats, "      ");
-}
-
-/* -t: load the configuration and every data file, report, exit. */
-static int
-main_check(const struct conf *conf, int verbose)
-{
-	const struct snapshot_set_info *si;
-	const struct snapshot_release_info *ri;
-	struct snapshot	*s;
-	char		 err[1024], d[11];
-	size_t		 i, j;
-
-	/*
-	 * Nothing served to compare with: the shrink guard checks the
-	 * releases of each set against each other only.
-	 */
-	if ((s = build_snapshot(conf, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "hcpcsd: %s\n", err);
-		return 1;
-	}
-	for (i = 0; i < snapshot_nsets(s); i++) {
-		si = snapshot_set(s, i);
-		printf("%s: %zu procedures, %zu modifiers (%s %s)\n", si->name,
-		    si->records, si->modifiers, si->format, si->path);
-		for (j = 0; j < si->nreleases; j++) {
-			ri = &si->releases[j];
-			if (ri->effective != 0)
-				record_format_date(ri->effective, d);
-			else
-				snprintf(d, sizeof(d), "always");
-			printf("  release %s: %zu procedures, %zu modifiers, "
-			    "skipped %zu lines, %zu bad dates, %zu bad values, "
-			    "%zu orphan lines, %zu duplicates (%s)\n", d,
-			    ri->records, ri->modifiers,
-			    ri->stats.skipped_lines, ri->stats.bad_dates,
-			    ri->stats.bad_values, ri->stats.orphan_lines,
-			    ri->stats.duplicates, ri->path);
-			if (verbose)
-				main_check_release(ri);
-		}
-	}
-	snapshot_release(s);
-	printf("configuration OK\n");
-	return 0;
 }
 
 int
@@ -195,7 +129,7 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	}
 	if (tflag) {
-		rv = main_check(conf, vflag);
+		rv = check_config(conf, sockpath, vflag);
 		conf_free(conf);
 		return rv;
 	}

@@ -41,45 +41,75 @@
 #include "log.h"
 #include "notify.h"
 #include "reload.h"
+#include "record.h"
 #include "snapshot.h"
+#include "stats.h"
 
 #define RELOAD_STOP_WAIT_S	2	/* for a load at shutdown, seconds */
+#define LOADER_DEAD_MAX		4	/* abandoned loads still running */
 
 /*
- * The loader and its one job.  The loader thread owns no field: it
- * reads path and takes the job and hands back its result under mtx.
+ * A loader thread and its one job.  The main thread and the thread
+ * share it under mtx; path and wakefd are set before the thread starts.
+ * Once abandoned the main thread only reads exited (and sets nowake),
+ * and the thread frees what it built instead of handing it back.
+ */
+struct loader_job {
+	pthread_t	 thread;
+	char		*path;		/* the configuration to load */
+	int		 wakefd;	/* the loader's pipe[1] */
+	struct loader_job *next;	/* main: in ld->dead */
+	uint64_t	 seq;		/* main: the load it runs */
+	int		 dry;		/* main: of that load */
+	struct timespec	 t0;		/* main: when it started */
+
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	int		 go;		/* main -> thread: load path */
+	int		 go_dry;	/* ... as a dry run */
+	int		 quit;		/* main -> thread: end */
+	int		 abandoned;	/* main -> thread: discard, end */
+	int		 nowake;	/* main -> thread: the pipe is closed */
+	int		 done;		/* thread -> main: the result below */
+	int		 exited;	/* thread -> main (abandoned): join me */
+	struct conf	*conf;		/* result: reload ok */
+	struct snapshot	*snap;		/* result: reload ok */
+	struct snapshot_preview *preview; /* result: dry run ok */
+	char		 err[1024];	/* result: !ok */
+	long		 ms;
+};
+
+/*
+ * The loader: the current job's thread (none after one was abandoned,
+ * until the next load) and what other threads ask under mtx.
  */
 struct loader {
-	/* Set by loader_start; read-only while the thread runs. */
-	char		*path;		/* the configuration to load */
+	/* Set by loader_start; read-only after. */
+	char		*path;
 	struct loader_hooks hooks;
 	int		 pipe[2];	/* any thread writes [1]: wake main */
 
 	/* The main thread's. */
-	pthread_t	 thread;
-	int		 started;
+	struct event_base *base;
 	struct event	*ev;		/* on pipe[0] */
+	struct event	*timer;		/* the watchdog */
+	unsigned	 timeout;	/* seconds; 0: none */
+	struct loader_job *job;		/* the thread loads run on */
+	struct loader_job *dead;	/* abandoned, still running */
+	size_t		 ndead;
 	int		 busy;		/* a load is in flight */
-	int		 again;		/* one more load after it */
+	int		 again[2];	/* one more load of [dry_run] after it */
 	size_t		 acks;		/* workers told, not yet acked */
 	unsigned long	 min_interval;	/* ms between asked loads */
 	struct timespec	 last_start;	/* of the last load; 0: none yet */
 	struct event	*delay;		/* an asked load held back */
 	char		 delay_why[64];
 
-	/* Under mtx: the job, its result, and what other threads ask. */
+	/* Under mtx: what other threads ask. */
 	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	int		 go;		/* main -> loader: load path */
-	int		 quit;		/* main -> loader: end */
-	int		 done;		/* loader -> main: the result below */
-	struct conf	*conf;		/* result: both set, or neither */
-	struct snapshot	*snap;
-	char		 err[1024];
-	long		 ms;
 	uint64_t	 seq;		/* loads started */
-	int		 want;		/* any thread: a load, please */
-	char		 why[64];	/* who wants it */
+	int		 want[2];	/* any thread: a load of [dry_run] */
+	char		 why[2][64];	/* who wants it */
 	size_t		 acked;		/* loader_acked calls not counted */
 };
 
@@ -230,86 +260,293 @@ reload_publish(const struct conf *conf, const char *why, char *status,
 	return 0;
 }
 
-/* Wake the main loop: it then reads the loader under its lock. */
+
+/*
+ * A dry run's comparison: today and the releases to come, in what is
+ * served and in what would be.  NULL when out of memory.
+ */
+static struct snapshot_preview *
+reload_preview(const struct snapshot *prev, const struct snapshot *s)
+{
+	struct snapshot_codes	 a = { NULL, 0 }, b = { NULL, 0 };
+	struct snapshot_preview	*p;
+	uint32_t		 today = record_today();
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((prev != NULL && snapshot_codes_of(prev, today, &a) == -1) ||
+	    snapshot_codes_of(s, today, &b) == -1 ||
+	    snapshot_preview(&a, &b, today, p) == -1) {
+		free(p);
+		p = NULL;
+	}
+	snapshot_codes_free(&a);
+	snapshot_codes_free(&b);
+	return p;
+}
+
 static void
-loader_wake(struct loader *ld)
+reload_preview_free(struct snapshot_preview *p)
+{
+	if (p == NULL)
+		return;
+	snapshot_preview_free(p);
+	free(p);
+}
+
+/* Wake the main loop, unless it has closed the pipe; under j->mtx. */
+static void
+loader_wake_locked(struct loader_job *j)
 {
 	char	b = 0;
 
-	while (write(ld->pipe[1], &b, 1) == -1 && errno == EINTR)
+	if (j->nowake)
+		return;
+	while (write(j->wakefd, &b, 1) == -1 && errno == EINTR)
 		;
 	/* EAGAIN: the pipe already holds a wakeup; that will do. */
 }
 
 /*
- * The loader thread: waits for a job, loads, hands the result back.
- * It touches nothing but the job and the files; all logging, counting
- * and publishing is left to the main thread.
+ * One load: the config read afresh, every release loaded and checked
+ * against what is served (the reference keeps it alive meanwhile).  A
+ * dry run keeps only the comparison.
  */
+static void
+loader_load(struct loader_job *j, int dry, struct conf **ncp,
+    struct snapshot **snapp, struct snapshot_preview **pp, char *err,
+    size_t errlen)
+{
+	struct snapshot	*prev, *snap;
+	struct conf	*nc;
+
+	*ncp = NULL;
+	*snapp = NULL;
+	*pp = NULL;
+	if ((nc = conf_load(j->path, err, errlen)) == NULL)
+		return;
+	prev = snapshot_acquire();
+	snap = build_snapshot(nc, prev, err, errlen);
+	if (snap != NULL && dry) {
+		if ((*pp = reload_preview(prev, snap)) == NULL)
+			snprintf(err, errlen, "out of memory");
+		snapshot_release(snap);
+		snap = NULL;
+		conf_free(nc);
+		nc = NULL;
+	}
+	snapshot_release(prev);
+	if (snap == NULL) {
+		conf_free(nc);
+		nc = NULL;
+	}
+	*ncp = nc;
+	*snapp = snap;
+}
+
+/*
+ * A loader thread: waits for a job, loads, hands the result back, or,
+ * abandoned meanwhile, frees it and ends.  It touches nothing but its
+ * job and the files; all logging, counting and publishing is left to
+ * the main thread.
+ */
+static void	loader_job_free(struct loader_job *);
+
 static void *
 loader_main(void *arg)
 {
-	struct loader	*ld = arg;
+	struct loader_job *j = arg;
+	struct snapshot_preview *pv;
 	struct snapshot	*snap;
 	struct conf	*nc;
 	struct timespec	 t0;
-	char		 err[sizeof(ld->err)];
+	char		 err[sizeof(j->err)];
+	int		 dry, abandoned, orphan;
 
 	for (;;) {
-		pthread_mutex_lock(&ld->mtx);
-		while (!ld->go && !ld->quit)
-			pthread_cond_wait(&ld->cv, &ld->mtx);
-		if (ld->quit) {
-			pthread_mutex_unlock(&ld->mtx);
+		pthread_mutex_lock(&j->mtx);
+		while (!j->go && !j->quit)
+			pthread_cond_wait(&j->cv, &j->mtx);
+		if (j->quit) {
+			pthread_mutex_unlock(&j->mtx);
 			break;
 		}
-		ld->go = 0;
-		pthread_mutex_unlock(&ld->mtx);
+		j->go = 0;
+		dry = j->go_dry;
+		pthread_mutex_unlock(&j->mtx);
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		err[0] = '\0';
-		snap = NULL;
-		if ((nc = conf_load(ld->path, err, sizeof(err))) != NULL &&
-		    (snap = reload_build(nc, err, sizeof(err))) == NULL) {
-			conf_free(nc);
-			nc = NULL;
-		}
+		loader_load(j, dry, &nc, &snap, &pv, err, sizeof(err));
 
-		pthread_mutex_lock(&ld->mtx);
-		ld->conf = nc;
-		ld->snap = snap;
-		memcpy(ld->err, err, sizeof(err));
-		ld->ms = reload_ms_since(&t0);
-		ld->done = 1;
-		pthread_mutex_unlock(&ld->mtx);
-		loader_wake(ld);
+		pthread_mutex_lock(&j->mtx);
+		if (!(abandoned = j->abandoned)) {
+			j->conf = nc;
+			j->snap = snap;
+			j->preview = pv;
+			memcpy(j->err, err, sizeof(err));
+			j->ms = reload_ms_since(&t0);
+			j->done = 1;
+			loader_wake_locked(j);
+		}
+		pthread_mutex_unlock(&j->mtx);
+		if (!abandoned)
+			continue;
+		/* Too late: the main thread reported it failed. */
+		snapshot_release(snap);
+		conf_free(nc);
+		reload_preview_free(pv);
+		pthread_mutex_lock(&j->mtx);
+		j->ms = reload_ms_since(&t0);
+		j->exited = 1;
+		loader_wake_locked(j);
+		orphan = j->nowake;
+		pthread_mutex_unlock(&j->mtx);
+		/* The loader is gone (shutdown): nobody else will free it. */
+		if (orphan)
+			loader_job_free(j);
+		break;
 	}
 	return NULL;
 }
 
-void
-loader_request(struct loader *ld, const char *why)
+static void
+loader_job_free(struct loader_job *j)
 {
+	if (j == NULL)
+		return;
+	snapshot_release(j->snap);
+	conf_free(j->conf);
+	reload_preview_free(j->preview);
+	free(j->path);
+	pthread_cond_destroy(&j->cv);
+	pthread_mutex_destroy(&j->mtx);
+	free(j);
+}
+
+/* A thread for loads, with every signal blocked; NULL after logging. */
+static struct loader_job *
+loader_job_new(struct loader *ld)
+{
+	struct loader_job *j;
+	sigset_t	 all, old;
+	int		 e;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->path = strdup(ld->path)) == NULL) {
+		log_warn("loader");
+		free(j);
+		return NULL;
+	}
+	j->wakefd = ld->pipe[1];
+	pthread_mutex_init(&j->mtx, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	/* Signals are the main loop's: the loader must not take them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&j->thread, NULL, loader_main, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		errno = e;
+		log_warn("loader thread");
+		loader_job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Join and free the abandoned loads that have ended since. */
+static void
+loader_reap(struct loader *ld)
+{
+	struct loader_job **pj = &ld->dead, *j;
+	long		 ms;
+	int		 exited;
+
+	while ((j = *pj) != NULL) {
+		pthread_mutex_lock(&j->mtx);
+		exited = j->exited;
+		ms = j->ms;
+		pthread_mutex_unlock(&j->mtx);
+		if (!exited) {
+			pj = &j->next;
+			continue;
+		}
+		*pj = j->next;
+		ld->ndead--;
+		pthread_join(j->thread, NULL);
+		log_info("the abandoned %s %llu ended after %ld ms; its "
+		    "result was discarded", j->dry ? "dry run" : "load",
+		    (unsigned long long)j->seq, ms);
+		loader_job_free(j);
+	}
+}
+
+void
+loader_set_timeout(struct loader *ld, unsigned seconds)
+{
+	ld->timeout = seconds;
+}
+
+static void	loader_finish(struct loader *, uint64_t, int, struct conf *,
+		    struct snapshot *, struct snapshot_preview *, char *,
+		    size_t, long, int);
+
+void
+loader_request(struct loader *ld, const char *why, int dry_run)
+{
+	struct timeval	 tv = { (time_t)ld->timeout, 0 };
+	char		 err[256];
+	uint64_t	 seq;
+
+	dry_run = dry_run != 0;
 	if (ld->busy || ld->acks > 0) {
-		if (!ld->again)
-			log_info("%s: reloading after the load in progress",
-			    why);
-		ld->again = 1;
+		if (!ld->again[dry_run])
+			log_info("%s: %s after the load in progress", why,
+			    dry_run ? "dry run" : "reloading");
+		ld->again[dry_run] = 1;
 		return;
 	}
 	ld->busy = 1;
 	/* This load reads everything afresh: it answers any earlier ask. */
-	ld->again = 0;
-	evtimer_del(ld->delay);
-	clock_gettime(CLOCK_MONOTONIC, &ld->last_start);
-	log_info("%s: reloading %s", why, ld->path);
-	notify_reloading();
+	ld->again[dry_run] = 0;
+	if (!dry_run) {
+		/* It answers a held-back ask too; the interval starts now. */
+		evtimer_del(ld->delay);
+		clock_gettime(CLOCK_MONOTONIC, &ld->last_start);
+	}
 	pthread_mutex_lock(&ld->mtx);
-	ld->seq++;
-	ld->want = 0;
-	ld->go = 1;
-	pthread_cond_signal(&ld->cv);
+	seq = ++ld->seq;
+	ld->want[dry_run] = 0;
 	pthread_mutex_unlock(&ld->mtx);
+	loader_reap(ld);
+	err[0] = '\0';
+	if (ld->job == NULL && ld->ndead >= LOADER_DEAD_MAX)
+		snprintf(err, sizeof(err), "%zu abandoned loads are still "
+		    "running (reading %s): not starting another", ld->ndead,
+		    ld->path);
+	else if (ld->job == NULL && (ld->job = loader_job_new(ld)) == NULL)
+		snprintf(err, sizeof(err), "cannot start a loader thread");
+	if (err[0] != '\0') {
+		loader_finish(ld, seq, dry_run, NULL, NULL, NULL, err,
+		    sizeof(err), 0, 0);
+		return;
+	}
+	log_info("%s: %s %s", why, dry_run ? "dry run of" : "reloading",
+	    ld->path);
+	if (!dry_run)
+		notify_reloading();
+	ld->job->seq = seq;
+	ld->job->dry = dry_run;
+	clock_gettime(CLOCK_MONOTONIC, &ld->job->t0);
+	stats_note_loading(time(NULL), dry_run);
+	pthread_mutex_lock(&ld->job->mtx);
+	ld->job->go = 1;
+	ld->job->go_dry = dry_run;
+	pthread_cond_signal(&ld->job->cv);
+	pthread_mutex_unlock(&ld->job->mtx);
+	if (ld->timeout > 0)
+		evtimer_add(ld->timer, &tv);
 }
 
 /* The held-back asked load: its time has come. */
@@ -321,23 +558,30 @@ loader_delay_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!atomic_load(ld->hooks.stopping))
-		loader_request(ld, ld->delay_why);
+		loader_request(ld, ld->delay_why, 0);
 }
 
-/* A load a client asked for: now, or once min_interval has passed. */
+/*
+ * A load a client asked for: now, or once min_interval has passed since
+ * the last real load started.  A dry run swaps nothing and is not held.
+ */
 static void
-loader_request_asked(struct loader *ld, const char *why)
+loader_request_asked(struct loader *ld, const char *why, int dry_run)
 {
 	struct timeval	 tv;
 	long		 wait = 0;
 
+	if (dry_run) {
+		loader_request(ld, why, 1);
+		return;
+	}
 	if (evtimer_pending(ld->delay, NULL))
 		return;		/* that load will answer this ask too */
 	if (ld->last_start.tv_sec != 0 || ld->last_start.tv_nsec != 0)
 		wait = (long)ld->min_interval -
 		    reload_ms_since(&ld->last_start);
 	if (wait <= 0) {
-		loader_request(ld, why);
+		loader_request(ld, why, 0);
 		return;
 	}
 	snprintf(ld->delay_why, sizeof(ld->delay_why), "%s", why);
@@ -353,93 +597,156 @@ loader_set_min_interval(struct loader *ld, unsigned long ms)
 	ld->min_interval = ms;
 }
 
-/* Start the coalesced load once nothing is in flight any more. */
+/* Start a coalesced load once nothing is in flight any more. */
 static void
 loader_again(struct loader *ld)
 {
-	if (ld->again && !ld->busy && ld->acks == 0 &&
-	    !atomic_load(ld->hooks.stopping)) {
-		ld->again = 0;
-		loader_request(ld, "coalesced requests");
+	int	dry;
+
+	if (ld->busy || ld->acks > 0 || atomic_load(ld->hooks.stopping))
+		return;
+	/* Reloads first: a dry run after them compares with their result. */
+	for (dry = 0; dry < 2; dry++) {
+		if (ld->again[dry]) {
+			ld->again[dry] = 0;
+			loader_request(ld, "coalesced requests", dry);
+			return;
+		}
 	}
 }
 
-/* The loader finished: publish or keep, then hand it to the owner. */
+/*
+ * A load ended (or was abandoned): publish or keep, then hand it to the
+ * owner.  A dry run publishes nothing.
+ */
 static void
-loader_finish(struct loader *ld, uint64_t seq, struct conf *nc,
-    struct snapshot *snap, char *err, size_t errlen, long ms)
+loader_finish(struct loader *ld, uint64_t seq, int dry, struct conf *nc,
+    struct snapshot *snap, struct snapshot_preview *pv, char *err,
+    size_t errlen, long ms, int timed_out)
 {
 	struct reload_result r;
 	char		 status[RELOAD_STATUS_MAX];
 
 	ld->busy = 0;
+	evtimer_del(ld->timer);
+	stats_note_loading(0, 0);
 	memset(&r, 0, sizeof(r));
 	r.seq = seq;
-	r.ok = snap != NULL;
+	r.dry_run = dry;
+	r.timed_out = timed_out;
+	r.ok = dry ? pv != NULL : snap != NULL;
 	r.ms = ms;
-	if (r.ok) {
+	if (!r.ok && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
+	if (r.ok && !dry) {
 		reload_publish_snapshot(snap, "reload", ms, status,
 		    sizeof(status));
 		r.conf = nc;
 		r.status = status;
-		r.generation = reload_generation();
+	} else if (r.ok) {
+		r.preview = pv;
+		log_info("dry run: %s would load, %ld ms", ld->path, ms);
 	} else {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "out of memory");
 		r.err = err;
-		r.generation = reload_generation();
-		log_warnx("reload failed after %ld ms, still serving "
-		    "generation %llu: %s", ms,
-		    (unsigned long long)r.generation, err);
+		log_warnx("%s failed after %ld ms, still serving generation "
+		    "%llu: %s%s", dry ? "dry run" : "reload", ms,
+		    (unsigned long long)reload_generation(), err,
+		    timed_out ? " (the load goes on in the background; "
+		    "its result will be discarded)" : "");
 		reload_trim();
 	}
+	r.generation = reload_generation();
 	ld->acks += ld->hooks.finished(ld->hooks.arg, &r);
 	loader_again(ld);
 }
 
 /*
+ * The watchdog: the load runs past the timeout.  It cannot be stopped,
+ * so it is abandoned: reported failed now, left to end on its thread,
+ * which frees what it built; the next load gets a new thread.
+ */
+static void
+loader_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loader	*ld = arg;
+	struct loader_job *j = ld->job;
+	char		 err[128];
+	int		 done;
+
+	(void)fd;
+	(void)what;
+	if (!ld->busy || j == NULL)
+		return;
+	pthread_mutex_lock(&j->mtx);
+	if (!(done = j->done))
+		j->abandoned = 1;
+	pthread_mutex_unlock(&j->mtx);
+	if (done)
+		return;		/* just in time: its wakeup is on the way */
+	ld->job = NULL;
+	j->next = ld->dead;
+	ld->dead = j;
+	ld->ndead++;
+	stats_note_timed_out();
+	snprintf(err, sizeof(err), "reload timed out after %u s",
+	    ld->timeout);
+	loader_finish(ld, j->seq, j->dry, NULL, NULL, NULL, err, sizeof(err),
+	    reload_ms_since(&j->t0), 1);
+}
+
+/*
  * The main loop's wakeup: the loader finished, another thread asked
- * for a load, or a worker acknowledged one.
+ * for a load, a worker acknowledged one, or an abandoned load ended.
  */
 static void
 loader_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct loader	*ld = arg;
+	struct loader_job *j = ld->job;
+	struct snapshot_preview *pv = NULL;
 	struct snapshot	*snap = NULL;
 	struct conf	*nc = NULL;
-	char		 buf[64], err[sizeof(ld->err)], why[sizeof(ld->why)];
-	uint64_t	 seq = 0;
+	char		 buf[64], err[sizeof(j->err)], why[2][64];
 	long		 ms = 0;
 	size_t		 acked;
-	int		 done, want;
+	int		 done = 0, want[2], k;
 
 	(void)what;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	pthread_mutex_lock(&ld->mtx);
-	done = ld->done;
-	if (done) {
-		ld->done = 0;
-		nc = ld->conf;
-		snap = ld->snap;
-		ld->conf = NULL;
-		ld->snap = NULL;
-		memcpy(err, ld->err, sizeof(err));
-		ms = ld->ms;
-		seq = ld->seq;
+	if (j != NULL) {
+		pthread_mutex_lock(&j->mtx);
+		if ((done = j->done)) {
+			j->done = 0;
+			nc = j->conf;
+			snap = j->snap;
+			pv = j->preview;
+			j->conf = NULL;
+			j->snap = NULL;
+			j->preview = NULL;
+			memcpy(err, j->err, sizeof(err));
+			ms = j->ms;
+		}
+		pthread_mutex_unlock(&j->mtx);
 	}
-	want = ld->want;
-	ld->want = 0;
-	memcpy(why, ld->why, sizeof(why));
+	pthread_mutex_lock(&ld->mtx);
+	for (k = 0; k < 2; k++) {
+		want[k] = ld->want[k];
+		ld->want[k] = 0;
+		memcpy(why[k], ld->why[k], sizeof(why[k]));
+	}
 	acked = ld->acked;
 	ld->acked = 0;
 	pthread_mutex_unlock(&ld->mtx);
 
+	loader_reap(ld);
 	/* A request made while the load ran comes first: it is older. */
-	if (want && !atomic_load(ld->hooks.stopping))
-		loader_request_asked(ld, why);
+	for (k = 0; k < 2; k++)
+		if (want[k] && !atomic_load(ld->hooks.stopping))
+			loader_request_asked(ld, why[k], k);
 	if (done)
-		loader_finish(ld, seq, nc, snap, err, sizeof(err), ms);
+		loader_finish(ld, j->seq, j->dry, nc, snap, pv, err,
+		    sizeof(err), ms, 0);
 	if (acked > 0) {
 		ld->acks -= acked <= ld->acks ? acked : ld->acks;
 		loader_again(ld);
@@ -447,31 +754,39 @@ loader_wake_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-loader_ask(struct loader *ld, const char *why, uint64_t *seq, char *err,
-    size_t errlen)
+loader_ask(struct loader *ld, const char *why, int dry_run, uint64_t *seq,
+    char *err, size_t errlen)
 {
+	char	b = 0;
+
+	dry_run = dry_run != 0;
 	if (ld == NULL || atomic_load(ld->hooks.stopping)) {
 		snprintf(err, errlen, "the server is shutting down");
 		return -1;
 	}
 	pthread_mutex_lock(&ld->mtx);
 	*seq = ld->seq + 1;
-	if (!ld->want) {
-		ld->want = 1;
-		snprintf(ld->why, sizeof(ld->why), "%s", why);
+	if (!ld->want[dry_run]) {
+		ld->want[dry_run] = 1;
+		snprintf(ld->why[dry_run], sizeof(ld->why[dry_run]), "%s",
+		    why);
 	}
 	pthread_mutex_unlock(&ld->mtx);
-	loader_wake(ld);
+	while (write(ld->pipe[1], &b, 1) == -1 && errno == EINTR)
+		;
 	return 0;
 }
 
 void
 loader_acked(struct loader *ld)
 {
+	char	b = 0;
+
 	pthread_mutex_lock(&ld->mtx);
 	ld->acked++;
 	pthread_mutex_unlock(&ld->mtx);
-	loader_wake(ld);
+	while (write(ld->pipe[1], &b, 1) == -1 && errno == EINTR)
+		;
 }
 
 struct loader *
@@ -479,17 +794,15 @@ loader_start(struct event_base *base, const char *path,
     const struct loader_hooks *hooks)
 {
 	struct loader	*ld;
-	sigset_t	 all, old;
-	int		 e;
 
 	if ((ld = calloc(1, sizeof(*ld))) == NULL) {
 		log_warn("loader");
 		return NULL;
 	}
 	ld->hooks = *hooks;
+	ld->base = base;
 	ld->pipe[0] = ld->pipe[1] = -1;
 	pthread_mutex_init(&ld->mtx, NULL);
-	pthread_cond_init(&ld->cv, NULL);
 	if ((ld->path = strdup(path)) == NULL) {
 		log_warn("loader");
 		goto fail;
@@ -501,66 +814,90 @@ loader_start(struct event_base *base, const char *path,
 	}
 	ld->ev = event_new(base, ld->pipe[0], EV_READ | EV_PERSIST,
 	    loader_wake_cb, ld);
+	ld->timer = evtimer_new(base, loader_timeout_cb, ld);
 	ld->delay = evtimer_new(base, loader_delay_cb, ld);
-	if (ld->ev == NULL || ld->delay == NULL ||
+	if (ld->ev == NULL || ld->timer == NULL || ld->delay == NULL ||
 	    event_add(ld->ev, NULL) == -1) {
 		log_warnx("cannot watch the loader pipe");
 		goto fail;
 	}
-	/* Signals are the main loop's: the loader must not take them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&ld->thread, NULL, loader_main, ld);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		errno = e;
-		log_warn("loader thread");
+	/* The first thread now: a daemon that cannot make one says so. */
+	if ((ld->job = loader_job_new(ld)) == NULL)
 		goto fail;
-	}
-	ld->started = 1;
 	return ld;
 fail:
 	loader_stop(ld);
 	return NULL;
 }
 
+/*
+ * Join the current thread.  One whose load would not end is abandoned
+ * instead: it frees what it builds, and no longer wakes the pipe.
+ */
+static void
+loader_join(struct loader *ld)
+{
+	struct loader_job *j = ld->job;
+	struct timespec	 deadline;
+
+	if (j == NULL)
+		return;
+	ld->job = NULL;
+	pthread_mutex_lock(&j->mtx);
+	j->quit = 1;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mtx);
+	/*
+	 * A load stuck in read() (a hung NFS mount, a FIFO) must not hold
+	 * shutdown hostage: wait a while, then leave the thread and its
+	 * job to exit(), which ends it.
+	 */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += RELOAD_STOP_WAIT_S;
+	if (pthread_timedjoin_np(j->thread, NULL, &deadline) == 0) {
+		loader_job_free(j);
+		return;
+	}
+	log_warnx("exiting with a load still running (reading %s)",
+	    ld->path);
+	pthread_mutex_lock(&j->mtx);
+	j->abandoned = 1;
+	j->nowake = 1;
+	pthread_mutex_unlock(&j->mtx);
+}
+
 void
 loader_stop(struct loader *ld)
 {
-	struct timespec	 deadline;
+	struct loader_job *j, *next;
 
 	if (ld == NULL)
 		return;
-	if (ld->started) {
-		pthread_mutex_lock(&ld->mtx);
-		ld->quit = 1;
-		pthread_cond_signal(&ld->cv);
-		pthread_mutex_unlock(&ld->mtx);
-		/*
-		 * A load stuck in read() (a hung NFS mount, a FIFO) must not
-		 * hold shutdown hostage: wait a while, then leave the thread
-		 * and what it uses to exit(), which ends it.
-		 */
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += RELOAD_STOP_WAIT_S;
-		if (pthread_timedjoin_np(ld->thread, NULL, &deadline) != 0) {
-			log_warnx("exiting with a load still running (reading "
-			    "%s)", ld->path);
-			return;
-		}
+	loader_join(ld);
+	loader_reap(ld);
+	/*
+	 * Still stuck: no more wakeups, and exit() ends them.  Each job
+	 * stays its thread's (freed by nobody); the loader goes now.
+	 */
+	for (j = ld->dead; j != NULL; j = next) {
+		next = j->next;
+		pthread_mutex_lock(&j->mtx);
+		j->nowake = 1;
+		pthread_mutex_unlock(&j->mtx);
+		log_warnx("exiting with an abandoned load still running "
+		    "(reading %s)", ld->path);
 	}
-	snapshot_release(ld->snap);
-	conf_free(ld->conf);
 	free(ld->path);
 	if (ld->ev != NULL)
 		event_free(ld->ev);
+	if (ld->timer != NULL)
+		event_free(ld->timer);
 	if (ld->delay != NULL)
 		event_free(ld->delay);
 	if (ld->pipe[0] != -1)
 		close(ld->pipe[0]);
 	if (ld->pipe[1] != -1)
 		close(ld->pipe[1]);
-	pthread_cond_destroy(&ld->cv);
 	pthread_mutex_destroy(&ld->mtx);
 	free(ld);
 }

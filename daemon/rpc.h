@@ -15,6 +15,7 @@
 
 struct access_peer;
 struct snapshot;
+struct snapshot_preview;
 struct stats_counters;
 
 #define RPC_MAX_DEPTH		16	/* nesting of one request */
@@ -65,6 +66,18 @@ void		 rpc_set_limits(const struct rpc_limits *);
  */
 void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
 		    uint64_t generation, const char *err);
+
+/*
+ * A dry run's result map (docs/protocol.md, reload): {ok, dry_run:
+ * true, generation, sets (ok: the preview) or error}.  Packed once on
+ * the main thread; rpc_reload_answer_packed then wraps a copy as the
+ * response to msgid.  May allocate: only to grow out.
+ */
+void		 rpc_pack_dry_run(struct rpc_out *, int ok,
+		    uint64_t generation, const char *err,
+		    const struct snapshot_preview *);
+void		 rpc_reload_answer_packed(struct rpc_out *, uint32_t msgid,
+		    const unsigned char *result, size_t len);
 
 /*
  * What the requests of one thread share: the batch's snapshot reference
@@ -121,6 +134,7 @@ enum rpc_result {
 struct rpc_reload_req {
 	uint32_t	 msgid;
 	int		 reply;
+	int		 dry_run;	/* opts.dry_run: check, compare, keep */
 	uint64_t	 generation;	/* the batch's: 0 without data */
 };
 

@@ -1,10 +1,12 @@
 /*
  * rpc_info.c: the methods about the daemon itself: info (the loaded
  * sets and their releases, the last reload, the counters kept by
- * stats.c) and reload, whose verdict is handed back to the caller, with
- * the answer the caller gives once the load ends.
+ * stats.c), reload, whose verdict is handed back to the caller, with
+ * the answer the caller gives once the load ends (a dry run's
+ * preview too), and codes, what hcpcsd -t compares with.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -32,6 +34,29 @@ rpc_pack_time(msgpack_packer *pk, time_t t)
 	}
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rpc_pack_cstr(pk, buf);
+}
+
+static void
+rpc_pack_bool(msgpack_packer *pk, int v)
+{
+	if (v)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+}
+
+/* YYYYMMDD as "YYYY-MM-DD"; 0 (always, none) as nil. */
+static void
+rpc_pack_date(msgpack_packer *pk, uint32_t date)
+{
+	char	 d[11];
+
+	if (date == 0) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	record_format_date(date, d);
+	rpc_pack_cstr(pk, d);
 }
 
 static void
@@ -65,9 +90,10 @@ rpc_pack_stats(msgpack_packer *pk, const struct rpc_req *r,
 	rpc_pack_u64(pk, "bytes_in", STATS_SUM(bytes_in));
 	rpc_pack_u64(pk, "bytes_out", STATS_SUM(bytes_out));
 	rpc_pack_cstr(pk, "reloads");
-	msgpack_pack_map(pk, 3);
+	msgpack_pack_map(pk, 4);
 	rpc_pack_u64(pk, "count", rl->count);
 	rpc_pack_u64(pk, "failed", rl->failed);
+	rpc_pack_u64(pk, "timed_out", rl->timed_out);
 	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
 }
 
@@ -100,7 +126,13 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 	rpc_pack_kv(pk, "sha256", admin ? ri->sha256 : NULL);
 	rpc_pack_cstr(pk, "loaded_at");
 	rpc_pack_time(pk, ri->loaded_at);
-	/* What the loader tolerated: kept raw or skipped, never fatal. */
+	/*
+	 * What the loader tolerated: kept raw or skipped, never fatal.
+	 * TODO(issue 11, loader gate): once struct record_stats carries
+	 * the first file:line positions of each kind, pack them here as
+	 * "quirk_positions" ({kind: ["file:line", ...]}) and say so in
+	 * docs/protocol.md's info section.
+	 */
 	rpc_pack_cstr(pk, "quirks");
 	msgpack_pack_map(pk, 5);
 	rpc_pack_u64(pk, "skipped_lines", ri->stats.skipped_lines);
@@ -131,7 +163,7 @@ rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
 	stats_reloads(&rl);
 	snap = snapshot_acquire();
 	n = snap != NULL ? snapshot_nsets(snap) : 0;
-	msgpack_pack_map(pk, 6);
+	msgpack_pack_map(pk, 7);
 	rpc_pack_kv(pk, "version", HCPCSD_VERSION);
 	rpc_pack_cstr(pk, "started_at");
 	rpc_pack_time(pk, stats_started_at());
@@ -173,6 +205,17 @@ rpc_m_info(struct rpc_req *r, const struct rpc_args *a)
 	/* A load's error names files: the log has it for the others. */
 	rpc_pack_kv(pk, "error", rl.ok ? NULL : admin ? rl.error :
 	    "see the daemon's log");
+	/* A load running now (the watchdog abandons it past its time). */
+	rpc_pack_cstr(pk, "reload_in_progress");
+	if (rl.loading_since == 0)
+		msgpack_pack_nil(pk);
+	else {
+		msgpack_pack_map(pk, 2);
+		rpc_pack_cstr(pk, "since");
+		rpc_pack_time(pk, rl.loading_since);
+		rpc_pack_cstr(pk, "dry_run");
+		rpc_pack_bool(pk, rl.loading_dry);
+	}
 	rpc_pack_cstr(pk, "stats");
 	rpc_pack_stats(pk, r, &rl);
 	snapshot_release(snap);
@@ -202,8 +245,8 @@ rpc_pack_reload_result(msgpack_packer *pk, int ok, uint64_t generation,
 int
 rpc_m_reload(struct rpc_req *r, const struct rpc_args *a)
 {
-	(void)a;
 	r->reload = 1;
+	r->reload_dry = a->o.dry_run;
 	return 0;
 }
 
@@ -219,4 +262,146 @@ rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
 	msgpack_pack_uint32(&pk, msgid);
 	msgpack_pack_nil(&pk);
 	rpc_pack_reload_result(&pk, ok, generation, err);
+}
+
+void
+rpc_reload_answer_packed(struct rpc_out *out, uint32_t msgid,
+    const unsigned char *result, size_t len)
+{
+	msgpack_packer	 pk;
+
+	msgpack_packer_init(&pk, out, rpc_out_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_int(&pk, 1);
+	msgpack_pack_uint32(&pk, msgid);
+	msgpack_pack_nil(&pk);
+	rpc_out_append(out, result, len);
+}
+
+/* One side of a preview date: {effective, codes}, nil when none. */
+static void
+rpc_pack_side(msgpack_packer *pk, const char *k, int has, uint32_t eff,
+    size_t ncodes)
+{
+	rpc_pack_cstr(pk, k);
+	if (!has) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	msgpack_pack_map(pk, 2);
+	rpc_pack_cstr(pk, "effective");
+	rpc_pack_date(pk, eff);
+	rpc_pack_u64(pk, "codes", ncodes);
+}
+
+static void
+rpc_pack_change(msgpack_packer *pk, const struct snapshot_preview_change *c)
+{
+	static const char *const names[SNAPSHOT_DIFF_MAX] = {
+		[SNAPSHOT_DIFF_ADDED] = "added",
+		[SNAPSHOT_DIFF_REMOVED] = "removed",
+		[SNAPSHOT_DIFF_TERMINATED] = "terminated",
+		[SNAPSHOT_DIFF_CHANGED] = "changed",
+	};
+	const struct snapshot_preview_list *l;
+	size_t		 k, i;
+
+	msgpack_pack_map(pk, 3 + SNAPSHOT_DIFF_MAX);
+	rpc_pack_cstr(pk, "as_of");
+	rpc_pack_date(pk, c->as_of);
+	rpc_pack_side(pk, "from", c->has_from, c->from_effective,
+	    c->from_codes);
+	rpc_pack_side(pk, "to", c->has_to, c->to_effective, c->to_codes);
+	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++) {
+		l = &c->kind[k];
+		rpc_pack_cstr(pk, names[k]);
+		msgpack_pack_map(pk, 2);
+		rpc_pack_u64(pk, "count", l->count);
+		rpc_pack_cstr(pk, "codes");
+		msgpack_pack_array(pk, l->n);
+		for (i = 0; i < l->n; i++)
+			rpc_pack_cstr(pk, l->codes[i]);
+	}
+}
+
+void
+rpc_pack_dry_run(struct rpc_out *out, int ok, uint64_t generation,
+    const char *err, const struct snapshot_preview *p)
+{
+	const struct snapshot_preview_set *ps;
+	msgpack_packer	 pk;
+	size_t		 i, j;
+
+	msgpack_packer_init(&pk, out, rpc_out_write);
+	ok = ok && p != NULL;
+	msgpack_pack_map(&pk, 4);
+	rpc_pack_cstr(&pk, "ok");
+	rpc_pack_bool(&pk, ok);
+	rpc_pack_cstr(&pk, "dry_run");
+	msgpack_pack_true(&pk);
+	rpc_pack_u64(&pk, "generation", generation);
+	if (!ok) {
+		rpc_pack_kv(&pk, "error", err != NULL ? err : "out of memory");
+		return;
+	}
+	rpc_pack_cstr(&pk, "sets");
+	msgpack_pack_array(&pk, p->nsets);
+	for (i = 0; i < p->nsets; i++) {
+		ps = &p->sets[i];
+		msgpack_pack_map(&pk, 2);
+		rpc_pack_kv(&pk, "name", ps->name);
+		rpc_pack_cstr(&pk, "changes");
+		msgpack_pack_array(&pk, ps->nchanges);
+		for (j = 0; j < ps->nchanges; j++)
+			rpc_pack_change(&pk, &ps->changes[j]);
+	}
+}
+
+/*
+ * What is served, as hcpcsd -t compares it: every set's releases in
+ * force today or later, each code with its termination date and its
+ * digest (snapshot_rec_digest).  Allocates (an admin's request):
+ * snapshot_codes_of's copy, freed before returning.
+ */
+int
+rpc_m_codes(struct rpc_req *r, const struct rpc_args *a)
+{
+	const struct snapshot_set_codes *sc;
+	const struct snapshot_rel_codes *rc;
+	struct snapshot_codes c;
+	msgpack_packer	*pk = &r->pk;
+	size_t		 i, j, k;
+
+	(void)a;
+	if (snapshot_codes_of(r->ctx->snap, r->ctx->today, &c) == -1)
+		return rpc_fail(r, RPC_E_INTERNAL, "out of memory");
+	msgpack_pack_map(pk, 3);
+	rpc_pack_u64(pk, "generation", snapshot_generation(r->ctx->snap));
+	rpc_pack_cstr(pk, "today");
+	rpc_pack_date(pk, r->ctx->today);
+	rpc_pack_cstr(pk, "sets");
+	msgpack_pack_array(pk, c.nsets);
+	for (i = 0; i < c.nsets; i++) {
+		sc = &c.sets[i];
+		msgpack_pack_map(pk, 2);
+		rpc_pack_kv(pk, "name", sc->name);
+		rpc_pack_cstr(pk, "releases");
+		msgpack_pack_array(pk, sc->nrels);
+		for (j = 0; j < sc->nrels; j++) {
+			rc = &sc->rels[j];
+			msgpack_pack_map(pk, 2);
+			rpc_pack_cstr(pk, "effective");
+			rpc_pack_date(pk, rc->effective);
+			rpc_pack_cstr(pk, "codes");
+			msgpack_pack_array(pk, rc->ncodes);
+			for (k = 0; k < rc->ncodes; k++) {
+				msgpack_pack_array(pk, 3);
+				rpc_pack_cstr(pk, rc->codes[k].code);
+				rpc_pack_date(pk, rc->codes[k].terminated);
+				msgpack_pack_uint64(pk, rc->codes[k].digest);
+			}
+		}
+	}
+	snapshot_codes_free(&c);
+	return 0;
 }

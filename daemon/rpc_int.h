@@ -48,12 +48,14 @@ struct rpc_cur {
 #define RPC_OPT_AS_OF		0x02
 #define RPC_OPT_LIMIT		0x04
 #define RPC_OPT_INCL_TERM	0x08
+#define RPC_OPT_DRY_RUN		0x10
 
 struct rpc_opts {
 	int		 set;		/* -1: any set */
 	uint32_t	 as_of;
 	size_t		 limit;
 	int		 include_terminated;
+	int		 dry_run;
 };
 
 struct rpc_req {
@@ -66,6 +68,7 @@ struct rpc_req {
 	uint32_t	 msgid;
 	int		 notify;	/* no response wanted */
 	int		 reload;	/* the caller answers: RPC_RELOAD */
+	int		 reload_dry;	/* ... and it is a dry run */
 	/* The method table, for info's per-method counts. */
 	const struct rpc_method *methods;
 	size_t		 nmethods;
@@ -114,8 +117,12 @@ struct rpc_args {
  * itself (diff's releases, which need the snapshot) and packs its
  * result; every param must have been read when it returns.
  */
+/* A method's name and its length, for the table's rows. */
+#define RPC_NAME(s)	s, sizeof(s) - 1
+
 struct rpc_method {
 	const char	*name;
+	size_t		 namelen;	/* RPC_NAME() fills both */
 	int		(*fn)(struct rpc_req *, const struct rpc_args *);
 	uint32_t	 min;
 	uint32_t	 max;
@@ -184,5 +191,6 @@ int		 rpc_m_diff(struct rpc_req *, const struct rpc_args *);
 /* rpc_info.c: the daemon's own. */
 int		 rpc_m_info(struct rpc_req *, const struct rpc_args *);
 int		 rpc_m_reload(struct rpc_req *, const struct rpc_args *);
+int		 rpc_m_codes(struct rpc_req *, const struct rpc_args *);
 
 #endif /* HCPCSD_RPC_INT_H */

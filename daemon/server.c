@@ -38,6 +38,7 @@
 #include "notify.h"
 #include "reload.h"
 #include "rpc.h"
+#include "snapshot.h"
 #include "stats.h"
 #include "server.h"
 #include "worker.h"
@@ -233,9 +234,10 @@ server_publish(const struct conf *conf, const char *why, char *err,
 
 /* The workers' way to ask (worker_env.reload); any thread. */
 static int
-server_ask_reload(const char *why, uint64_t *seq, char *err, size_t errlen)
+server_ask_reload(const char *why, int dry_run, uint64_t *seq, char *err,
+    size_t errlen)
 {
-	return loader_ask(srv_loader, why, seq, err, errlen);
+	return loader_ask(srv_loader, why, dry_run, seq, err, errlen);
 }
 
 /* A worker answered who waited for a load (worker_env.reloaded). */
@@ -245,14 +247,52 @@ server_worker_reloaded(void)
 	loader_acked(srv_loader);
 }
 
+/*
+ * A dry run's answer, packed once for every worker to copy: the
+ * preview, or why it would fail.  NULL when out of memory.
+ */
+static struct rpc_out *
+server_dry_run_answer(const struct reload_result *r)
+{
+	struct rpc_out	*o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	rpc_pack_dry_run(o, r->ok, r->generation, r->err, r->preview);
+	if (o->oom) {
+		rpc_out_free(o);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* Main thread: a load ended: take its conf, tell every worker. */
 static size_t
 server_reloaded(void *arg, const struct reload_result *r)
 {
-	size_t	i, told = 0;
+	struct worker_reload wr;
+	struct rpc_out	*dry = NULL;
+	size_t		 i, told = 0;
 
 	(void)arg;
-	if (r->ok) {
+	memset(&wr, 0, sizeof(wr));
+	wr.seq = r->seq;
+	wr.ok = r->ok;
+	wr.generation = r->generation;
+	wr.err = r->err;
+	wr.dry_run = r->dry_run;
+	if (r->dry_run) {
+		/* Nothing changed: no counters, no STATUS=. */
+		if ((dry = server_dry_run_answer(r)) != NULL) {
+			wr.answer = dry->data;
+			wr.answerlen = dry->len;
+		}
+		if (r->preview != NULL) {
+			snapshot_preview_free(r->preview);
+			free(r->preview);
+		}
+	} else if (r->ok) {
 		if (!srv_activated && !srv_sockarg &&
 		    strcmp(r->conf->socket, srv_sockpath) != 0)
 			log_warnx("reload: socket changed to %s; still "
@@ -265,6 +305,8 @@ server_reloaded(void *arg, const struct reload_result *r)
 		conf_free(srv_conf);
 		srv_conf = r->conf;
 		server_apply_limits(srv_conf);
+		loader_set_timeout(srv_loader,
+		    (unsigned)srv_conf->reload_timeout);
 		snprintf(srv_status, sizeof(srv_status), "%s", r->status);
 		stats_note_reload(1, time(NULL), NULL, r->ms);
 		if (!atomic_load(&srv_stopping))  /* READY=1 after STOPPING=1 lies */
@@ -278,9 +320,12 @@ server_reloaded(void *arg, const struct reload_result *r)
 	}
 	/* Each worker answers its own clients waiting for this load. */
 	for (i = 0; i < srv_nworkers && !atomic_load(&srv_stopping); i++)
-		if (worker_tell_reloaded(srv_workers[i], r->seq, r->ok,
-		    r->generation, r->err) == 0)
+		if (worker_tell_reloaded(srv_workers[i], &wr) == 0)
 			told++;
+	if (dry != NULL) {
+		rpc_out_free(dry);
+		free(dry);
+	}
 	return told;
 }
 
@@ -325,7 +370,7 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	if (sig == SIGHUP) {
 		if (!atomic_load(&srv_stopping))
-			loader_request(srv_loader, "SIGHUP");
+			loader_request(srv_loader, "SIGHUP", 0);
 	} else
 		server_stop();
 
@@ -433,6 +478,7 @@ server_init(struct conf *conf, const char *sockpath, int debug)
 	if ((srv_loader = loader_start(srv_base, conf->path, &hooks)) == NULL)
 		return -1;
 	loader_set_min_interval(srv_loader, conf->reload_min_interval * 1000);
+	loader_set_timeout(srv_loader, (unsigned)conf->reload_timeout);
 	if (server_workers_start(conf->workers) == -1)
 		return -1;
 	if (srv_activated)

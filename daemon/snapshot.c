@@ -179,7 +179,7 @@ snapshot_free(struct snapshot *s)
 	free(s->strs);
 	free(s->recs);
 	free(s->slots);
-	free(s->codes);
+	free(s->htabs);
 	free(s->enc);
 	free(s->words);
 	free(s->rwords);
@@ -406,21 +406,21 @@ static int
 snapshot_index_codes(struct snapshot *s)
 {
 	const struct snapshot_rec *sr;
-	struct snapshot_codes *c;
+	struct snapshot_htab *c;
 	struct snapshot_slot *sl;
 	size_t		 i, total = 0, cap;
 	uint64_t	 key;
 	uint32_t	 h;
 
-	if ((s->codes = calloc(s->nrels > 0 ? s->nrels : 1,
-	    sizeof(*s->codes))) == NULL)
+	if ((s->htabs = calloc(s->nrels > 0 ? s->nrels : 1,
+	    sizeof(*s->htabs))) == NULL)
 		return -1;
 	for (i = 0; i < s->nrels; i++) {
 		for (cap = 1; cap < 2 * s->rsets[i].nrecs; cap *= 2)
 			if (cap > UINT32_MAX / 4)
 				return -1;
-		s->codes[i].first = total;
-		s->codes[i].mask = (uint32_t)(cap - 1);
+		s->htabs[i].first = total;
+		s->htabs[i].mask = (uint32_t)(cap - 1);
 		total += cap;
 	}
 	if ((s->slots = calloc(total > 0 ? total : 1, sizeof(*s->slots))) ==
@@ -430,7 +430,7 @@ snapshot_index_codes(struct snapshot *s)
 		sr = &s->recs[i];
 		if ((key = snapshot_code_key(sr->rec->code)) == 0)
 			continue;
-		c = &s->codes[s->sets[sr->set_index].releases - s->rels +
+		c = &s->htabs[s->sets[sr->set_index].releases - s->rels +
 		    sr->release_index];
 		for (h = snapshot_code_hash(key);; h++) {
 			sl = &s->slots[c->first + (h & c->mask)];
@@ -564,7 +564,7 @@ const struct snapshot_rec *
 snapshot_find(const struct snapshot *s, int set, const char *code,
     uint32_t as_of)
 {
-	const struct snapshot_codes *c;
+	const struct snapshot_htab *c;
 	const struct snapshot_slot *sl;
 	uint64_t	 key;
 	uint32_t	 h;
@@ -581,7 +581,7 @@ snapshot_find(const struct snapshot *s, int set, const char *code,
 	for (; i < end; i++) {
 		if ((cur = snapshot_int_in_force(s, i, as_of)) < 0)
 			continue;
-		c = &s->codes[s->sets[i].releases - s->rels + cur];
+		c = &s->htabs[s->sets[i].releases - s->rels + cur];
 		for (h = snapshot_code_hash(key);; h++) {
 			sl = &s->slots[c->first + (h & c->mask)];
 			if (sl->key == key)

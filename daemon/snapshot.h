@@ -258,4 +258,103 @@ typedef void	 snapshot_diff_fn(void *arg, enum snapshot_diff_kind,
 void		 snapshot_diff(const struct snapshot *, size_t set,
 		    size_t from, size_t to, snapshot_diff_fn *, void *arg);
 
+/*
+ * Across two snapshots (a reload's dry run, hcpcsd -t against the
+ * daemon): each release reduced to its codes, each with its
+ * termination date and a digest of every other field the diff above
+ * compares, so two snapshots, or a snapshot and what a daemon sent
+ * (the codes method, docs/protocol.md), compare the same way.
+ */
+struct snapshot_code {
+	char		 code[RECORD_CODE_MAX + 1];
+	uint32_t	 terminated;	/* its TERM DT; 0: none */
+	uint64_t	 digest;	/* snapshot_rec_digest */
+};
+
+struct snapshot_rel_codes {
+	uint32_t	 effective;	/* YYYYMMDD; 0: always */
+	struct snapshot_code *codes;	/* code order, each code once */
+	size_t		 ncodes;
+};
+
+struct snapshot_set_codes {
+	char		*name;
+	struct snapshot_rel_codes *rels;	/* oldest first */
+	size_t		 nrels;
+};
+
+/* Caller owns; snapshot_codes_free frees what it holds. */
+struct snapshot_codes {
+	struct snapshot_set_codes *sets;	/* config order */
+	size_t		 nsets;
+};
+
+/*
+ * FNV-1a of every field snapshot_diff compares but the termination
+ * date (a field's raw text included): equal records, equal digests.
+ * The value is part of the codes method: it changes only with the
+ * record model.
+ */
+uint64_t	 snapshot_rec_digest(const struct record *);
+
+/*
+ * The codes of every set's releases in force on from (YYYYMMDD) or
+ * later: the one in force then (the oldest when none is yet) and all
+ * newer.  Within a release the first record of a code counts.
+ * Allocates; 0, or -1 when out of memory (out is then empty).
+ */
+int		 snapshot_codes_of(const struct snapshot *, uint32_t from,
+		    struct snapshot_codes *out);
+void		 snapshot_codes_free(struct snapshot_codes *);
+
+/* Codes listed per kind in a preview; the count goes on past it. */
+#define SNAPSHOT_PREVIEW_CODES	100
+
+struct snapshot_preview_list {
+	size_t		 count;		/* all of them */
+	size_t		 n;		/* listed: at most PREVIEW_CODES */
+	char		 codes[SNAPSHOT_PREVIEW_CODES][RECORD_CODE_MAX + 1];
+};
+
+/*
+ * On one date, the release in force in each snapshot and how its
+ * codes differ (kinds as snapshot_diff's: TERMINATED is a code that
+ * had no termination date and has one now; CHANGED any other field,
+ * or a termination date moved or lifted).
+ */
+struct snapshot_preview_change {
+	uint32_t	 as_of;
+	int		 has_from;	/* a release in force in from */
+	uint32_t	 from_effective;
+	size_t		 from_codes;
+	int		 has_to;
+	uint32_t	 to_effective;
+	size_t		 to_codes;
+	struct snapshot_preview_list kind[SNAPSHOT_DIFF_MAX];
+};
+
+struct snapshot_preview_set {
+	char		*name;
+	struct snapshot_preview_change *changes;	/* by as_of */
+	size_t		 nchanges;
+};
+
+/* Caller owns; snapshot_preview_free frees what it holds. */
+struct snapshot_preview {
+	struct snapshot_preview_set *sets;
+	size_t		 nsets;
+};
+
+/*
+ * What changes, per set, when to replaces from: on today and on every
+ * later date on which a release of the set takes effect in either, the
+ * releases in force then compared code by code.  Sets in to's order,
+ * then those only from has.  Allocates; 0, or -1 when out of memory
+ * (out is then empty).
+ */
+int		 snapshot_preview(const struct snapshot_codes *from,
+		    const struct snapshot_codes *to, uint32_t today,
+		    struct snapshot_preview *out);
+void		 snapshot_preview_free(struct snapshot_preview *);
+
 #endif /* HCPCSD_SNAPSHOT_H */

@@ -56,7 +56,7 @@ struct snapshot_slot {
 };
 
 /* One release's table: slots[first .. first + mask]. */
-struct snapshot_codes {
+struct snapshot_htab {
 	size_t		 first;
 	uint32_t	 mask;		/* a power of two, less one */
 };
@@ -74,7 +74,7 @@ struct snapshot {
 	struct snapshot_rec *recs;
 	size_t		 nrecs;
 	struct snapshot_slot *slots;
-	struct snapshot_codes *codes;	/* parallel to rels */
+	struct snapshot_htab *htabs;	/* parallel to rels */
 	unsigned char	*enc;
 	char		*words;
 	uint32_t	*rwords;

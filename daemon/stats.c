@@ -23,7 +23,7 @@ static size_t			 stats_nsets = 1;
 
 /* Written on a reload (main thread), read by info: under the lock. */
 static pthread_mutex_t		 stats_reload_mtx = PTHREAD_MUTEX_INITIALIZER;
-static struct stats_reloads	 stats_last_reload = { 1, 0, "", 0, 0, 0 };
+static struct stats_reloads	 stats_last_reload = { .ok = 1 };
 
 static time_t			 stats_started;
 
@@ -86,6 +86,23 @@ stats_note_reload(int ok, time_t at, const char *err, long duration_ms)
 	    (uint64_t)duration_ms : 0;
 	snprintf(stats_last_reload.error, sizeof(stats_last_reload.error),
 	    "%s", err != NULL ? err : "");
+	pthread_mutex_unlock(&stats_reload_mtx);
+}
+
+void
+stats_note_timed_out(void)
+{
+	pthread_mutex_lock(&stats_reload_mtx);
+	stats_last_reload.timed_out++;
+	pthread_mutex_unlock(&stats_reload_mtx);
+}
+
+void
+stats_note_loading(time_t since, int dry_run)
+{
+	pthread_mutex_lock(&stats_reload_mtx);
+	stats_last_reload.loading_since = since;
+	stats_last_reload.loading_dry = since != 0 && dry_run;
 	pthread_mutex_unlock(&stats_reload_mtx);
 }
 

@@ -65,7 +65,10 @@ struct stats_reloads {
 	char		 error[512];	/* !ok: why */
 	uint64_t	 count;		/* reloads finished, failed included */
 	uint64_t	 failed;
+	uint64_t	 timed_out;	/* of failed: abandoned by the watchdog */
 	uint64_t	 duration_ms;	/* of the last one */
+	time_t		 loading_since;	/* a load is running; 0: none */
+	int		 loading_dry;	/* it is a dry run */
 };
 
 /*
@@ -75,6 +78,10 @@ struct stats_reloads {
 void		 stats_note_reload(int ok, time_t at, const char *err,
 		    long duration_ms);
 void		 stats_reloads(struct stats_reloads *);
+/* One of the failed reloads was a timeout (before its note above). */
+void		 stats_note_timed_out(void);
+/* A load (dry_run: a dry run) started at since; since 0: it ended. */
+void		 stats_note_loading(time_t since, int dry_run);
 
 /* The daemon's start time (info.started_at): set once, before serving. */
 void		 stats_init(time_t started_at);

@@ -91,6 +91,7 @@ struct conn {
 	int		 waiting;	/* for load wait_load: not reading */
 	uint64_t	 wait_load;
 	uint32_t	 wait_msgid;	/* of the reload request to answer */
+	int		 wait_dry;	/* it asked for a dry run */
 };
 
 TAILQ_HEAD(conn_list, conn);
@@ -110,6 +111,9 @@ struct worker_msg {
 	uint64_t	 seq;
 	uint64_t	 generation;
 	char		*err;		/* !ok: the worker frees it; may be NULL */
+	int		 dry_run;
+	unsigned char	*answer;	/* dry run: the worker frees it */
+	size_t		 answerlen;
 };
 
 /*
@@ -512,13 +516,22 @@ conn_new(struct worker *w, int fd)
 	    (unsigned long long)c->id, fd, w->idx);
 }
 
-/* Send the deferred answer and go on with the client's requests. */
+/*
+ * Send the deferred answer and go on with the client's requests.  A
+ * dry run's is packed already, unless that ran out of memory.
+ */
 static void
-conn_reload_answer(struct conn *c, int ok, uint64_t generation,
+conn_reload_answer(struct conn *c, const struct worker_msg *m,
     const char *err)
 {
 	c->waiting = 0;
-	rpc_reload_answer(&c->out, c->wait_msgid, ok, generation, err);
+	if (m->dry_run && m->answer != NULL)
+		rpc_reload_answer_packed(&c->out, c->wait_msgid, m->answer,
+		    m->answerlen);
+	else
+		rpc_reload_answer(&c->out, c->wait_msgid,
+		    m->ok && !m->dry_run, m->generation,
+		    m->ok ? "out of memory" : err);
 	conn_process(c);
 }
 
@@ -540,7 +553,8 @@ conn_reload(struct conn *c, const struct rpc_reload_req *rl)
 	    (int)c->peer.pid);
 	log_info("%s: reload asked", why);
 	err[0] = '\0';
-	if (c->w->env->reload(why, &seq, err, sizeof(err)) == -1) {
+	if (c->w->env->reload(why, rl->dry_run, &seq, err, sizeof(err)) ==
+	    -1) {
 		if (rl->reply)
 			rpc_reload_answer(&c->out, rl->msgid, 0,
 			    rl->generation, err);
@@ -550,6 +564,7 @@ conn_reload(struct conn *c, const struct rpc_reload_req *rl)
 		c->waiting = 1;
 		c->wait_load = seq;
 		c->wait_msgid = rl->msgid;
+		c->wait_dry = rl->dry_run;
 		/* conn_process stops here and flushes: no more reading. */
 	}
 }
@@ -604,8 +619,9 @@ worker_reloaded(struct worker *w, const struct worker_msg *m)
 		err = m->err != NULL ? m->err : "out of memory";
 	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->waiting && c->wait_load <= m->seq)
-			conn_reload_answer(c, m->ok, m->generation, err);
+		if (c->waiting && c->wait_load <= m->seq &&
+		    c->wait_dry == m->dry_run)
+			conn_reload_answer(c, m, err);
 	}
 }
 
@@ -635,6 +651,7 @@ worker_msg_cb(evutil_socket_t fd, short what, void *arg)
 		case WORKER_MSG_RELOADED:
 			worker_reloaded(w, &m);
 			free(m.err);
+			free(m.answer);
 			/* The main thread may start the next load now. */
 			w->env->reloaded();
 			break;
@@ -792,19 +809,25 @@ worker_give(struct worker *w, int fd)
 }
 
 int
-worker_tell_reloaded(struct worker *w, uint64_t seq, int ok,
-    uint64_t generation, const char *err)
+worker_tell_reloaded(struct worker *w, const struct worker_reload *r)
 {
 	struct worker_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = WORKER_MSG_RELOADED;
-	m.seq = seq;
-	m.ok = ok;
-	m.generation = generation;
-	m.err = ok || err == NULL ? NULL : strdup(err);
+	m.seq = r->seq;
+	m.ok = r->ok;
+	m.generation = r->generation;
+	m.dry_run = r->dry_run;
+	m.err = r->ok || r->err == NULL ? NULL : strdup(r->err);
+	/* Each worker its own copy: it frees it once answered. */
+	if (r->answer != NULL && (m.answer = malloc(r->answerlen)) != NULL) {
+		memcpy(m.answer, r->answer, r->answerlen);
+		m.answerlen = r->answerlen;
+	}
 	if (worker_send(w, &m) == -1) {
 		free(m.err);
+		free(m.answer);
 		return -1;
 	}
 	return 0;

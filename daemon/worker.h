@@ -34,14 +34,27 @@ struct worker_env {
 	struct access_live access;
 	/*
 	 * Called on worker threads.  reload: ask for a load (why: who
-	 * asks); *seq is set to the load that will answer; 0, or -1 with
-	 * err filled.  reloaded: a worker_tell_reloaded message is dealt
-	 * with.  warnx: log a line a client can cause, rate-limited.
+	 * asks; dry_run: a dry run); *seq is set to the load that will
+	 * answer; 0, or -1 with err filled.  reloaded: a
+	 * worker_tell_reloaded message is dealt with.  warnx: log a line
+	 * a client can cause, rate-limited.
 	 */
-	int		(*reload)(const char *why, uint64_t *seq, char *err,
-			    size_t errlen);
+	int		(*reload)(const char *why, int dry_run, uint64_t *seq,
+			    char *err, size_t errlen);
 	void		(*reloaded)(void);
 	void		(*warnx)(const char *, ...) LOG_PRINTF(1, 2);
+};
+
+/* How a load ended, for worker_tell_reloaded; the worker copies it. */
+struct worker_reload {
+	uint64_t	 seq;		/* the load */
+	int		 dry_run;	/* answers dry-run waiters only */
+	int		 ok;
+	uint64_t	 generation;	/* serving now */
+	const char	*err;		/* !ok: why */
+	/* dry_run: the whole result, packed; NULL: out of memory */
+	const unsigned char *answer;
+	size_t		 answerlen;
 };
 
 /*
@@ -59,15 +72,15 @@ int		 worker_start(struct worker *);
  *
  * worker_give: hand over an accepted client, already counted in
  * env->nconns; on -1 the caller closes and uncounts it.
- * worker_tell_reloaded: load seq ended (ok or not, err says why;
- * generation: serving now): answer the clients waiting for it, then
- * call env->reloaded.
+ * worker_tell_reloaded: a load ended (struct worker_reload): answer
+ * the clients waiting for a load of its kind up to its seq, then call
+ * env->reloaded.
  * worker_tell_stop: stop reading, flush every client (for at most a
  * second) and end the thread; nothing when it never started.
  */
 int		 worker_give(struct worker *, int fd);
-int		 worker_tell_reloaded(struct worker *, uint64_t seq, int ok,
-		    uint64_t generation, const char *err);
+int		 worker_tell_reloaded(struct worker *,
+		    const struct worker_reload *);
 int		 worker_tell_stop(struct worker *);
 
 /* Wait for the thread to end, if it started. */

@@ -334,8 +334,8 @@ def releases(path):
     st = c.call("info")["stats"]
     check(st["requests"]["diff"] >= 3, "stats count diff requests")
     check(st["errors"]["bad_request"] >= 2, "stats count errors")
-    eq(sorted(st["reloads"]), ["count", "failed", "last_duration_ms"],
-       "stats reloads keys")
+    eq(sorted(st["reloads"]), ["count", "failed", "last_duration_ms",
+                               "timed_out"], "stats reloads keys")
 
 
 def real2(path):

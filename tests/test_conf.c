@@ -363,7 +363,7 @@ test_errors(void)
 	    "socket_mode, log_level, max_request_bytes, max_batch, "
 	    "max_clients, output_limit, workers, user, group, socket_group, "
 	    "allow_uids, allow_gids, admin_uids, reload_min_interval, "
-	    "code_sets)");
+	    "reload_timeout, code_sets)");
 	ERR("max_batch: 5\nsocket: /a\nmax_batch: 6\n", 3, 1,
 	    "duplicate key \"max_batch\" at top level (first at line 1)");
 	ERR("code_sets:\n  - name: a\n    format: cms-anweb\n"

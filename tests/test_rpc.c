@@ -397,7 +397,16 @@ test_contracts(void)
 	expect_err(31, "classify", "92a54130303231c0", "bad_request",
 	    "expected 1 params, got 2", __LINE__);
 	expect_err(32, "reload", "9101", "bad_request",
+	    "opts must be a map", __LINE__);
+	/* 0x81 "dry_run" 1: the option is a boolean. */
+	expect_err(32, "reload", "9181a76472795f72756e01", "bad_request",
+	    "opts.dry_run must be a boolean", __LINE__);
+	expect_err(32, "reload", "92c0c0", "bad_request",
+	    "expected 0 to 1 params, got 2", __LINE__);
+	expect_err(32, "codes", "9101", "bad_request",
 	    "expected 0 params, got 1", __LINE__);
+	expect_err(32, "codes", "90", "internal",
+	    "no data loaded", __LINE__);
 	expect_err(33, "info", "91c0", "bad_request",
 	    "expected 0 params, got 1", __LINE__);
 	expect_err(34, "lookup_many", "9105", "bad_request",
@@ -1161,10 +1170,189 @@ test_releases(void)
 	v = t_get(t_get(&r.res, "stats"), "reloads");
 	T_OK(v != NULL && t_get(v, "count")->via.u64 == 2 &&
 	    t_get(v, "failed")->via.u64 == 1 &&
+	    t_get(v, "timed_out")->via.u64 == 0 &&
 	    t_get(v, "last_duration_ms")->via.u64 == 34);
 	resp_free(&r);
 	rpc_out_free(&o);
 	snapshot_publish(NULL);
+}
+
+/* A preview list: its count and its codes joined by ','. */
+static void
+preview_list(const msgpack_object *ch, const char *kind, char *buf,
+    size_t len, uint64_t *count)
+{
+	const msgpack_object *l = t_get(ch, kind), *c;
+	size_t		 i, off = 0;
+
+	buf[0] = '\0';
+	*count = 0;
+	if (l == NULL || (c = t_get(l, "codes")) == NULL ||
+	    c->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	*count = t_get(l, "count")->via.u64;
+	for (i = 0; i < c->via.array.size && off + 8 < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%.*s",
+		    i > 0 ? "," : "", (int)c->via.array.ptr[i].via.str.size,
+		    c->via.array.ptr[i].via.str.ptr);
+}
+
+/*
+ * A dry run's preview: the fixture's 2019 edition served, the 2020 one
+ * configured instead, today and on a release's future date; packed as
+ * the reload answer carries it.  And codes, what hcpcsd -t reads.
+ */
+static void
+test_preview(void)
+{
+	static const char head[] = "code_sets:\n  - name: hcpcs\n"
+	    "    format: cms-anweb\n";
+	struct snapshot_codes a = { NULL, 0 }, b = { NULL, 0 };
+	struct snapshot_preview p = { NULL, 0 };
+	struct rpc_out	 o = { 0 }, w = { 0 };
+	struct resp	 r;
+	struct snapshot	*s19, *s20, *sfut;
+	const msgpack_object *v, *ch;
+	char		 text[1024], err[1024], codes[256];
+	uint64_t	 n;
+	size_t		 off = 0;
+	uint32_t	 today = record_today();
+
+	snprintf(text, sizeof(text), "%s    path: r2019.txt\n", head);
+	s19 = build_conf(text, err, sizeof(err));
+	snprintf(text, sizeof(text), "%s    path: r2020.txt\n", head);
+	s20 = build_conf(text, err, sizeof(err));
+	snprintf(text, sizeof(text), "%s    releases:\n"
+	    "      - {path: r2019.txt, effective: 2019-01-01}\n"
+	    "      - {path: r2020.txt, effective: 2099-01-01}\n", head);
+	sfut = build_conf(text, err, sizeof(err));
+	T_OK(s19 != NULL && s20 != NULL && sfut != NULL);
+	if (s19 == NULL || s20 == NULL || sfut == NULL)
+		goto out;
+
+	/* 2019 -> 2020, both always in force: one date, today. */
+	T_EQ_INT(snapshot_codes_of(s19, today, &a), 0);
+	T_EQ_INT(snapshot_codes_of(s20, today, &b), 0);
+	T_EQ_INT(snapshot_preview(&a, &b, today, &p), 0);
+	T_EQ_INT(p.nsets, 1);
+	T_EQ_INT(p.sets[0].nchanges, 1);
+	/* The answer wraps the packed result as it is. */
+	rpc_reload_answer_packed(&o, 9, (const unsigned char *)"\xc0", 1);
+	T_OK(resp_next(&o, &off, &r) == 0);
+	T_EQ_INT(r.msgid, 9);
+	T_EQ_INT(r.res.type, MSGPACK_OBJECT_NIL);
+	resp_free(&r);
+	o.len = 0;
+	rpc_pack_dry_run(&o, 1, 5, NULL, &p);
+	off = 0;
+	w.len = 0;
+	rpc_reload_answer_packed(&w, 10, o.data, o.len);
+	T_OK(resp_next(&w, &off, &r) == 0);
+	T_EQ_INT(off, w.len);
+	T_OK(t_get(&r.res, "ok")->via.boolean);
+	T_OK(t_get(&r.res, "dry_run")->via.boolean);
+	T_EQ_INT(t_get(&r.res, "generation")->via.u64, 5);
+	v = t_get(&r.res, "sets");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1);
+	if (v != NULL && v->via.array.size == 1) {
+		T_EQ_STR(t_str(t_get(&v->via.array.ptr[0], "name")), "hcpcs");
+		ch = &t_get(&v->via.array.ptr[0], "changes")->via.array.ptr[0];
+		T_EQ_INT(t_get(t_get(ch, "from"), "codes")->via.u64, 3);
+		T_EQ_INT(t_get(t_get(ch, "from"), "effective")->type,
+		    MSGPACK_OBJECT_NIL);
+		T_EQ_INT(t_get(t_get(ch, "to"), "codes")->via.u64, 3);
+		preview_list(ch, "added", codes, sizeof(codes), &n);
+		T_EQ_STR(codes, "E0200");
+		T_EQ_INT(n, 1);
+		preview_list(ch, "removed", codes, sizeof(codes), &n);
+		T_EQ_STR(codes, "G0001");
+		preview_list(ch, "terminated", codes, sizeof(codes), &n);
+		T_EQ_STR(codes, "E0100");
+		/* A0021's long text; E0100 only gained its TERM DT. */
+		preview_list(ch, "changed", codes, sizeof(codes), &n);
+		T_EQ_STR(codes, "A0021");
+	}
+	resp_free(&r);
+	snapshot_preview_free(&p);
+	snapshot_codes_free(&b);
+
+	/* The same edition: nothing; the future release: its own date. */
+	T_EQ_INT(snapshot_codes_of(sfut, today, &b), 0);
+	T_EQ_INT(b.sets[0].nrels, 2);
+	T_EQ_INT(snapshot_preview(&a, &b, today, &p), 0);
+	T_EQ_INT(p.sets[0].nchanges, 2);
+	if (p.sets[0].nchanges == 2) {
+		T_EQ_INT(p.sets[0].changes[0].as_of, today);
+		T_EQ_INT(p.sets[0].changes[0].kind[SNAPSHOT_DIFF_ADDED].count +
+		    p.sets[0].changes[0].kind[SNAPSHOT_DIFF_REMOVED].count +
+		    p.sets[0].changes[0].kind[SNAPSHOT_DIFF_CHANGED].count +
+		    p.sets[0].changes[0].kind[SNAPSHOT_DIFF_TERMINATED].count,
+		    0);
+		T_EQ_INT(p.sets[0].changes[1].as_of, 20990101);
+		T_EQ_INT(p.sets[0].changes[1].from_effective, 0);
+		T_EQ_INT(p.sets[0].changes[1].to_effective, 20990101);
+		T_EQ_INT(p.sets[0].changes[1].kind[SNAPSHOT_DIFF_ADDED].count,
+		    1);
+		T_EQ_STR(p.sets[0].changes[1].kind[SNAPSHOT_DIFF_REMOVED].
+		    codes[0], "G0001");
+	}
+	snapshot_preview_free(&p);
+	/* A set the new config drops: every code removed. */
+	T_EQ_INT(snapshot_preview(&a, &(struct snapshot_codes){ NULL, 0 },
+	    today, &p), 0);
+	T_EQ_INT(p.nsets, 1);
+	T_EQ_INT(p.sets[0].changes[0].has_to, 0);
+	T_EQ_INT(p.sets[0].changes[0].kind[SNAPSHOT_DIFF_REMOVED].count, 3);
+	snapshot_preview_free(&p);
+
+	/* A failed dry run: ok false and why. */
+	o.len = 0;
+	rpc_pack_dry_run(&o, 0, 5, "set \"hcpcs\": boom", NULL);
+	off = 0;
+	w.len = 0;
+	rpc_reload_answer_packed(&w, 11, o.data, o.len);
+	T_OK(resp_next(&w, &off, &r) == 0);
+	T_OK(!t_get(&r.res, "ok")->via.boolean);
+	T_EQ_STR(t_str(t_get(&r.res, "error")), "set \"hcpcs\": boom");
+	T_OK(t_get(&r.res, "sets") == NULL);
+	resp_free(&r);
+
+	/* codes: the 2019 edition served; the digests are the helper's. */
+	snapshot_publish(s19);
+	s19 = NULL;
+	T_EQ_INT(call(80, "codes", "90", &o, &r), RPC_DONE);
+	v = t_get(&r.res, "sets");
+	T_OK(v != NULL && v->type == MSGPACK_OBJECT_ARRAY &&
+	    v->via.array.size == 1);
+	if (v != NULL && v->via.array.size == 1) {
+		v = t_get(&v->via.array.ptr[0], "releases");
+		T_OK(v->via.array.size == 1);
+		T_EQ_INT(t_get(&v->via.array.ptr[0], "effective")->type,
+		    MSGPACK_OBJECT_NIL);
+		v = t_get(&v->via.array.ptr[0], "codes");
+		T_OK(v->type == MSGPACK_OBJECT_ARRAY && v->via.array.size == 3);
+		if (v->via.array.size == 3) {
+			ch = &v->via.array.ptr[2];
+			T_EQ_INT(ch->via.array.size, 3);
+			T_EQ_STR(t_str(&ch->via.array.ptr[0]), "G0001");
+			T_EQ_STR(t_str(&ch->via.array.ptr[1]), "2012-12-31");
+			T_OK(ch->via.array.ptr[2].via.u64 ==
+			    a.sets[0].rels[0].codes[2].digest);
+			T_EQ_INT(v->via.array.ptr[0].via.array.ptr[1].type,
+			    MSGPACK_OBJECT_NIL);
+		}
+	}
+	resp_free(&r);
+	snapshot_publish(NULL);
+out:
+	snapshot_codes_free(&a);
+	snapshot_codes_free(&b);
+	snapshot_release(s19);
+	snapshot_release(s20);
+	snapshot_release(sfut);
+	rpc_out_free(&o);
+	rpc_out_free(&w);
 }
 
 /*
@@ -1628,6 +1816,7 @@ main(void)
 	test_hand_headers();
 	test_reload_verdict();
 	test_releases();
+	test_preview();
 	test_stale();
 	test_holds();
 	test_utf8_len();
