@@ -66,14 +66,28 @@ void		 rpc_reload_answer(struct rpc_out *, uint32_t msgid, int ok,
 		    uint64_t generation, const char *err);
 
 /*
+ * Append what a client turned away at accept gets: [1, 0, {code:
+ * "busy", message: why}, nil] (msgid 0: no request was read).
+ */
+void		 rpc_busy_message(struct rpc_out *, const char *why);
+
+/*
  * What the requests of one thread share: the batch's snapshot reference
- * and "today", and the counters they are counted in (NULL:
- * stats_main()).  Zero it, set cnt.
+ * and "today", the counters they are counted in (NULL: stats_main())
+ * and the output bound.  Zero it, set cnt.
  */
 struct rpc_ctx {
 	struct snapshot	*snap;
 	uint32_t	 today;
 	struct stats_counters *cnt;
+	/*
+	 * Set by the caller before each request: the reply bytes the
+	 * client may still queue (0: no bound); a batch whose reply would
+	 * be larger is refused too_large before it is packed.
+	 */
+	size_t		 out_room;
+	/* Set by rpc_ctx_process: the request's cost (the method table). */
+	unsigned	 cost;
 };
 
 /*

@@ -9,6 +9,8 @@
 #ifndef HCPCSD_WORKER_H
 #define HCPCSD_WORKER_H
 
+#include <sys/socket.h>
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,8 +26,14 @@ struct worker;
  */
 struct worker_env {
 	/* Stored by the main thread (at start, on reloads); read relaxed. */
-	atomic_size_t	 output_limit;	/* queued output: close above */
+	atomic_size_t	 output_limit;	/* one client's reply bytes */
+	atomic_size_t	 max_output;	/* max_output_bytes: every client's */
 	atomic_size_t	 max_request;	/* max_request_bytes */
+	atomic_size_t	 per_turn;	/* max_requests_per_turn: cost units */
+	/* Seconds; 0: off. */
+	atomic_size_t	 output_timeout;
+	atomic_size_t	 idle_timeout;
+	atomic_size_t	 request_timeout;
 	/* Clients: counted in before one is handed over, out on close. */
 	atomic_size_t	 nconns;
 	atomic_uint_fast64_t next_id;	/* the next client's id: from 1 */
@@ -34,11 +42,14 @@ struct worker_env {
 	 * asks); *seq is set to the load that will answer; 0, or -1 with
 	 * err filled.  reloaded: a worker_tell_reloaded message is dealt
 	 * with.  warnx: log a line a client can cause, rate-limited.
+	 * closed: a client handed over with these credentials is gone
+	 * (after nconns is uncounted).
 	 */
 	int		(*reload)(const char *why, uint64_t *seq, char *err,
 			    size_t errlen);
 	void		(*reloaded)(void);
 	void		(*warnx)(const char *, ...) LOG_PRINTF(1, 2);
+	void		(*closed)(const struct ucred *);
 };
 
 /*
@@ -54,15 +65,16 @@ int		 worker_start(struct worker *);
  * Main thread: the pipe to a worker blocks; the worker never waits on
  * the main thread.  Each returns 0, or -1 after logging (not handed).
  *
- * worker_give: hand over an accepted client, already counted in
- * env->nconns; on -1 the caller closes and uncounts it.
+ * worker_give: hand over an accepted client (cred: its peer's, from
+ * accept), already counted in env->nconns; on -1 the caller closes and
+ * uncounts it.
  * worker_tell_reloaded: load seq ended (ok or not, err says why;
  * generation: serving now): answer the clients waiting for it, then
  * call env->reloaded.
  * worker_tell_stop: stop reading, flush every client (for at most a
  * second) and end the thread; nothing when it never started.
  */
-int		 worker_give(struct worker *, int fd);
+int		 worker_give(struct worker *, int fd, const struct ucred *cred);
 int		 worker_tell_reloaded(struct worker *, uint64_t seq, int ok,
 		    uint64_t generation, const char *err);
 int		 worker_tell_stop(struct worker *);
