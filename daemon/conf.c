@@ -58,6 +58,12 @@ enum conf_key_id {
 	CK_MAX_BATCH,
 	CK_MAX_CLIENTS,
 	CK_OUTPUT_LIMIT,
+	CK_MAX_OUTPUT_BYTES,
+	CK_OUTPUT_TIMEOUT,
+	CK_IDLE_TIMEOUT,
+	CK_REQUEST_TIMEOUT,
+	CK_MAX_REQUESTS_PER_TURN,
+	CK_MAX_CONNECTIONS_PER_UID,
 	CK_WORKERS,
 	CK_USER,
 	CK_GROUP,
@@ -130,8 +136,32 @@ static const struct conf_key conf_keytab[CK_MAX] = {
 	    1, 65536, 1024, .doc = "connections at once" },
 	[CK_OUTPUT_LIMIT] = { "output_limit", CO_CONF,
 	    CONF_AT(conf, output_limit), conf_p_size, conf_d_size,
-	    65536, 64ULL * 1024 * 1024 * 1024, 64 * 1024 * 1024,
+	    65536, 64ULL * 1024 * 1024 * 1024, 16 * 1024 * 1024,
 	    .doc = "bytes of replies queued for one client" },
+	[CK_MAX_OUTPUT_BYTES] = { "max_output_bytes", CO_CONF,
+	    CONF_AT(conf, max_output_bytes), conf_p_size, conf_d_size,
+	    65536, 64ULL * 1024 * 1024 * 1024, 256 * 1024 * 1024,
+	    .doc = "bytes of replies queued for all clients together" },
+	[CK_OUTPUT_TIMEOUT] = { "output_timeout", CO_CONF,
+	    CONF_AT(conf, output_timeout), conf_p_size, conf_d_size,
+	    0, 86400, 30,
+	    .doc = "seconds a client may leave its replies unread; 0: off" },
+	[CK_IDLE_TIMEOUT] = { "idle_timeout", CO_CONF,
+	    CONF_AT(conf, idle_timeout), conf_p_size, conf_d_size,
+	    0, 86400 * 30, 300,
+	    .doc = "seconds a client may stay idle; 0: off" },
+	[CK_REQUEST_TIMEOUT] = { "request_timeout", CO_CONF,
+	    CONF_AT(conf, request_timeout), conf_p_size, conf_d_size,
+	    0, 86400, 10,
+	    .doc = "seconds a request may take to arrive; 0: off" },
+	[CK_MAX_REQUESTS_PER_TURN] = { "max_requests_per_turn", CO_CONF,
+	    CONF_AT(conf, max_requests_per_turn), conf_p_size, conf_d_size,
+	    1, 1000000, 64,
+	    .doc = "request cost answered for one client before the others" },
+	[CK_MAX_CONNECTIONS_PER_UID] = { "max_connections_per_uid", CO_CONF,
+	    CONF_AT(conf, max_connections_per_uid), conf_p_size, conf_d_size,
+	    0, 65536, 0,
+	    .doc = "connections of one uid at once; 0: max_clients / 4" },
 	[CK_WORKERS] = { "workers", CO_CONF, CONF_AT(conf, workers),
 	    conf_p_size, conf_d_workers, 1, 64,
 	    .doc = "worker threads; default the online CPUs, at most 8" },
@@ -275,6 +305,15 @@ conf_format_name(enum conf_format f)
 	    sizeof(conf_format_names[0]))
 		return "unknown";
 	return conf_format_names[f];
+}
+
+size_t
+conf_per_uid(const struct conf *c)
+{
+	if (c->max_connections_per_uid != 0)
+		return c->max_connections_per_uid;
+	/* One uid must not fill every slot; a small max_clients still one. */
+	return c->max_clients / 4 > 0 ? c->max_clients / 4 : 1;
 }
 
 void

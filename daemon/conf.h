@@ -93,7 +93,14 @@ struct conf {
 	size_t		 max_request_bytes;	/* default 1 MiB */
 	size_t		 max_batch;	/* lookup_many codes, default 10000 */
 	size_t		 max_clients;	/* default 1024 */
-	size_t		 output_limit;	/* bytes queued per client, 64 MiB */
+	size_t		 output_limit;	/* bytes queued per client, 16 MiB */
+	size_t		 max_output_bytes;	/* all clients, 256 MiB */
+	size_t		 output_timeout;	/* s unread; 30, 0: off */
+	size_t		 idle_timeout;	/* s; 300, 0: off */
+	size_t		 request_timeout;	/* s from its first byte; 10 */
+	size_t		 max_requests_per_turn;	/* cost units, 64 */
+	/* 0 (default): conf_per_uid() picks max_clients / 4, at least 1. */
+	size_t		 max_connections_per_uid;
 	size_t		 workers;	/* threads; online CPUs, at most 8 */
 	/* Access (access.h): unset by default. */
 	struct access_id user;		/* drop to it when root */
@@ -127,5 +134,8 @@ struct conf	*conf_load(const char *path, char *err, size_t errlen);
 void		 conf_free(struct conf *);
 
 const char	*conf_format_name(enum conf_format);
+
+/* max_connections_per_uid in force: the key, or its default. */
+size_t		 conf_per_uid(const struct conf *);
 
 #endif /* HCPCSD_CONF_H */

@@ -30,30 +30,33 @@
 #include "snapshot.h"
 #include "stats.h"
 
+/* The last two columns: the cost, and one more per N codes. */
 static const struct rpc_method rpc_methods[] = {
-	{ RPC_NAME("ping"), rpc_m_ping, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
+	{ RPC_NAME("ping"), rpc_m_ping, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0,
+	    1, 0 },
 	{ RPC_NAME("lookup"), rpc_m_lookup, 1, 2, { { RPC_A_CODE, "code" } },
-	    RPC_OPT_SET | RPC_OPT_AS_OF, RPC_F_SNAP },
+	    RPC_OPT_SET | RPC_OPT_AS_OF, RPC_F_SNAP, 1, 0 },
 	{ RPC_NAME("lookup_many"), rpc_m_lookup_many, 1, 2,
 	    { { RPC_A_CODES, "codes" } }, RPC_OPT_SET | RPC_OPT_AS_OF,
-	    RPC_F_SNAP },
+	    RPC_F_SNAP, 1, 16 },
 	{ RPC_NAME("validate"), rpc_m_validate, 2, 3,
 	    { { RPC_A_CODE, "code" }, { RPC_A_DATE, "date" } }, RPC_OPT_SET,
-	    RPC_F_SNAP },
+	    RPC_F_SNAP, 1, 0 },
 	{ RPC_NAME("search"), rpc_m_search, 1, 2, { { RPC_A_STR, "text" } },
 	    RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_LIMIT | RPC_OPT_INCL_TERM,
-	    RPC_F_SNAP },
-	{ RPC_NAME("classify"), rpc_m_classify, 1, 1, { { RPC_A_CODE, "code" } }, 0,
-	    0 },
+	    RPC_F_SNAP, 8, 0 },
+	{ RPC_NAME("classify"), rpc_m_classify, 1, 1,
+	    { { RPC_A_CODE, "code" } }, 0, 0, 1, 0 },
 	/* Then from_effective and to_effective: releases of the set. */
 	{ RPC_NAME("diff"), rpc_m_diff, 3, 3, { { RPC_A_STR, "set" } }, 0,
-	    RPC_F_SNAP },
-	{ RPC_NAME("info"), rpc_m_info, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0 },
+	    RPC_F_SNAP, 64, 0 },
+	{ RPC_NAME("info"), rpc_m_info, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0,
+	    1, 0 },
 	{ RPC_NAME("reload"), rpc_m_reload, 0, 1, { { RPC_A_NONE, NULL } },
-	    RPC_OPT_DRY_RUN, RPC_F_ADMIN },
+	    RPC_OPT_DRY_RUN, RPC_F_ADMIN, 1, 0 },
 	/* What hcpcsd -t compares its configuration with. */
 	{ RPC_NAME("codes"), rpc_m_codes, 0, 0, { { RPC_A_NONE, NULL } }, 0,
-	    RPC_F_SNAP | RPC_F_ADMIN },
+	    RPC_F_SNAP | RPC_F_ADMIN, 64, 0 },
 };
 #define RPC_NMETHODS	(sizeof(rpc_methods) / sizeof(rpc_methods[0]))
 _Static_assert(RPC_NMETHODS <= STATS_METHODS_MAX, "STATS_METHODS_MAX");
@@ -271,6 +274,18 @@ rpc_contract(struct rpc_req *r, const struct rpc_method *m,
 	return 0;
 }
 
+int
+rpc_room(struct rpc_req *r, size_t need)
+{
+	size_t	room = r->ctx->out_room;
+
+	if (room == 0 || need <= room)
+		return 0;
+	STATS_COUNT(rpc_cnt(r->ctx)->refused_too_large, 1);
+	return rpc_fail(r, RPC_E_TOO_LARGE, "the reply would take %zu bytes, "
+	    "over the %zu this client may queue (output_limit)", need, room);
+}
+
 /*
  * Requests.
  */
@@ -367,7 +382,12 @@ rpc_dispatch(struct rpc_req *r, const char *m, size_t mlen)
 	}
 	me = &rpc_methods[i];
 	STATS_COUNT(rpc_cnt(r->ctx)->requests[i], 1);
-	if (rpc_contract(r, me, &a) == -1 || me->fn(r, &a) == -1)
+	r->ctx->cost = me->cost;
+	if (rpc_contract(r, me, &a) == -1)
+		return;
+	if (me->cost_codes != 0)
+		r->ctx->cost += a.ncodes / me->cost_codes;
+	if (me->fn(r, &a) == -1)
 		return;
 	if (r->params.p != r->params.end)
 		/* Every method reads all of its params. */
@@ -386,6 +406,7 @@ rpc_ctx_process(struct rpc_ctx *x, const unsigned char *buf, size_t len,
 	uint32_t	 count;
 	int		 notify;
 
+	x->cost = 1;
 	switch (rpc_scan(buf, len, atomic_load_explicit(&rpc_max_request_bytes,
 	    memory_order_relaxed), &n)) {
 	case RPC_SCAN_NEED_MORE:
@@ -480,6 +501,15 @@ rpc_process(const unsigned char *buf, size_t len, struct rpc_out *out,
 		rpc_reload_answer(out, rl.msgid, 0, rl.generation,
 		    "reload is not available");
 	return RPC_DONE;
+}
+
+void
+rpc_busy_message(struct rpc_out *out, const char *why)
+{
+	msgpack_packer	 pk;
+
+	msgpack_packer_init(&pk, out, rpc_out_write);
+	rpc_pack_error(&pk, 0, "busy", why);
 }
 
 /*

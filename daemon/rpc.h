@@ -80,12 +80,18 @@ void		 rpc_reload_answer_packed(struct rpc_out *, uint32_t msgid,
 		    const unsigned char *result, size_t len);
 
 /*
+ * Append what a client turned away at accept gets: [1, 0, {code:
+ * "busy", message: why}, nil] (msgid 0: no request was read).
+ */
+void		 rpc_busy_message(struct rpc_out *, const char *why);
+
+/*
  * What the requests of one thread share: the batch's snapshot reference
- * and "today", and the counters they are counted in (NULL:
- * stats_main()).  Zero it, set cnt.  peer: whose requests these are,
- * set by the caller before each client's batch; NULL (tests, fuzzing)
- * is allowed everything.  A peer not allowed gets "forbidden" for
- * every request, a non-admin for every RPC_F_ADMIN method, and then
+ * and "today", the counters they are counted in (NULL: stats_main())
+ * and the output bound.  Zero it, set cnt.  peer: whose requests these
+ * are, set by the caller before each client's batch; NULL (tests,
+ * fuzzing) is allowed everything.  A peer not allowed gets "forbidden"
+ * for every request, a non-admin for every RPC_F_ADMIN method, and then
  * denied names the method (static text) for the caller to log; the
  * caller clears it.
  */
@@ -95,6 +101,14 @@ struct rpc_ctx {
 	struct stats_counters *cnt;
 	const struct access_peer *peer;
 	const char	*denied;
+	/*
+	 * Set by the caller before each request: the reply bytes the
+	 * client may still queue (0: no bound); a batch whose reply would
+	 * be larger is refused too_large before it is packed.
+	 */
+	size_t		 out_room;
+	/* Set by rpc_ctx_process: the request's cost (the method table). */
+	unsigned	 cost;
 };
 
 /* May the batch's peer see paths and administer?  NULL peer: yes. */

@@ -66,13 +66,33 @@ rpc_pack_u64(msgpack_packer *pk, const char *k, uint64_t v)
 	msgpack_pack_uint64(pk, v);
 }
 
+/* What the limits did (docs/hcpcsd.yaml.5), and the queued output. */
+static void
+rpc_pack_limits(msgpack_packer *pk)
+{
+	rpc_pack_cstr(pk, "limits");
+	msgpack_pack_map(pk, 10);
+	rpc_pack_u64(pk, "output_bytes_queued", stats_output_queued());
+	rpc_pack_u64(pk, "rejected_busy", STATS_SUM(rejected_busy));
+	rpc_pack_u64(pk, "rejected_per_uid", STATS_SUM(rejected_per_uid));
+	rpc_pack_u64(pk, "closed_idle", STATS_SUM(closed_idle));
+	rpc_pack_u64(pk, "closed_request_timeout",
+	    STATS_SUM(closed_request_timeout));
+	rpc_pack_u64(pk, "closed_output_timeout",
+	    STATS_SUM(closed_output_timeout));
+	rpc_pack_u64(pk, "closed_gone", STATS_SUM(closed_gone));
+	rpc_pack_u64(pk, "refused_too_large", STATS_SUM(refused_too_large));
+	rpc_pack_u64(pk, "output_waits", STATS_SUM(output_waits));
+	rpc_pack_u64(pk, "yields", STATS_SUM(yields));
+}
+
 static void
 rpc_pack_stats(msgpack_packer *pk, const struct rpc_req *r,
     const struct stats_reloads *rl)
 {
 	size_t		 i;
 
-	msgpack_pack_map(pk, 9);
+	msgpack_pack_map(pk, 10);
 	rpc_pack_cstr(pk, "requests");
 	msgpack_pack_map(pk, r->nmethods + 1);
 	for (i = 0; i < r->nmethods; i++)
@@ -95,6 +115,7 @@ rpc_pack_stats(msgpack_packer *pk, const struct rpc_req *r,
 	rpc_pack_u64(pk, "failed", rl->failed);
 	rpc_pack_u64(pk, "timed_out", rl->timed_out);
 	rpc_pack_u64(pk, "last_duration_ms", rl->duration_ms);
+	rpc_pack_limits(pk);
 }
 
 /*

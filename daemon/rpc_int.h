@@ -132,6 +132,13 @@ struct rpc_method {
 	}		 args[RPC_ARGS_MAX];
 	int		 opts;
 	int		 flags;
+	/*
+	 * What a request costs a worker's turn (max_requests_per_turn):
+	 * cost, plus one per cost_codes codes of an RPC_A_CODES arg (0:
+	 * none).  Dear methods count as several cheap ones.
+	 */
+	unsigned	 cost;
+	unsigned	 cost_codes;
 };
 
 /*
@@ -178,6 +185,12 @@ void		 rpc_pack_error(msgpack_packer *, uint32_t msgid,
 int		 rpc_param_str(struct rpc_req *, const char *what,
 		    const char **, size_t *);
 int		 rpc_parse_date(struct rpc_req *, const char *what, uint32_t *);
+
+/*
+ * rpc.c: may the reply take need more bytes (rpc_ctx.out_room)?  0,
+ * or -1 after failing the request too_large (counted).
+ */
+int		 rpc_room(struct rpc_req *, size_t need);
 
 /* rpc_methods.c: the code sets' methods. */
 int		 rpc_m_ping(struct rpc_req *, const struct rpc_args *);

@@ -19,6 +19,28 @@
 #include "snapshot.h"
 
 /*
+ * Bounds of the bytes a reply takes, for rpc_room before packing:
+ * an array header, a diff entry (a code; a changed one with every
+ * field named, each name under 32 bytes).
+ */
+#define RPC_HDR_MAX		5
+#define RPC_DIFF_CODE_MAX	24
+#define RPC_DIFF_CHANGED_MAX	(32 + RPC_DIFF_CODE_MAX + RF_MAX * 32)
+
+/* What rpc_pack_rec will append for sr. */
+static size_t
+rpc_rec_size(const struct snapshot_rec *sr, uint32_t as_of)
+{
+	const unsigned char	*kv;
+	size_t			 kvlen;
+
+	if (sr == NULL)
+		return 1;
+	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
+	return sr->enclen + kvlen;
+}
+
+/*
  * The record map: pre-encoded bytes plus the static "status" pair for
  * as_of, copied in one go when the buffer has room (it mostly has).
  */
@@ -69,7 +91,25 @@ rpc_m_lookup_many(struct rpc_req *r, const struct rpc_args *a)
 	const char	*s;
 	size_t		 len;
 	uint32_t	 i;
+	size_t		 need = RPC_HDR_MAX;
 
+	/*
+	 * The reply's size is known from the records before packing; the
+	 * exact sum (a second find per code) only when the largest record
+	 * times the count could pass the room left.
+	 */
+	if (r->ctx->out_room != 0 && RPC_HDR_MAX + (size_t)a->ncodes *
+	    snapshot_rec_bytes_max(r->ctx->snap) > r->ctx->out_room) {
+		for (i = 0; i < a->ncodes; i++) {
+			rpc_read_str(&codes, &s, &len);
+			need += classify_code(s, len, &cl) == -1 ? 1 :
+			    rpc_rec_size(snapshot_find(r->ctx->snap,
+			    a->o.set, cl.code, a->o.as_of), a->o.as_of);
+		}
+		if (rpc_room(r, need) == -1)
+			return -1;
+		codes = a->codes;
+	}
 	rpc_out_array(r->out, a->ncodes);
 	for (i = 0; i < a->ncodes; i++) {
 		rpc_read_str(&codes, &s, &len);
@@ -175,9 +215,15 @@ rpc_m_search(struct rpc_req *r, const struct rpc_args *a)
 	q.include_terminated = a->o.include_terminated;
 	q.as_of = a->o.as_of;
 	q.limit = a->o.limit;
+	size_t		 need = RPC_HDR_MAX;
+
 	n = snapshot_search(r->ctx->snap, &q, res, NULL);
 	if (n > a->o.limit)
 		n = a->o.limit;
+	for (i = 0; i < n; i++)
+		need += rpc_rec_size(res[i], a->o.as_of);
+	if (rpc_room(r, need) == -1)
+		return -1;
 	msgpack_pack_array(&r->pk, n);
 	for (i = 0; i < n; i++)
 		rpc_pack_rec(r, res[i], a->o.as_of);
@@ -276,6 +322,7 @@ rpc_m_diff(struct rpc_req *r, const struct rpc_args *a)
 		"added", "removed", "terminated", "changed"
 	};
 	struct rpc_diff	 d;
+	size_t		 need;
 	int		 set, from, to, k;
 	char		 q[RPC_QUOTE_SIZE];
 
@@ -290,6 +337,13 @@ rpc_m_diff(struct rpc_req *r, const struct rpc_args *a)
 	d.kind = -1;
 	snapshot_diff(r->ctx->snap, (size_t)set, (size_t)from, (size_t)to,
 	    rpc_diff_cb, &d);
+	need = RPC_HDR_MAX;
+	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++)
+		need += RPC_HDR_MAX + 16 + d.n[k] *
+		    (k == SNAPSHOT_DIFF_CHANGED ? RPC_DIFF_CHANGED_MAX :
+		    RPC_DIFF_CODE_MAX);
+	if (rpc_room(r, need) == -1)
+		return -1;
 	msgpack_pack_map(&r->pk, SNAPSHOT_DIFF_MAX);
 	for (k = 0; k < SNAPSHOT_DIFF_MAX; k++) {
 		rpc_pack_cstr(&r->pk, names[k]);

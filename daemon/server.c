@@ -71,6 +71,19 @@ static struct worker_env srv_env = { .next_id = 1,
 static struct loader	*srv_loader;	/* reloads */
 
 /*
+ * Connections per uid (max_connections_per_uid): counted in at accept
+ * by the main thread, out by the workers (worker_env.closed).  Few uids
+ * connect at once: a short array, searched.
+ */
+struct server_uid {
+	uid_t		 uid;
+	size_t		 n;
+};
+static pthread_mutex_t	 srv_uid_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct server_uid *srv_uids;
+static size_t		 srv_nuids, srv_uidcap;
+
+/*
  * Client lines: any thread logs through the limiter; only the main
  * thread's timer flushes it.  A thread that suppressed a line sets
  * srv_rate_want and wakes the main loop through srv_rate_pipe.
@@ -91,11 +104,16 @@ server_apply_limits(const struct conf *c)
 	l.max_batch = c->max_batch;
 	rpc_set_limits(&l);
 	atomic_store(&srv_env.output_limit, c->output_limit);
+	atomic_store(&srv_env.max_output, c->max_output_bytes);
 	atomic_store(&srv_env.max_request, c->max_request_bytes);
 	access_live_set(&srv_env.access, &c->access);
 	if (srv_loader != NULL)
 		loader_set_min_interval(srv_loader,
 		    c->reload_min_interval * 1000);
+	atomic_store(&srv_env.per_turn, c->max_requests_per_turn);
+	atomic_store(&srv_env.output_timeout, c->output_timeout);
+	atomic_store(&srv_env.idle_timeout, c->idle_timeout);
+	atomic_store(&srv_env.request_timeout, c->request_timeout);
 	/* Debug lines only with -f (the log level still applies). */
 	log_set_level(!srv_debug && c->log_level > LOG_LVL_INFO ?
 	    LOG_LVL_INFO : c->log_level);
@@ -167,6 +185,87 @@ server_client_warnx(const char *fmt, ...)
  * Listener.
  */
 
+/* The peer's credentials, as the kernel took them at connect(). */
+static int
+server_peer_cred(int fd, struct ucred *cred)
+{
+	socklen_t	 len = sizeof(*cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) == -1 ||
+	    len != sizeof(*cred)) {
+		log_warn("accept: SO_PEERCRED");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Count a connection of uid in, unless it has max already; 0 or -1.
+ * max 0: count only (SIZE_MAX).
+ */
+static int
+server_uid_in(uid_t uid, size_t max)
+{
+	struct server_uid *n;
+	size_t		 i;
+	int		 rv = 0;
+
+	pthread_mutex_lock(&srv_uid_mtx);
+	for (i = 0; i < srv_nuids && srv_uids[i].uid != uid; i++)
+		;
+	if (i < srv_nuids) {
+		if (srv_uids[i].n >= max)
+			rv = -1;
+		else
+			srv_uids[i].n++;
+	} else if (srv_nuids == srv_uidcap && (n = reallocarray(srv_uids,
+	    srv_uidcap ? srv_uidcap * 2 : 16, sizeof(*n))) == NULL) {
+		log_warn("accept: uid table");
+		rv = -1;
+	} else {
+		if (srv_nuids == srv_uidcap) {
+			srv_uids = n;
+			srv_uidcap = srv_uidcap ? srv_uidcap * 2 : 16;
+		}
+		srv_uids[srv_nuids].uid = uid;
+		srv_uids[srv_nuids++].n = 1;
+	}
+	pthread_mutex_unlock(&srv_uid_mtx);
+	return rv;
+}
+
+/* worker_env.closed: any thread. */
+static void
+server_uid_out(const struct ucred *cred)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&srv_uid_mtx);
+	for (i = 0; i < srv_nuids && srv_uids[i].uid != cred->uid; i++)
+		;
+	if (i < srv_nuids && --srv_uids[i].n == 0)
+		srv_uids[i] = srv_uids[--srv_nuids];
+	pthread_mutex_unlock(&srv_uid_mtx);
+}
+
+/*
+ * Turn a client away: [1, 0, {code: "busy", message}, nil] (msgid 0:
+ * no request was read; docs/protocol.md), then close.  One small
+ * write to a fresh socket: it fits, or the client does not get it.
+ */
+static void
+server_busy(int fd, const char *why)
+{
+	struct rpc_out	 o;
+
+	memset(&o, 0, sizeof(o));
+	rpc_busy_message(&o, why);
+	if (!o.oom && write(fd, o.data, o.len) == -1)
+		log_debug("busy: write: %s", strerror(errno));
+	rpc_out_free(&o);
+	close(fd);
+}
+
 static void
 server_accept_resume(evutil_socket_t fd, short what, void *arg)
 {
@@ -182,7 +281,9 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct timeval	 tv = { 0, SERVER_ACCEPT_PAUSE_MS * 1000 };
 	struct worker	*w;
-	size_t		 n;
+	struct ucred	 cred;
+	size_t		 n, per_uid = conf_per_uid(srv_conf);
+	char		 why[128];
 	int		 fd, i;
 
 	(void)what;
@@ -200,12 +301,29 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			evtimer_add(srv_accept_timer, &tv);
 			return;
 		}
+		if (server_peer_cred(fd, &cred) == -1) {
+			close(fd);
+			continue;
+		}
 		n = atomic_load(&srv_env.nconns);
 		if (n >= srv_conf->max_clients) {
-			server_client_warnx("client rejected: %zu clients "
-			    "connected (max_clients)", n);
+			server_client_warnx("client rejected (uid %u, pid %d): "
+			    "%zu clients connected (max_clients)",
+			    (unsigned)cred.uid, (int)cred.pid, n);
 			STATS_COUNT(stats_main()->conns_rejected, 1);
-			close(fd);
+			STATS_COUNT(stats_main()->rejected_busy, 1);
+			server_busy(fd, "too many clients (max_clients)");
+			continue;
+		}
+		if (server_uid_in(cred.uid, per_uid) == -1) {
+			snprintf(why, sizeof(why), "uid %u has %zu "
+			    "connections (max_connections_per_uid)",
+			    (unsigned)cred.uid, per_uid);
+			server_client_warnx("client rejected (pid %d): %s",
+			    (int)cred.pid, why);
+			STATS_COUNT(stats_main()->rejected_busy, 1);
+			STATS_COUNT(stats_main()->rejected_per_uid, 1);
+			server_busy(fd, why);
 			continue;
 		}
 		/* Counted now: the worker's close uncounts it. */
@@ -213,9 +331,10 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		/* Here, in accept order, not when its worker gets to it. */
 		STATS_COUNT(stats_main()->conns_total, 1);
 		w = srv_workers[srv_next_worker++ % srv_nworkers];
-		if (worker_give(w, fd) == -1) {
+		if (worker_give(w, fd, &cred) == -1) {
 			close(fd);
 			atomic_fetch_sub(&srv_env.nconns, 1);
+			server_uid_out(&cred);
 		}
 	}
 }
@@ -385,6 +504,7 @@ server_workers_start(size_t n)
 	srv_env.reload = server_ask_reload;
 	srv_env.reloaded = server_worker_reloaded;
 	srv_env.warnx = server_client_warnx;
+	srv_env.closed = server_uid_out;
 	if ((srv_workers = calloc(n, sizeof(*srv_workers))) == NULL) {
 		log_warn("workers");
 		return -1;
@@ -571,6 +691,9 @@ server_free(void)
 			unlink(srv_sockpath);
 	}
 	server_rate_free();
+	free(srv_uids);
+	srv_uids = NULL;
+	srv_nuids = srv_uidcap = 0;
 	for (i = 0; i < sizeof(srv_sig) / sizeof(srv_sig[0]); i++)
 		if (srv_sig[i] != NULL)
 			event_free(srv_sig[i]);

@@ -622,6 +622,12 @@ snapshot_status(const struct record *r, uint32_t as_of)
 	return snapshot_terminated(r, as_of) ? "terminated" : "active";
 }
 
+size_t
+snapshot_rec_bytes_max(const struct snapshot *s)
+{
+	return s->maxenc + sizeof(snapshot_kv_terminated);
+}
+
 void
 snapshot_status_kv(const struct record *r, uint32_t as_of,
     const unsigned char **kv, size_t *kvlen)

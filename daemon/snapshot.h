@@ -198,6 +198,9 @@ int		 snapshot_terminated(const struct record *, uint32_t as_of);
 /* "active", or "terminated" (snapshot_terminated). */
 const char	*snapshot_status(const struct record *, uint32_t as_of);
 
+/* The most bytes one record map with its status takes in a reply. */
+size_t		 snapshot_rec_bytes_max(const struct snapshot *);
+
 /*
  * The encoded "status" key and value for as_of: static bytes, append
  * them after a record's enc to complete its map.

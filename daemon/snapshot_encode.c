@@ -214,6 +214,8 @@ snapshot_encode(struct snapshot *s)
 	for (i = 0; i < s->nrecs; i++) {
 		s->recs[i].enc = s->enc + off[i];
 		s->recs[i].enclen = off[i + 1] - off[i];
+		if (s->recs[i].enclen > s->maxenc)
+			s->maxenc = s->recs[i].enclen;
 	}
 	free(off);
 	return 0;

@@ -63,6 +63,7 @@ struct snapshot_htab {
 
 struct snapshot {
 	atomic_ulong	 refs;
+	size_t		 maxenc;	/* the largest record map, bytes */
 	uint64_t	 generation;
 	struct snapshot_set_info *sets;
 	size_t		 nsets;

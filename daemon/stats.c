@@ -27,6 +27,9 @@ static struct stats_reloads	 stats_last_reload = { .ok = 1 };
 
 static time_t			 stats_started;
 
+/* Every worker's clients' queued output: read-modify-write, shared. */
+static _Atomic int64_t		 stats_out_queued;
+
 struct stats_counters *
 stats_main(void)
 {
@@ -71,6 +74,22 @@ stats_sum(size_t off)
 		sum += atomic_load_explicit(v, memory_order_relaxed);
 	}
 	return sum;
+}
+
+void
+stats_output_add(int64_t delta)
+{
+	atomic_fetch_add_explicit(&stats_out_queued, delta,
+	    memory_order_relaxed);
+}
+
+uint64_t
+stats_output_queued(void)
+{
+	int64_t	v = atomic_load_explicit(&stats_out_queued,
+		    memory_order_relaxed);
+
+	return v > 0 ? (uint64_t)v : 0;
 }
 
 void

@@ -33,6 +33,16 @@ struct stats_counters {
 	_Atomic uint64_t conns_rejected;	/* over max_clients */
 	_Atomic uint64_t bytes_in;
 	_Atomic uint64_t bytes_out;
+	/* The limits (docs/hcpcsd.yaml.5), each where it acted. */
+	_Atomic uint64_t rejected_busy;	/* max_clients or per uid */
+	_Atomic uint64_t rejected_per_uid;	/* of those: per uid */
+	_Atomic uint64_t closed_idle;
+	_Atomic uint64_t closed_request_timeout;
+	_Atomic uint64_t closed_output_timeout;
+	_Atomic uint64_t closed_gone;	/* peer gone: backlog dropped */
+	_Atomic uint64_t refused_too_large;	/* reply over output_limit */
+	_Atomic uint64_t output_waits;	/* held by max_output_bytes */
+	_Atomic uint64_t yields;	/* turns cut: max_requests_per_turn */
 };
 
 #define STATS_COUNT(c, n)						\
@@ -57,6 +67,15 @@ void		 stats_unregister(struct stats_counters *);
 /* One counter (its offset in the struct) summed over every set. */
 uint64_t	 stats_sum(size_t off);
 #define STATS_SUM(field) stats_sum(offsetof(struct stats_counters, field))
+
+/*
+ * The bytes of replies queued for every client together (a gauge, not
+ * a per-thread counter): workers add and take away what each of their
+ * clients holds, and hold back reading while it is over
+ * max_output_bytes.  Any thread.
+ */
+void		 stats_output_add(int64_t delta);
+uint64_t	 stats_output_queued(void);
 
 /* What info.last_reload and info.stats.reloads show. */
 struct stats_reloads {

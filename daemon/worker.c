@@ -11,10 +11,27 @@
  * connection's input buffer, every complete request in it answered into
  * the output buffer, then one write() of it all.  A write event is armed
  * only when the socket would block.  While more than the soft cap of
- * output is queued the client is not read (backpressure); past the
- * configured output_limit it is closed.  Connections are never freed
- * inside a callback that may still use them: they are marked closed and
- * a reaper event frees them once the stack has unwound.
+ * output is queued the client is not read (backpressure); a reply that
+ * would take it past output_limit is refused too_large before it is
+ * packed (rpc_ctx.out_room); output left unread for output_timeout
+ * closes it.  Connections are never freed inside a callback that may
+ * still use them: they are marked closed and a reaper event frees them
+ * once the stack has unwound.
+ *
+ * Memory and fairness across clients: every client's queued output is
+ * summed in stats_output_add; while the sum is over max_output_bytes no
+ * client of any worker is read or answered.  Held clients wait in
+ * their worker's list and a retry timer resumes them in list order,
+ * each moved to the end once resumed, until the budget is spent again:
+ * round robin, so each gets its turn as the budget frees.  A turn
+ * answers at most max_requests_per_turn cost units (rpc.c's method
+ * table) of one client; the rest waits for a zero timer, which libevent
+ * runs after the I/O events of the same loop, so every other client
+ * ready meanwhile is served first.  A once-a-second tick closes idle
+ * clients, requests that take longer than request_timeout to arrive
+ * (from their first byte: a trickle does not keep one alive), and
+ * clients gone while their requests waited.  A client that has gone
+ * (the peer closed: POLLHUP) gets no more answers produced.
  *
  * A client that asked for a reload is not read, nor are its pipelined
  * requests answered, until its load ends, so its responses stay in
@@ -25,6 +42,9 @@
  * request of its first read, and is closed.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <poll.h>
 
 #include <assert.h>
 #include <errno.h>
@@ -37,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -52,6 +73,8 @@
 #define CONN_OUT_SOFT		(256 * 1024)	/* stop reading above, bytes */
 #define CONN_OUT_KEEP		(1024 * 1024)	/* idle buffer kept, bytes */
 #define WORKER_STOP_MS		1000		/* flush on shutdown, msec */
+#define WORKER_TICK_MS		1000		/* timeouts checked, msec */
+#define WORKER_RETRY_MS		10		/* held clients retried */
 
 enum conn_state {
 	CONN_ST_READ,		/* reading and answering requests */
@@ -92,6 +115,14 @@ struct conn {
 	uint64_t	 wait_load;
 	uint32_t	 wait_msgid;	/* of the reload request to answer */
 	int		 wait_dry;	/* it asked for a dry run */
+	struct ucred	 cred;		/* the peer's, at accept */
+	struct event	*tev;		/* resumes after a yield */
+	size_t		 acct;		/* counted in stats_output_add */
+	int		 held;		/* over max_output_bytes: waits */
+	int		 partial;	/* in holds the start of a request */
+	int64_t		 req_at;	/* msec: that request's first byte */
+	int64_t		 active_at;	/* msec: bytes last moved either way */
+	int64_t		 wrote_at;	/* msec: output last moved or began */
 };
 
 TAILQ_HEAD(conn_list, conn);
@@ -108,6 +139,7 @@ struct worker_msg {
 	enum worker_msg_type type;
 	int		 fd;
 	int		 ok;
+	struct ucred	 cred;		/* WORKER_MSG_CONN: the peer's */
 	uint64_t	 seq;
 	uint64_t	 generation;
 	char		*err;		/* !ok: the worker frees it; may be NULL */
@@ -131,8 +163,12 @@ struct worker {
 	struct event	*pipe_ev;
 	struct event	*reaper;
 	struct event	*stop_timer;
+	struct event	*tick;		/* timeouts, while it has clients */
+	struct event	*retry;		/* held clients, while any */
 	struct conn_list conns;
 	struct conn_list dead;
+	size_t		 nconns;	/* in conns */
+	size_t		 nheld;		/* of them held */
 	int		 stopping;
 	struct rpc_ctx	 rpc;
 	struct stats_counters cnt;	/* rpc.cnt; written by this thread */
@@ -142,6 +178,37 @@ static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_process(struct conn *);
 static void	conn_reload(struct conn *, const struct rpc_reload_req *);
+static void	conn_resume(struct conn *);
+
+static int64_t
+worker_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t
+worker_limit(const atomic_size_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* Is every client's queued output together at max_output_bytes? */
+static int
+worker_over_budget(const struct worker *w)
+{
+	return stats_output_queued() >= worker_limit(&w->env->max_output);
+}
+
+/* A client handed over is no longer: uncount it everywhere. */
+static void
+worker_uncount(struct worker *w, const struct ucred *cred)
+{
+	atomic_fetch_sub(&w->env->nconns, 1);
+	w->env->closed(cred);
+}
 
 /* Output queued above which a client is not read. */
 static size_t
@@ -195,7 +262,52 @@ static int
 conn_may_take(const struct conn *c)
 {
 	return c->state != CONN_ST_CLOSED && !c->w->stopping &&
-	    !c->waiting && c->out.len - c->outoff < worker_soft_cap(c->w);
+	    !c->waiting && !c->held &&
+	    c->out.len - c->outoff < worker_soft_cap(c->w);
+}
+
+/*
+ * The output buffer's bytes in the shared sum (stats_output_add): what
+ * it holds until drained, the part already sent included.
+ */
+static void
+conn_account(struct conn *c)
+{
+	size_t	q = c->state == CONN_ST_CLOSED ? 0 : c->out.len;
+
+	if (q == c->acct)
+		return;
+	if (c->acct == 0)
+		c->wrote_at = worker_now_ms();	/* output_timeout from now */
+	stats_output_add((int64_t)q - (int64_t)c->acct);
+	c->acct = q;
+}
+
+/* Over max_output_bytes: wait for the retry timer's round. */
+static void
+conn_hold(struct conn *c)
+{
+	struct worker	*w = c->w;
+	struct timeval	 tv = { 0, WORKER_RETRY_MS * 1000 };
+
+	c->held = 1;
+	w->nheld++;
+	STATS_COUNT(w->cnt.output_waits, 1);
+	if (!evtimer_pending(w->retry, NULL))
+		evtimer_add(w->retry, &tv);
+}
+
+/*
+ * Has the peer closed its end (not just shut down writing)?  Then
+ * nothing it asked for is worth answering.  A syscall: asked only
+ * before a backlog is answered, never per request.
+ */
+static int
+conn_gone(const struct conn *c)
+{
+	struct pollfd	 p = { c->fd, 0, 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
 /*
@@ -210,6 +322,9 @@ conn_update_events(struct conn *c)
 	if (c->state == CONN_ST_CLOSED)
 		return;
 	conn_want_write(c, c->out.len > c->outoff);
+	if (conn_may_take(c) && (c->state == CONN_ST_READ || c->inlen > 0) &&
+	    worker_over_budget(c->w))
+		conn_hold(c);
 	conn_want_read(c, c->state == CONN_ST_READ && conn_may_take(c));
 }
 
@@ -223,12 +338,18 @@ conn_close(struct conn *c)
 		return;
 	conn_want_read(c, 0);
 	conn_want_write(c, 0);
+	evtimer_del(c->tev);
 	close(c->fd);
 	c->fd = -1;
 	conn_set_state(c, CONN_ST_CLOSED);
+	conn_account(c);
+	if (c->held)
+		w->nheld--;
+	c->held = 0;
 	TAILQ_REMOVE(&w->conns, c, entry);
 	TAILQ_INSERT_TAIL(&w->dead, c, entry);
-	atomic_fetch_sub(&w->env->nconns, 1);
+	w->nconns--;
+	worker_uncount(w, &c->cred);
 	STATS_COUNT(w->cnt.conns_current, -1);
 	log_debug("client %llu: closed after %llu requests, %llu bytes in, "
 	    "%llu out", (unsigned long long)c->id,
@@ -244,6 +365,8 @@ conn_free(struct conn *c)
 		event_free(c->rev);
 	if (c->wev != NULL)
 		event_free(c->wev);
+	if (c->tev != NULL)
+		event_free(c->tev);
 	if (c->fd != -1)
 		close(c->fd);
 	free(c->in);
@@ -296,6 +419,7 @@ conn_flush(struct conn *c)
 		}
 		c->outoff += (size_t)n;
 		c->nout += (size_t)n;
+		c->wrote_at = c->active_at = worker_now_ms();
 		STATS_COUNT(w->cnt.bytes_out, n);
 	}
 	pending = c->out.len - c->outoff;
@@ -305,6 +429,7 @@ conn_flush(struct conn *c)
 		c->out.len = c->outoff = 0;
 		if (c->out.cap > CONN_OUT_KEEP)
 			rpc_out_free(&c->out);
+		conn_account(c);
 		if (c->state == CONN_ST_FLUSH && c->inlen == 0 &&
 		    !c->waiting) {
 			conn_close(c);
@@ -319,22 +444,39 @@ conn_flush(struct conn *c)
 		conn_close(c);
 		return;
 	}
+	conn_account(c);
 	conn_update_events(c);
 }
 
+/* Its turn is spent: go on once the worker's other clients had theirs. */
+static void
+conn_yield(struct conn *c)
+{
+	const struct timeval zero = { 0, 0 };
+
+	STATS_COUNT(c->w->cnt.yields, 1);
+	evtimer_add(c->tev, &zero);
+}
+
 /*
- * Answer every complete request in the input buffer, then flush.  At
+ * Answer the complete requests in the input buffer, then flush.  At
  * the soft output cap answering stops and the rest waits in the buffer
- * until the output drains (here, or in conn_write_cb).  After a reload
- * request it stops too: the rest waits until conn_reload_answer.  The
- * batch holds one snapshot reference, taken without blocking others.
+ * until the output drains (here, or in conn_write_cb); over
+ * max_output_bytes it waits for the retry timer (conn_hold); after
+ * max_requests_per_turn cost units, for conn_yield's timer.  After a
+ * reload request it stops too: the rest waits until
+ * conn_reload_answer.  The batch holds one snapshot reference, taken
+ * without blocking others.
  */
 static void
 conn_process(struct conn *c)
 {
-	struct rpc_ctx	*x = &c->w->rpc;
+	struct worker	*w = c->w;
+	struct rpc_ctx	*x = &w->rpc;
 	struct rpc_reload_req rl;
-	size_t		 off, used, soft = worker_soft_cap(c->w);
+	size_t		 off, used, soft = worker_soft_cap(w);
+	size_t		 limit = worker_limit(&w->env->output_limit);
+	size_t		 turn = worker_limit(&w->env->per_turn), spent = 0;
 	enum rpc_result	 r;
 
 	for (;;) {
@@ -343,8 +485,10 @@ conn_process(struct conn *c)
 		x->peer = &c->peer;
 		rpc_ctx_begin(x);
 		while (off < c->inlen && c->out.len - c->outoff < soft &&
-		    !c->waiting) {
+		    !c->waiting && spent < turn && !worker_over_budget(w)) {
 			used = 0;
+			/* soft is at most limit / 2: room is never 0. */
+			x->out_room = limit - (c->out.len - c->outoff);
 			r = rpc_ctx_process(x, c->in + off, c->inlen - off,
 			    &c->out, &used, &rl);
 			if (r == RPC_RELOAD) {
@@ -363,6 +507,8 @@ conn_process(struct conn *c)
 				break;
 			off += used;
 			c->nreq++;
+			spent += x->cost;
+			conn_account(c);
 		}
 		rpc_ctx_end(x);
 		if (r == RPC_CLOSE)
@@ -373,7 +519,10 @@ conn_process(struct conn *c)
 		if (off > 0) {
 			memmove(c->in, c->in + off, c->inlen - off);
 			c->inlen -= off;
+			/* What is left came in the last read, at most. */
+			c->req_at = worker_now_ms();
 		}
+		c->partial = r == RPC_MORE && c->inlen > 0;
 		if (c->inlen == 0 && c->incap > CONN_IN_MIN) {
 			/* An idle client keeps no big buffer. */
 			free(c->in);
@@ -395,8 +544,12 @@ conn_process(struct conn *c)
 		conn_flush(c);
 		if (c->state == CONN_ST_CLOSED || r != RPC_DONE ||
 		    c->inlen == 0 || off == 0 || c->out.len > c->outoff ||
-		    c->waiting)
+		    c->waiting || c->held)
 			return;
+		if (spent >= turn) {
+			conn_yield(c);
+			return;
+		}
 	}
 }
 
@@ -430,14 +583,29 @@ conn_grow(struct conn *c)
 	return 0;
 }
 
+/* The peer closed: nothing more is answered.  1 when c is closed. */
+static int
+conn_drop_gone(struct conn *c)
+{
+	if (!conn_gone(c))
+		return 0;
+	log_debug("client %llu: gone with %zu bytes of requests unanswered",
+	    (unsigned long long)c->id, c->inlen);
+	STATS_COUNT(c->w->cnt.closed_gone, 1);
+	conn_close(c);
+	return 1;
+}
+
 static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 	ssize_t		 n;
 
-	(void)what;
 	if (c->state != CONN_ST_READ || c->waiting)
+		return;
+	/* EPOLLRDHUP: shut down, or gone?  Gone: its requests are moot. */
+	if ((what & EV_CLOSED) && conn_drop_gone(c))
 		return;
 	if (conn_grow(c) == -1) {
 		conn_close(c);
@@ -453,11 +621,16 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (n == 0) {
+		if (conn_drop_gone(c))
+			return;
 		/* Half-closed: answer what came, then close. */
 		conn_set_state(c, CONN_ST_FLUSH);
 		conn_process(c);
 		return;
 	}
+	c->active_at = worker_now_ms();
+	if (c->inlen == 0)
+		c->req_at = c->active_at;
 	c->inlen += (size_t)n;
 	c->nin += (size_t)n;
 	STATS_COUNT(c->w->cnt.bytes_in, n);
@@ -477,20 +650,42 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 		conn_process(c);
 }
 
+/* Answer what a held or yielding client has buffered, unless it left. */
+static void
+conn_resume(struct conn *c)
+{
+	conn_update_events(c);
+	if (c->inlen == 0 || !conn_may_take(c) || conn_drop_gone(c))
+		return;
+	conn_process(c);
+}
+
+static void
+conn_yield_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_resume(arg);
+}
+
 /* A client the listener handed over; env->nconns counts it already. */
 static void
-conn_new(struct worker *w, int fd)
+conn_new(struct worker *w, int fd, const struct ucred *cred)
 {
+	struct timeval	 tick = { WORKER_TICK_MS / 1000,
+			    (WORKER_TICK_MS % 1000) * 1000 };
 	struct conn	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("accept: connection");
 		close(fd);
-		atomic_fetch_sub(&w->env->nconns, 1);
+		worker_uncount(w, cred);
 		return;
 	}
 	c->w = w;
 	c->fd = fd;
+	c->cred = *cred;
+	c->active_at = worker_now_ms();
 	c->id = atomic_fetch_add(&w->env->next_id, 1);
 	access_judge(&w->env->access, fd, &c->peer);
 	if (!c->peer.allowed)
@@ -499,17 +694,22 @@ conn_new(struct worker *w, int fd)
 		    c->id, (unsigned)c->peer.uid, (unsigned)c->peer.gid,
 		    (int)c->peer.pid);
 	c->state = CONN_ST_READ;
-	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
-	    c);
+	/* EV_CLOSED: told when the peer hangs up (conn_drop_gone). */
+	c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST | EV_CLOSED,
+	    conn_read_cb, c);
 	c->wev = event_new(w->base, fd, EV_WRITE | EV_PERSIST,
 	    conn_write_cb, c);
-	if (c->rev == NULL || c->wev == NULL) {
+	c->tev = evtimer_new(w->base, conn_yield_cb, c);
+	if (c->rev == NULL || c->wev == NULL || c->tev == NULL) {
 		log_warnx("accept: cannot create events");
 		conn_free(c);
-		atomic_fetch_sub(&w->env->nconns, 1);
+		worker_uncount(w, cred);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	w->nconns++;
+	if (!evtimer_pending(w->tick, NULL))
+		evtimer_add(w->tick, &tick);
 	STATS_COUNT(w->cnt.conns_current, 1);
 	conn_update_events(c);
 	log_debug("client %llu: connected (fd %d, worker %zu)",
@@ -599,6 +799,95 @@ worker_stop(struct worker *w)
 	event_active(w->reaper, EV_TIMEOUT, 0);
 }
 
+/*
+ * Held clients, in list order, each moved to the end once resumed:
+ * while the budget lasts, the ones that waited longest go first.
+ */
+static void
+worker_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv = { 0, WORKER_RETRY_MS * 1000 };
+	struct conn	*c, *next;
+	size_t		 n = w->nconns;
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&w->conns); c != NULL && n > 0 && w->nheld > 0;
+	    c = next, n--) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->held)
+			continue;
+		if (worker_over_budget(w))
+			break;
+		c->held = 0;
+		w->nheld--;
+		TAILQ_REMOVE(&w->conns, c, entry);
+		TAILQ_INSERT_TAIL(&w->conns, c, entry);
+		conn_resume(c);
+	}
+	if (w->nheld > 0 && !evtimer_pending(w->retry, NULL))
+		evtimer_add(w->retry, &tv);
+}
+
+/* Why c must go now, or NULL; counted in its counter. */
+static const char *
+conn_expired(struct conn *c, int64_t now)
+{
+	struct worker	*w = c->w;
+	int64_t		 ot = (int64_t)worker_limit(&w->env->output_timeout),
+			 it = (int64_t)worker_limit(&w->env->idle_timeout),
+			 rt = (int64_t)worker_limit(&w->env->request_timeout);
+
+	if (ot > 0 && c->out.len > c->outoff && now - c->wrote_at >=
+	    ot * 1000) {
+		STATS_COUNT(w->cnt.closed_output_timeout, 1);
+		return "replies unread for output_timeout";
+	}
+	if (rt > 0 && c->partial && c->reading && now - c->req_at >=
+	    rt * 1000) {
+		STATS_COUNT(w->cnt.closed_request_timeout, 1);
+		return "a request unfinished after request_timeout";
+	}
+	if (it > 0 && c->inlen == 0 && c->out.len == c->outoff &&
+	    !c->waiting && now - c->active_at >= it * 1000) {
+		STATS_COUNT(w->cnt.closed_idle, 1);
+		return "idle for idle_timeout";
+	}
+	return NULL;
+}
+
+/* Once a second while the worker has clients: the timeouts. */
+static void
+worker_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv = { WORKER_TICK_MS / 1000,
+			    (WORKER_TICK_MS % 1000) * 1000 };
+	struct conn	*c, *next;
+	const char	*why;
+	int64_t		 now = worker_now_ms();
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if ((why = conn_expired(c, now)) != NULL) {
+			w->env->warnx("client %llu (uid %u): %s: closing "
+			    "(%llu requests, %llu bytes in, %llu out)",
+			    (unsigned long long)c->id, (unsigned)c->cred.uid,
+			    why, (unsigned long long)c->nreq,
+			    (unsigned long long)c->nin,
+			    (unsigned long long)c->nout);
+			conn_close(c);
+		} else if (c->inlen > 0 && !c->reading)
+			/* Waiting its turn: unless it has gone meanwhile. */
+			conn_drop_gone(c);
+	}
+	if (!TAILQ_EMPTY(&w->conns))
+		evtimer_add(w->tick, &tv);
+}
+
 static void
 worker_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -644,9 +933,9 @@ worker_msg_cb(evutil_socket_t fd, short what, void *arg)
 		case WORKER_MSG_CONN:
 			if (w->stopping) {
 				close(m.fd);
-				atomic_fetch_sub(&w->env->nconns, 1);
+				worker_uncount(w, &m.cred);
 			} else
-				conn_new(w, m.fd);
+				conn_new(w, m.fd, &m.cred);
 			break;
 		case WORKER_MSG_RELOADED:
 			worker_reloaded(w, &m);
@@ -718,7 +1007,10 @@ worker_init(struct worker *w, size_t idx, struct worker_env *env)
 	    worker_msg_cb, w);
 	w->reaper = event_new(w->base, -1, 0, worker_reap_cb, w);
 	w->stop_timer = evtimer_new(w->base, worker_stop_timeout, w);
+	w->tick = evtimer_new(w->base, worker_tick_cb, w);
+	w->retry = evtimer_new(w->base, worker_retry_cb, w);
 	if (w->pipe_ev == NULL || w->reaper == NULL || w->stop_timer == NULL ||
+	    w->tick == NULL || w->retry == NULL ||
 	    event_add(w->pipe_ev, NULL) == -1)
 		return -1;
 	return 0;
@@ -744,6 +1036,10 @@ worker_free(struct worker *w)
 		event_free(w->reaper);
 	if (w->stop_timer != NULL)
 		event_free(w->stop_timer);
+	if (w->tick != NULL)
+		event_free(w->tick);
+	if (w->retry != NULL)
+		event_free(w->retry);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->pipe[0] != -1)
@@ -798,13 +1094,14 @@ worker_start(struct worker *w)
 }
 
 int
-worker_give(struct worker *w, int fd)
+worker_give(struct worker *w, int fd, const struct ucred *cred)
 {
 	struct worker_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = WORKER_MSG_CONN;
 	m.fd = fd;
+	m.cred = *cred;
 	return worker_send(w, &m);
 }
 

@@ -9,6 +9,8 @@
 #ifndef HCPCSD_WORKER_H
 #define HCPCSD_WORKER_H
 
+#include <sys/socket.h>
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,8 +27,14 @@ struct worker;
  */
 struct worker_env {
 	/* Stored by the main thread (at start, on reloads); read relaxed. */
-	atomic_size_t	 output_limit;	/* queued output: close above */
+	atomic_size_t	 output_limit;	/* one client's reply bytes */
+	atomic_size_t	 max_output;	/* max_output_bytes: every client's */
 	atomic_size_t	 max_request;	/* max_request_bytes */
+	atomic_size_t	 per_turn;	/* max_requests_per_turn: cost units */
+	/* Seconds; 0: off. */
+	atomic_size_t	 output_timeout;
+	atomic_size_t	 idle_timeout;
+	atomic_size_t	 request_timeout;
 	/* Clients: counted in before one is handed over, out on close. */
 	atomic_size_t	 nconns;
 	atomic_uint_fast64_t next_id;	/* the next client's id: from 1 */
@@ -37,12 +45,14 @@ struct worker_env {
 	 * asks; dry_run: a dry run); *seq is set to the load that will
 	 * answer; 0, or -1 with err filled.  reloaded: a
 	 * worker_tell_reloaded message is dealt with.  warnx: log a line
-	 * a client can cause, rate-limited.
+	 * a client can cause, rate-limited.  closed: a client handed over
+	 * with these credentials is gone (after nconns is uncounted).
 	 */
 	int		(*reload)(const char *why, int dry_run, uint64_t *seq,
 			    char *err, size_t errlen);
 	void		(*reloaded)(void);
 	void		(*warnx)(const char *, ...) LOG_PRINTF(1, 2);
+	void		(*closed)(const struct ucred *);
 };
 
 /* How a load ended, for worker_tell_reloaded; the worker copies it. */
@@ -70,15 +80,16 @@ int		 worker_start(struct worker *);
  * Main thread: the pipe to a worker blocks; the worker never waits on
  * the main thread.  Each returns 0, or -1 after logging (not handed).
  *
- * worker_give: hand over an accepted client, already counted in
- * env->nconns; on -1 the caller closes and uncounts it.
+ * worker_give: hand over an accepted client (cred: its peer's, from
+ * accept), already counted in env->nconns; on -1 the caller closes and
+ * uncounts it.
  * worker_tell_reloaded: a load ended (struct worker_reload): answer
  * the clients waiting for a load of its kind up to its seq, then call
  * env->reloaded.
  * worker_tell_stop: stop reading, flush every client (for at most a
  * second) and end the thread; nothing when it never started.
  */
-int		 worker_give(struct worker *, int fd);
+int		 worker_give(struct worker *, int fd, const struct ucred *cred);
 int		 worker_tell_reloaded(struct worker *,
 		    const struct worker_reload *);
 int		 worker_tell_stop(struct worker *);

@@ -174,7 +174,18 @@ test_defaults(void)
 	T_EQ_INT(d.max_request_bytes, 1048576);
 	T_EQ_INT(d.max_batch, 10000);
 	T_EQ_INT(d.max_clients, 1024);
-	T_EQ_INT(d.output_limit, 67108864);
+	T_EQ_INT(d.output_limit, 16777216);
+	T_EQ_INT(d.max_output_bytes, 268435456);
+	T_EQ_INT(d.output_timeout, 30);
+	T_EQ_INT(d.idle_timeout, 300);
+	T_EQ_INT(d.request_timeout, 10);
+	T_EQ_INT(d.max_requests_per_turn, 64);
+	T_EQ_INT(d.max_connections_per_uid, 0);
+	T_EQ_INT(conf_per_uid(&d), 256);
+	d.max_clients = 3;
+	T_EQ_INT(conf_per_uid(&d), 1);
+	d.max_connections_per_uid = 7;
+	T_EQ_INT(conf_per_uid(&d), 7);
 	T_OK(d.workers >= 1 && d.workers <= 8);
 	T_OK(d.sets == NULL);
 	T_EQ_INT(d.nsets, 0);
@@ -191,7 +202,8 @@ test_defaults(void)
 	T_EQ_INT(c->max_request_bytes, 1048576);
 	T_EQ_INT(c->max_batch, 10000);
 	T_EQ_INT(c->max_clients, 1024);
-	T_EQ_INT(c->output_limit, 67108864);
+	T_EQ_INT(c->output_limit, 16777216);
+	T_EQ_INT(c->max_output_bytes, 268435456);
 	T_EQ_INT(c->nsets, 1);
 	T_EQ_STR(c->sets[0].name, "hcpcs");
 	T_EQ_INT(c->sets[0].format, CONF_FMT_CMS_ANWEB);
@@ -361,7 +373,9 @@ test_errors(void)
 	ERR("socket: /tmp/s\nsockett: /tmp/t\n", 2, 1,
 	    "unknown key \"sockett\" at top level (expected one of: socket, "
 	    "socket_mode, log_level, max_request_bytes, max_batch, "
-	    "max_clients, output_limit, workers, user, group, socket_group, "
+	    "max_clients, output_limit, max_output_bytes, output_timeout, "
+	    "idle_timeout, request_timeout, max_requests_per_turn, "
+	    "max_connections_per_uid, workers, user, group, socket_group, "
 	    "allow_uids, allow_gids, admin_uids, reload_min_interval, "
 	    "reload_timeout, code_sets)");
 	ERR("max_batch: 5\nsocket: /a\nmax_batch: 6\n", 3, 1,

@@ -56,11 +56,12 @@ def write_conf(path, datafile, sockpath=sock):
     # shrink the guard would refuse (tests/test_gate_conf.py tests it).
     write_file(path, ('socket: %s\nsocket_mode: "0600"\n'
                       'log_level: debug\nmax_request_bytes: %d\nmax_batch: 5\n'
-                      'max_clients: %d\nworkers: 4\ncode_sets:\n'
+                      'max_clients: %d\nmax_connections_per_uid: %d\n'
+                      'workers: 4\ncode_sets:\n'
                       '  - name: hcpcs\n    format: cms-anweb\n'
                       '    min_ratio: 0\n'
                       '    path: %s\n' % (sockpath, MAX_REQ, MAX_CLIENTS,
-                                          datafile)).encode())
+                                          MAX_CLIENTS, datafile)).encode())
 
 
 def run(args, timeout=30):

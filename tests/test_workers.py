@@ -86,7 +86,8 @@ class Load(threading.Thread):
 p = None
 try:
     write_file(data, anweb_variant('A', NREC))
-    write_conf(conf, sock, data, 'workers: 4\nmax_clients: 64\n')
+    write_conf(conf, sock, data, 'workers: 4\nmax_clients: 64\n'
+               'max_connections_per_uid: 64\n')
     p = start(BIN, conf, log, sock)
     # (start may have connected to see the daemon up: count from here)
     c = Client(sock)
