@@ -112,6 +112,20 @@ hcpcs_get_reply(struct hcpcs *c, struct hcpcs_value **result)
 	if (u.data.via.array.size != 4 || !hcpcs_is_uint(&a[0]) ||
 	    a[0].via.u64 != 1 || !hcpcs_is_uint(&a[1]))
 		goto bad;
+	/*
+	 * msgid 0 answers no request (they start at 1): what the server
+	 * says to a client it turns away ("busy", "forbidden") before it
+	 * closes the connection (the next call then meets its end).
+	 */
+	if (a[1].via.u64 == 0 && a[2].type == MSGPACK_OBJECT_MAP) {
+		if ((c->srverr = hcpcs_value_from(&a[2])) == NULL)
+			goto oom;
+		code = hcpcs_get_str(c->srverr, "code");
+		msg = hcpcs_get_str(c->srverr, "message");
+		hcpcs_set_error(c, HCPCS_ERR_SERVER, "%s: %s",
+		    code != NULL ? code : "?", msg != NULL ? msg : "");
+		goto fail;
+	}
 	if (a[1].via.u64 != c->read_msgid) {
 		hcpcs_set_error(c, HCPCS_ERR_PROTOCOL,
 		    "reply msgid %llu, expected %lu",
