@@ -138,35 +138,6 @@ fail:
 	return -1;
 }
 
-static const char *const load_quirk_names[RQ_MAX] = {
-	[RQ_PREAMBLE] = "preamble",
-	[RQ_BLANK_LINES] = "blank_lines",
-	[RQ_SHORT_LINES] = "short_lines",
-	[RQ_BLANK_DATES] = "blank_dates",
-	[RQ_BAD_DATES] = "bad_dates",
-	[RQ_BAD_VALUES] = "bad_values",
-	[RQ_UNKNOWN_VALUES] = "unknown_values",
-	[RQ_BOM] = "bom",
-	[RQ_NO_LINE_END] = "no_line_end",
-};
-
-const char *
-load_quirk_name(enum record_quirk q)
-{
-	return (unsigned)q < RQ_MAX ? load_quirk_names[q] : NULL;
-}
-
-/* "file:line" of a kept position into buf. */
-static void
-load_quirk_pos(const struct record_stats *st,
-    const struct record_quirk_pos *p, char *buf, size_t len)
-{
-	const char	*f = p->file < RECORD_STATS_FILES ?
-	    st->files[p->file] : "";
-
-	snprintf(buf, len, "%s:%zu", f[0] != '\0' ? f : "?", p->line);
-}
-
 void
 load_quirks_summary(const struct record_stats *st, char *buf, size_t len)
 {
@@ -181,9 +152,9 @@ load_quirks_summary(const struct record_stats *st, char *buf, size_t len)
 	for (q = 0; q < RQ_MAX && off < len; q++) {
 		if (st->quirks[q].n == 0)
 			continue;
-		load_quirk_pos(st, &st->quirks[q].first[0], pos, sizeof(pos));
+		record_quirk_pos(st, &st->quirks[q].first[0], pos, sizeof(pos));
 		n = snprintf(buf + off, len - off, "%s%s %zu (first %s)",
-		    off > 0 ? ", " : "", load_quirk_names[q],
+		    off > 0 ? ", " : "", record_quirk_name(q),
 		    st->quirks[q].n, pos);
 		if (n < 0)
 			break;
@@ -206,9 +177,9 @@ load_quirks_print(FILE *fp, const struct record_stats *st,
 		c = &st->quirks[q];
 		if (c->n == 0)
 			continue;
-		fprintf(fp, "%s%s %zu:", indent, load_quirk_names[q], c->n);
+		fprintf(fp, "%s%s %zu:", indent, record_quirk_name(q), c->n);
 		for (i = 0; i < c->n && i < RECORD_QUIRK_FIRST; i++) {
-			load_quirk_pos(st, &c->first[i], pos, sizeof(pos));
+			record_quirk_pos(st, &c->first[i], pos, sizeof(pos));
 			fprintf(fp, "%s %s", i > 0 ? "," : "", pos);
 		}
 		fprintf(fp, "%s\n", c->n > RECORD_QUIRK_FIRST ? ", ..." : "");

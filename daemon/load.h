@@ -69,9 +69,6 @@ struct load_result {
 int	load_release(const struct conf_set *, const struct conf_release *,
 	    struct load_result *res, char *err, size_t errlen);
 
-/* "preamble", "blank_dates", ...: the name a quirk is shown by. */
-const char	*load_quirk_name(enum record_quirk);
-
 /*
  * One line about the quirks of st, for the reload log: "blank_dates 115
  * (first F:23), short_lines 5280 (first F:11)", or "none".  Truncated

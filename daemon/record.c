@@ -593,3 +593,31 @@ record_index_free(struct record_index *ix)
 	free(ix->slot);
 	memset(ix, 0, sizeof(*ix));
 }
+
+static const char *const record_quirk_names[RQ_MAX] = {
+	[RQ_PREAMBLE] = "preamble",
+	[RQ_BLANK_LINES] = "blank_lines",
+	[RQ_SHORT_LINES] = "short_lines",
+	[RQ_BLANK_DATES] = "blank_dates",
+	[RQ_BAD_DATES] = "bad_dates",
+	[RQ_BAD_VALUES] = "bad_values",
+	[RQ_UNKNOWN_VALUES] = "unknown_values",
+	[RQ_BOM] = "bom",
+	[RQ_NO_LINE_END] = "no_line_end",
+};
+
+const char *
+record_quirk_name(enum record_quirk q)
+{
+	return (unsigned)q < RQ_MAX ? record_quirk_names[q] : NULL;
+}
+
+void
+record_quirk_pos(const struct record_stats *st,
+    const struct record_quirk_pos *p, char *buf, size_t len)
+{
+	const char	*f = p->file < RECORD_STATS_FILES ?
+	    st->files[p->file] : "";
+
+	snprintf(buf, len, "%s:%zu", f[0] != '\0' ? f : "?", p->line);
+}

@@ -178,6 +178,12 @@ struct record_stats {
 	char		 files[RECORD_STATS_FILES][RECORD_STATS_NAME];
 };
 
+/* "preamble", ... (the kind's name in -t -v, logs and info); NULL past RQ_MAX. */
+const char	*record_quirk_name(enum record_quirk);
+/* "file:line" of a kept position, the file by its base name. */
+void		 record_quirk_pos(const struct record_stats *,
+		    const struct record_quirk_pos *, char *buf, size_t len);
+
 struct record_arena;
 
 struct record_set {

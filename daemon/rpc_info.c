@@ -122,13 +122,50 @@ rpc_pack_stats(msgpack_packer *pk, const struct rpc_req *r,
  * One entry of an info set's releases.  admin 0: no path nor sha256 (nil):
  * where the licensed files are and which they are is for admins only.
  */
+/*
+ * quirk_positions: {kind: {count, first: ["file:line", ...]}} for each
+ * kind seen; first (which names files) for admins only.
+ */
+static void
+rpc_pack_quirks(msgpack_packer *pk, const struct record_stats *st,
+    int admin)
+{
+	const struct record_quirk_count *c;
+	char		 pos[RECORD_STATS_NAME + 24];
+	uint32_t	 n = 0;
+	unsigned	 q;
+	size_t		 i, nf;
+
+	for (q = 0; q < RQ_MAX; q++)
+		n += st->quirks[q].n > 0;
+	rpc_pack_cstr(pk, "quirk_positions");
+	msgpack_pack_map(pk, n);
+	for (q = 0; q < RQ_MAX; q++) {
+		c = &st->quirks[q];
+		if (c->n == 0)
+			continue;
+		rpc_pack_cstr(pk, record_quirk_name(q));
+		msgpack_pack_map(pk, admin ? 2 : 1);
+		rpc_pack_u64(pk, "count", c->n);
+		if (!admin)
+			continue;
+		nf = c->n < RECORD_QUIRK_FIRST ? c->n : RECORD_QUIRK_FIRST;
+		rpc_pack_cstr(pk, "first");
+		msgpack_pack_array(pk, (uint32_t)nf);
+		for (i = 0; i < nf; i++) {
+			record_quirk_pos(st, &c->first[i], pos, sizeof(pos));
+			rpc_pack_cstr(pk, pos);
+		}
+	}
+}
+
 static void
 rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
     int in_force, int admin)
 {
 	char		 d[11];
 
-	msgpack_pack_map(pk, 9);
+	msgpack_pack_map(pk, 10);
 	rpc_pack_kv(pk, "path", admin ? ri->path : NULL);
 	record_format_date(ri->effective, d);
 	rpc_pack_kv(pk, "effective", ri->effective != 0 ? d : NULL);
@@ -147,13 +184,7 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 	rpc_pack_kv(pk, "sha256", admin ? ri->sha256 : NULL);
 	rpc_pack_cstr(pk, "loaded_at");
 	rpc_pack_time(pk, ri->loaded_at);
-	/*
-	 * What the loader tolerated: kept raw or skipped, never fatal.
-	 * TODO(issue 11, loader gate): once struct record_stats carries
-	 * the first file:line positions of each kind, pack them here as
-	 * "quirk_positions" ({kind: ["file:line", ...]}) and say so in
-	 * docs/protocol.md's info section.
-	 */
+	/* What the loader tolerated: kept raw or skipped, never fatal. */
 	rpc_pack_cstr(pk, "quirks");
 	msgpack_pack_map(pk, 5);
 	rpc_pack_u64(pk, "skipped_lines", ri->stats.skipped_lines);
@@ -161,6 +192,7 @@ rpc_pack_release(msgpack_packer *pk, const struct snapshot_release_info *ri,
 	rpc_pack_u64(pk, "bad_values", ri->stats.bad_values);
 	rpc_pack_u64(pk, "orphan_lines", ri->stats.orphan_lines);
 	rpc_pack_u64(pk, "duplicates", ri->stats.duplicates);
+	rpc_pack_quirks(pk, &ri->stats, admin);
 }
 
 int

@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hcpcsd_harness import (check, eq, crashed, daemon_paths,  # noqa: E402
+from hcpcsd_harness import (Client, check, eq, crashed, daemon_paths,  # noqa: E402
                             daemon_binary, finish, private_dir, start,
                             stop, wait_for, write_file)
 
@@ -209,6 +209,21 @@ def test_log_line(binary):
     p = start(binary, conf, log, sock)
     line = wait_for(lambda: next((l for l in open(log).read().splitlines()
                                   if ' load: generation 1:' in l), None))
+    # and info, per release, with the first positions for an admin
+    c = Client(sock)
+    q = c.call('info')['sets'][0]['releases'][0]['quirk_positions']
+    c.close()
+    eq(q, {'preamble': {'count': 3, 'first': [
+              'hcpcs_sample_2025_ANWEB.txt:1', 'hcpcs_sample_2025_ANWEB.txt:2',
+              'hcpcs_sample_2025_ANWEB.txt:3']},
+           'short_lines': {'count': 48, 'first': q.get('short_lines', {}).get(
+               'first', [])[:3]},
+           'blank_dates': {'count': 31, 'first': q.get('blank_dates', {}).get(
+               'first', [])[:3]}}, 'info: quirk_positions')
+    eq(q['short_lines']['first'][0], 'hcpcs_sample_2025_ANWEB.txt:7',
+       'info: first short line')
+    eq(q['blank_dates']['first'][0], 'hcpcs_sample_2025_ANWEB.txt:29',
+       'info: first blank date')
     stop(p)
     check(line is not None and line.endswith(
         '; quirks: hcpcs always: preamble 3 (first '

@@ -103,8 +103,8 @@ main(void)
 		load_quirks_summary(&st, line, sizeof(line));
 		T_EQ_STR(line, "blank_dates 5 (first HCPC2020_ANWEB.txt:23), "
 		    "bom 1 (first SHORTU.txt:1)");
-		T_EQ_STR(load_quirk_name(RQ_SHORT_LINES), "short_lines");
-		T_OK(load_quirk_name(RQ_MAX) == NULL);
+		T_EQ_STR(record_quirk_name(RQ_SHORT_LINES), "short_lines");
+		T_OK(record_quirk_name(RQ_MAX) == NULL);
 	}
 	return t_done();
 }
