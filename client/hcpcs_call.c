@@ -77,13 +77,28 @@ hcpcs_is_uint(const msgpack_object *o)
 	return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
 }
 
+/* A response's error map: kept for hcpcs_server_error_*, and the error. */
+static void
+hcpcs_server_error(struct hcpcs *c, const msgpack_object *e)
+{
+	const char	*code, *msg;
+
+	if ((c->srverr = hcpcs_value_from(e)) == NULL) {
+		hcpcs_set_error(c, HCPCS_ERR_OOM, "out of memory");
+		return;
+	}
+	code = hcpcs_get_str(c->srverr, "code");
+	msg = hcpcs_get_str(c->srverr, "message");
+	hcpcs_set_error(c, HCPCS_ERR_SERVER, "%s: %s",
+	    code != NULL ? code : "?", msg != NULL ? msg : "");
+}
+
 int
 hcpcs_get_reply(struct hcpcs *c, struct hcpcs_value **result)
 {
 	msgpack_unpacked u;
 	msgpack_object	*a = NULL;
 	struct hcpcs_value *v;
-	const char	*code, *msg;
 	long long	 deadline;
 
 	if (result != NULL)
@@ -118,12 +133,7 @@ hcpcs_get_reply(struct hcpcs *c, struct hcpcs_value **result)
 	 * closes the connection (the next call then meets its end).
 	 */
 	if (a[1].via.u64 == 0 && a[2].type == MSGPACK_OBJECT_MAP) {
-		if ((c->srverr = hcpcs_value_from(&a[2])) == NULL)
-			goto oom;
-		code = hcpcs_get_str(c->srverr, "code");
-		msg = hcpcs_get_str(c->srverr, "message");
-		hcpcs_set_error(c, HCPCS_ERR_SERVER, "%s: %s",
-		    code != NULL ? code : "?", msg != NULL ? msg : "");
+		hcpcs_server_error(c, &a[2]);
 		goto fail;
 	}
 	if (a[1].via.u64 != c->read_msgid) {
@@ -138,12 +148,7 @@ hcpcs_get_reply(struct hcpcs *c, struct hcpcs_value **result)
 	if (a[2].type != MSGPACK_OBJECT_NIL) {
 		if (a[2].type != MSGPACK_OBJECT_MAP)
 			goto bad;
-		if ((c->srverr = hcpcs_value_from(&a[2])) == NULL)
-			goto oom;
-		code = hcpcs_get_str(c->srverr, "code");
-		msg = hcpcs_get_str(c->srverr, "message");
-		hcpcs_set_error(c, HCPCS_ERR_SERVER, "%s: %s",
-		    code != NULL ? code : "?", msg != NULL ? msg : "");
+		hcpcs_server_error(c, &a[2]);
 		goto fail;
 	}
 	if (result != NULL) {
