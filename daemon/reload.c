@@ -1,6 +1,10 @@
 /*
  * reload.c: snapshots built and published, the first on the caller's
- * thread, reloads on one long-lived loader thread.
+ * thread, reloads on a loader thread (reload_job.c).  This file owns
+ * struct loader, the main thread's side: asking for loads, coalescing
+ * them, holding asked ones back for reload_min_interval, the watchdog,
+ * and finishing a load: publishing it, the status line and the one log
+ * line (with the quirks the gate let through).
  *
  * The loader thread waits for a job, runs conf_load + build_snapshot,
  * hands the result back under the lock and wakes the main loop through
@@ -24,7 +28,6 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,48 +39,17 @@
 #include <event2/event.h>
 
 #include "build.h"
-#include "conf.h"
 #include "load.h"
 #include "log.h"
 #include "notify.h"
-#include "reload.h"
 #include "record.h"
+#include "reload.h"
+#include "reload_int.h"
 #include "snapshot.h"
 #include "stats.h"
 
 #define RELOAD_STOP_WAIT_S	2	/* for a load at shutdown, seconds */
 #define LOADER_DEAD_MAX		4	/* abandoned loads still running */
-
-/*
- * A loader thread and its one job.  The main thread and the thread
- * share it under mtx; path and wakefd are set before the thread starts.
- * Once abandoned the main thread only reads exited (and sets nowake),
- * and the thread frees what it built instead of handing it back.
- */
-struct loader_job {
-	pthread_t	 thread;
-	char		*path;		/* the configuration to load */
-	int		 wakefd;	/* the loader's pipe[1] */
-	struct loader_job *next;	/* main: in ld->dead */
-	uint64_t	 seq;		/* main: the load it runs */
-	int		 dry;		/* main: of that load */
-	struct timespec	 t0;		/* main: when it started */
-
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	int		 go;		/* main -> thread: load path */
-	int		 go_dry;	/* ... as a dry run */
-	int		 quit;		/* main -> thread: end */
-	int		 abandoned;	/* main -> thread: discard, end */
-	int		 nowake;	/* main -> thread: the pipe is closed */
-	int		 done;		/* thread -> main: the result below */
-	int		 exited;	/* thread -> main (abandoned): join me */
-	struct conf	*conf;		/* result: reload ok */
-	struct snapshot	*snap;		/* result: reload ok */
-	struct snapshot_preview *preview; /* result: dry run ok */
-	char		 err[1024];	/* result: !ok */
-	long		 ms;
-};
 
 /*
  * The loader: the current job's thread (none after one was abandoned,
@@ -112,16 +84,6 @@ struct loader {
 	char		 why[2][64];	/* who wants it */
 	size_t		 acked;		/* loader_acked calls not counted */
 };
-
-static long
-reload_ms_since(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (long)(t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 /* The generation being served, 0 before the first. */
 static uint64_t
@@ -260,228 +222,6 @@ reload_publish(const struct conf *conf, const char *why, char *status,
 	return 0;
 }
 
-
-/*
- * A dry run's comparison: today and the releases to come, in what is
- * served and in what would be.  NULL when out of memory.
- */
-static struct snapshot_preview *
-reload_preview(const struct snapshot *prev, const struct snapshot *s)
-{
-	struct snapshot_codes	 a = { NULL, 0 }, b = { NULL, 0 };
-	struct snapshot_preview	*p;
-	uint32_t		 today = record_today();
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	if ((prev != NULL && snapshot_codes_of(prev, today, &a) == -1) ||
-	    snapshot_codes_of(s, today, &b) == -1 ||
-	    snapshot_preview(&a, &b, today, p) == -1) {
-		free(p);
-		p = NULL;
-	}
-	snapshot_codes_free(&a);
-	snapshot_codes_free(&b);
-	return p;
-}
-
-static void
-reload_preview_free(struct snapshot_preview *p)
-{
-	if (p == NULL)
-		return;
-	snapshot_preview_free(p);
-	free(p);
-}
-
-/* Wake the main loop, unless it has closed the pipe; under j->mtx. */
-static void
-loader_wake_locked(struct loader_job *j)
-{
-	char	b = 0;
-
-	if (j->nowake)
-		return;
-	while (write(j->wakefd, &b, 1) == -1 && errno == EINTR)
-		;
-	/* EAGAIN: the pipe already holds a wakeup; that will do. */
-}
-
-/*
- * One load: the config read afresh, every release loaded and checked
- * against what is served (the reference keeps it alive meanwhile).  A
- * dry run keeps only the comparison.
- */
-static void
-loader_load(struct loader_job *j, int dry, struct conf **ncp,
-    struct snapshot **snapp, struct snapshot_preview **pp, char *err,
-    size_t errlen)
-{
-	struct snapshot	*prev, *snap;
-	struct conf	*nc;
-
-	*ncp = NULL;
-	*snapp = NULL;
-	*pp = NULL;
-	if ((nc = conf_load(j->path, err, errlen)) == NULL)
-		return;
-	prev = snapshot_acquire();
-	snap = build_snapshot(nc, prev, err, errlen);
-	if (snap != NULL && dry) {
-		if ((*pp = reload_preview(prev, snap)) == NULL)
-			snprintf(err, errlen, "out of memory");
-		snapshot_release(snap);
-		snap = NULL;
-		conf_free(nc);
-		nc = NULL;
-	}
-	snapshot_release(prev);
-	if (snap == NULL) {
-		conf_free(nc);
-		nc = NULL;
-	}
-	*ncp = nc;
-	*snapp = snap;
-}
-
-/*
- * A loader thread: waits for a job, loads, hands the result back, or,
- * abandoned meanwhile, frees it and ends.  It touches nothing but its
- * job and the files; all logging, counting and publishing is left to
- * the main thread.
- */
-static void	loader_job_free(struct loader_job *);
-
-static void *
-loader_main(void *arg)
-{
-	struct loader_job *j = arg;
-	struct snapshot_preview *pv;
-	struct snapshot	*snap;
-	struct conf	*nc;
-	struct timespec	 t0;
-	char		 err[sizeof(j->err)];
-	int		 dry, abandoned, orphan;
-
-	for (;;) {
-		pthread_mutex_lock(&j->mtx);
-		while (!j->go && !j->quit)
-			pthread_cond_wait(&j->cv, &j->mtx);
-		if (j->quit) {
-			pthread_mutex_unlock(&j->mtx);
-			break;
-		}
-		j->go = 0;
-		dry = j->go_dry;
-		pthread_mutex_unlock(&j->mtx);
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		err[0] = '\0';
-		loader_load(j, dry, &nc, &snap, &pv, err, sizeof(err));
-
-		pthread_mutex_lock(&j->mtx);
-		if (!(abandoned = j->abandoned)) {
-			j->conf = nc;
-			j->snap = snap;
-			j->preview = pv;
-			memcpy(j->err, err, sizeof(err));
-			j->ms = reload_ms_since(&t0);
-			j->done = 1;
-			loader_wake_locked(j);
-		}
-		pthread_mutex_unlock(&j->mtx);
-		if (!abandoned)
-			continue;
-		/* Too late: the main thread reported it failed. */
-		snapshot_release(snap);
-		conf_free(nc);
-		reload_preview_free(pv);
-		pthread_mutex_lock(&j->mtx);
-		j->ms = reload_ms_since(&t0);
-		j->exited = 1;
-		loader_wake_locked(j);
-		orphan = j->nowake;
-		pthread_mutex_unlock(&j->mtx);
-		/* The loader is gone (shutdown): nobody else will free it. */
-		if (orphan)
-			loader_job_free(j);
-		break;
-	}
-	return NULL;
-}
-
-static void
-loader_job_free(struct loader_job *j)
-{
-	if (j == NULL)
-		return;
-	snapshot_release(j->snap);
-	conf_free(j->conf);
-	reload_preview_free(j->preview);
-	free(j->path);
-	pthread_cond_destroy(&j->cv);
-	pthread_mutex_destroy(&j->mtx);
-	free(j);
-}
-
-/* A thread for loads, with every signal blocked; NULL after logging. */
-static struct loader_job *
-loader_job_new(struct loader *ld)
-{
-	struct loader_job *j;
-	sigset_t	 all, old;
-	int		 e;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL ||
-	    (j->path = strdup(ld->path)) == NULL) {
-		log_warn("loader");
-		free(j);
-		return NULL;
-	}
-	j->wakefd = ld->pipe[1];
-	pthread_mutex_init(&j->mtx, NULL);
-	pthread_cond_init(&j->cv, NULL);
-	/* Signals are the main loop's: the loader must not take them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&j->thread, NULL, loader_main, j);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		errno = e;
-		log_warn("loader thread");
-		loader_job_free(j);
-		return NULL;
-	}
-	return j;
-}
-
-/* Join and free the abandoned loads that have ended since. */
-static void
-loader_reap(struct loader *ld)
-{
-	struct loader_job **pj = &ld->dead, *j;
-	long		 ms;
-	int		 exited;
-
-	while ((j = *pj) != NULL) {
-		pthread_mutex_lock(&j->mtx);
-		exited = j->exited;
-		ms = j->ms;
-		pthread_mutex_unlock(&j->mtx);
-		if (!exited) {
-			pj = &j->next;
-			continue;
-		}
-		*pj = j->next;
-		ld->ndead--;
-		pthread_join(j->thread, NULL);
-		log_info("the abandoned %s %llu ended after %ld ms; its "
-		    "result was discarded", j->dry ? "dry run" : "load",
-		    (unsigned long long)j->seq, ms);
-		loader_job_free(j);
-	}
-}
-
 void
 loader_set_timeout(struct loader *ld, unsigned seconds)
 {
@@ -519,13 +259,14 @@ loader_request(struct loader *ld, const char *why, int dry_run)
 	seq = ++ld->seq;
 	ld->want[dry_run] = 0;
 	pthread_mutex_unlock(&ld->mtx);
-	loader_reap(ld);
+	loader_reap(&ld->dead, &ld->ndead);
 	err[0] = '\0';
 	if (ld->job == NULL && ld->ndead >= LOADER_DEAD_MAX)
 		snprintf(err, sizeof(err), "%zu abandoned loads are still "
 		    "running (reading %s): not starting another", ld->ndead,
 		    ld->path);
-	else if (ld->job == NULL && (ld->job = loader_job_new(ld)) == NULL)
+	else if (ld->job == NULL &&
+	    (ld->job = loader_job_new(ld->path, ld->pipe[1])) == NULL)
 		snprintf(err, sizeof(err), "cannot start a loader thread");
 	if (err[0] != '\0') {
 		loader_finish(ld, seq, dry_run, NULL, NULL, NULL, err,
@@ -739,7 +480,7 @@ loader_wake_cb(evutil_socket_t fd, short what, void *arg)
 	ld->acked = 0;
 	pthread_mutex_unlock(&ld->mtx);
 
-	loader_reap(ld);
+	loader_reap(&ld->dead, &ld->ndead);
 	/* A request made while the load ran comes first: it is older. */
 	for (k = 0; k < 2; k++)
 		if (want[k] && !atomic_load(ld->hooks.stopping))
@@ -822,7 +563,7 @@ loader_start(struct event_base *base, const char *path,
 		goto fail;
 	}
 	/* The first thread now: a daemon that cannot make one says so. */
-	if ((ld->job = loader_job_new(ld)) == NULL)
+	if ((ld->job = loader_job_new(ld->path, ld->pipe[1])) == NULL)
 		goto fail;
 	return ld;
 fail:
@@ -874,7 +615,7 @@ loader_stop(struct loader *ld)
 	if (ld == NULL)
 		return;
 	loader_join(ld);
-	loader_reap(ld);
+	loader_reap(&ld->dead, &ld->ndead);
 	/*
 	 * Still stuck: no more wakeups, and exit() ends them.  Each job
 	 * stays its thread's (freed by nobody); the loader goes now.
