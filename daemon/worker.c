@@ -1,6 +1,8 @@
 /*
  * worker.c: worker threads and the request path, read -> process ->
- * flush, for the clients the main thread hands them.
+ * flush, for the clients the main thread hands them.  The limits the
+ * path obeys (output budgets, fairness, timeouts, hang-ups) are
+ * worker_limits.c's; struct conn and struct worker are worker_int.h's.
  *
  * A worker has its own event base, clients and counters, and touches
  * nothing of another's; the main thread talks to it only through its
@@ -13,25 +15,9 @@
  * only when the socket would block.  While more than the soft cap of
  * output is queued the client is not read (backpressure); a reply that
  * would take it past output_limit is refused too_large before it is
- * packed (rpc_ctx.out_room); output left unread for output_timeout
- * closes it.  Connections are never freed inside a callback that may
- * still use them: they are marked closed and a reaper event frees them
- * once the stack has unwound.
- *
- * Memory and fairness across clients: every client's queued output is
- * summed in stats_output_add; while the sum is over max_output_bytes no
- * client of any worker is read or answered.  Held clients wait in
- * their worker's list and a retry timer resumes them in list order,
- * each moved to the end once resumed, until the budget is spent again:
- * round robin, so each gets its turn as the budget frees.  A turn
- * answers at most max_requests_per_turn cost units (rpc.c's method
- * table) of one client; the rest waits for a zero timer, which libevent
- * runs after the I/O events of the same loop, so every other client
- * ready meanwhile is served first.  A once-a-second tick closes idle
- * clients, requests that take longer than request_timeout to arrive
- * (from their first byte: a trickle does not keep one alive), and
- * clients gone while their requests waited.  A client that has gone
- * (the peer closed: POLLHUP) gets no more answers produced.
+ * packed (rpc_ctx.out_room).  Connections are never freed inside a
+ * callback that may still use them: they are marked closed and a
+ * reaper event frees them once the stack has unwound.
  *
  * A client that asked for a reload is not read, nor are its pipelined
  * requests answered, until its load ends, so its responses stay in
@@ -44,8 +30,6 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <poll.h>
-
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -67,65 +50,16 @@
 #include "rpc.h"
 #include "stats.h"
 #include "worker.h"
+#include "worker_int.h"
 
-#define CONN_IN_MIN		16384		/* first input buffer, bytes */
-#define CONN_IN_SLACK		65536		/* input room past a request */
-#define CONN_OUT_SOFT		(256 * 1024)	/* stop reading above, bytes */
 #define CONN_OUT_KEEP		(1024 * 1024)	/* idle buffer kept, bytes */
 #define WORKER_STOP_MS		1000		/* flush on shutdown, msec */
-#define WORKER_TICK_MS		1000		/* timeouts checked, msec */
-#define WORKER_RETRY_MS		10		/* held clients retried */
-
-enum conn_state {
-	CONN_ST_READ,		/* reading and answering requests */
-	CONN_ST_FLUSH,		/* no more input: write what is queued, close */
-	CONN_ST_CLOSED,		/* fd closed; waiting for the reaper */
-	CONN_ST_MAX
-};
 
 static const char *const conn_state_names[CONN_ST_MAX] = {
 	[CONN_ST_READ] = "read",
 	[CONN_ST_FLUSH] = "flush",
 	[CONN_ST_CLOSED] = "closed",
 };
-
-struct worker;
-
-/* A client: owned by one worker, touched by that worker's thread only. */
-struct conn {
-	TAILQ_ENTRY(conn) entry;
-	struct worker	*w;
-	uint64_t	 id;
-	int		 fd;
-	struct access_peer peer;	/* as it connected */
-	enum conn_state	 state;
-	struct event	*rev;
-	struct event	*wev;
-	int		 reading;	/* rev is added */
-	int		 writing;	/* wev is added */
-	unsigned char	*in;
-	size_t		 inlen;
-	size_t		 incap;
-	struct rpc_out	 out;
-	size_t		 outoff;	/* out.data[0, outoff) already sent */
-	uint64_t	 nreq;
-	uint64_t	 nin;
-	uint64_t	 nout;
-	int		 waiting;	/* for load wait_load: not reading */
-	uint64_t	 wait_load;
-	uint32_t	 wait_msgid;	/* of the reload request to answer */
-	int		 wait_dry;	/* it asked for a dry run */
-	struct ucred	 cred;		/* the peer's, at accept */
-	struct event	*tev;		/* resumes after a yield */
-	size_t		 acct;		/* counted in stats_output_add */
-	int		 held;		/* over max_output_bytes: waits */
-	int		 partial;	/* in holds the start of a request */
-	int64_t		 req_at;	/* msec: that request's first byte */
-	int64_t		 active_at;	/* msec: bytes last moved either way */
-	int64_t		 wrote_at;	/* msec: output last moved or began */
-};
-
-TAILQ_HEAD(conn_list, conn);
 
 /* What the main thread tells a worker through its pipe. */
 enum worker_msg_type {
@@ -148,77 +82,10 @@ struct worker_msg {
 	size_t		 answerlen;
 };
 
-/*
- * A worker thread: its own event base (no locks: only this thread uses
- * it once running), its clients, its counters.  The main thread writes
- * to pipe[1] and never touches the rest while the thread runs.
- */
-struct worker {
-	size_t		 idx;
-	pthread_t	 thread;
-	int		 started;
-	struct worker_env *env;	/* server.c's, shared */
-	struct event_base *base;
-	int		 pipe[2];
-	struct event	*pipe_ev;
-	struct event	*reaper;
-	struct event	*stop_timer;
-	struct event	*tick;		/* timeouts, while it has clients */
-	struct event	*retry;		/* held clients, while any */
-	struct conn_list conns;
-	struct conn_list dead;
-	size_t		 nconns;	/* in conns */
-	size_t		 nheld;		/* of them held */
-	int		 stopping;
-	struct rpc_ctx	 rpc;
-	struct stats_counters cnt;	/* rpc.cnt; written by this thread */
-};
-
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_process(struct conn *);
 static void	conn_reload(struct conn *, const struct rpc_reload_req *);
-static void	conn_resume(struct conn *);
-
-static int64_t
-worker_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static size_t
-worker_limit(const atomic_size_t *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
-
-/* Is every client's queued output together at max_output_bytes? */
-static int
-worker_over_budget(const struct worker *w)
-{
-	return stats_output_queued() >= worker_limit(&w->env->max_output);
-}
-
-/* A client handed over is no longer: uncount it everywhere. */
-static void
-worker_uncount(struct worker *w, const struct ucred *cred)
-{
-	atomic_fetch_sub(&w->env->nconns, 1);
-	w->env->closed(cred);
-}
-
-/* Output queued above which a client is not read. */
-static size_t
-worker_soft_cap(const struct worker *w)
-{
-	size_t	lim = atomic_load_explicit(&w->env->output_limit,
-		    memory_order_relaxed) / 2;
-
-	return lim < CONN_OUT_SOFT ? lim : CONN_OUT_SOFT;
-}
 
 /*
  * Connections: everything here runs on the connection's worker.
@@ -254,63 +121,6 @@ conn_want_write(struct conn *c, int on)
 }
 
 /*
- * May the client's input be taken now (read, or what is buffered
- * answered)?  Only while its worker runs, no reload it asked for is
- * pending and its queued output is under the soft cap (backpressure).
- */
-static int
-conn_may_take(const struct conn *c)
-{
-	return c->state != CONN_ST_CLOSED && !c->w->stopping &&
-	    !c->waiting && !c->held &&
-	    c->out.len - c->outoff < worker_soft_cap(c->w);
-}
-
-/*
- * The output buffer's bytes in the shared sum (stats_output_add): what
- * it holds until drained, the part already sent included.
- */
-static void
-conn_account(struct conn *c)
-{
-	size_t	q = c->state == CONN_ST_CLOSED ? 0 : c->out.len;
-
-	if (q == c->acct)
-		return;
-	if (c->acct == 0)
-		c->wrote_at = worker_now_ms();	/* output_timeout from now */
-	stats_output_add((int64_t)q - (int64_t)c->acct);
-	c->acct = q;
-}
-
-/* Over max_output_bytes: wait for the retry timer's round. */
-static void
-conn_hold(struct conn *c)
-{
-	struct worker	*w = c->w;
-	struct timeval	 tv = { 0, WORKER_RETRY_MS * 1000 };
-
-	c->held = 1;
-	w->nheld++;
-	STATS_COUNT(w->cnt.output_waits, 1);
-	if (!evtimer_pending(w->retry, NULL))
-		evtimer_add(w->retry, &tv);
-}
-
-/*
- * Has the peer closed its end (not just shut down writing)?  Then
- * nothing it asked for is worth answering.  A syscall: asked only
- * before a backlog is answered, never per request.
- */
-static int
-conn_gone(const struct conn *c)
-{
-	struct pollfd	 p = { c->fd, 0, 0 };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
-}
-
-/*
  * The one place the events follow the state: write while output is
  * queued, read while reading and conn_may_take.  Call it after any
  * change to either; conn_flush does, so everything that ends in a
@@ -329,7 +139,7 @@ conn_update_events(struct conn *c)
 }
 
 /* Mark closed and hand to the reaper; safe anywhere in a callback. */
-static void
+void
 conn_close(struct conn *c)
 {
 	struct worker	*w = c->w;
@@ -448,16 +258,6 @@ conn_flush(struct conn *c)
 	conn_update_events(c);
 }
 
-/* Its turn is spent: go on once the worker's other clients had theirs. */
-static void
-conn_yield(struct conn *c)
-{
-	const struct timeval zero = { 0, 0 };
-
-	STATS_COUNT(c->w->cnt.yields, 1);
-	evtimer_add(c->tev, &zero);
-}
-
 /*
  * Answer the complete requests in the input buffer, then flush.  At
  * the soft output cap answering stops and the rest waits in the buffer
@@ -553,49 +353,6 @@ conn_process(struct conn *c)
 	}
 }
 
-/* Room for one more read: grow up to max_request_bytes + slack. */
-static int
-conn_grow(struct conn *c)
-{
-	unsigned char	*n;
-	size_t		 max = atomic_load_explicit(&c->w->env->max_request,
-			    memory_order_relaxed) + CONN_IN_SLACK;
-	size_t		 cap;
-
-	if (c->inlen < c->incap)
-		return 0;
-	if (c->incap >= max) {
-		/* rpc_scan stops any object before this; be safe anyway. */
-		c->w->env->warnx("client %llu: input buffer full: closing",
-		    (unsigned long long)c->id);
-		return -1;
-	}
-	cap = c->incap == 0 ? CONN_IN_MIN : c->incap * 2;
-	if (cap > max)
-		cap = max;
-	if ((n = realloc(c->in, cap)) == NULL) {
-		log_warn("client %llu: input buffer",
-		    (unsigned long long)c->id);
-		return -1;
-	}
-	c->in = n;
-	c->incap = cap;
-	return 0;
-}
-
-/* The peer closed: nothing more is answered.  1 when c is closed. */
-static int
-conn_drop_gone(struct conn *c)
-{
-	if (!conn_gone(c))
-		return 0;
-	log_debug("client %llu: gone with %zu bytes of requests unanswered",
-	    (unsigned long long)c->id, c->inlen);
-	STATS_COUNT(c->w->cnt.closed_gone, 1);
-	conn_close(c);
-	return 1;
-}
-
 static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -651,21 +408,13 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Answer what a held or yielding client has buffered, unless it left. */
-static void
+void
 conn_resume(struct conn *c)
 {
 	conn_update_events(c);
 	if (c->inlen == 0 || !conn_may_take(c) || conn_drop_gone(c))
 		return;
 	conn_process(c);
-}
-
-static void
-conn_yield_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	conn_resume(arg);
 }
 
 /* A client the listener handed over; env->nconns counts it already. */
@@ -797,95 +546,6 @@ worker_stop(struct worker *w)
 	}
 	evtimer_add(w->stop_timer, &tv);
 	event_active(w->reaper, EV_TIMEOUT, 0);
-}
-
-/*
- * Held clients, in list order, each moved to the end once resumed:
- * while the budget lasts, the ones that waited longest go first.
- */
-static void
-worker_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-	struct timeval	 tv = { 0, WORKER_RETRY_MS * 1000 };
-	struct conn	*c, *next;
-	size_t		 n = w->nconns;
-
-	(void)fd;
-	(void)what;
-	for (c = TAILQ_FIRST(&w->conns); c != NULL && n > 0 && w->nheld > 0;
-	    c = next, n--) {
-		next = TAILQ_NEXT(c, entry);
-		if (!c->held)
-			continue;
-		if (worker_over_budget(w))
-			break;
-		c->held = 0;
-		w->nheld--;
-		TAILQ_REMOVE(&w->conns, c, entry);
-		TAILQ_INSERT_TAIL(&w->conns, c, entry);
-		conn_resume(c);
-	}
-	if (w->nheld > 0 && !evtimer_pending(w->retry, NULL))
-		evtimer_add(w->retry, &tv);
-}
-
-/* Why c must go now, or NULL; counted in its counter. */
-static const char *
-conn_expired(struct conn *c, int64_t now)
-{
-	struct worker	*w = c->w;
-	int64_t		 ot = (int64_t)worker_limit(&w->env->output_timeout),
-			 it = (int64_t)worker_limit(&w->env->idle_timeout),
-			 rt = (int64_t)worker_limit(&w->env->request_timeout);
-
-	if (ot > 0 && c->out.len > c->outoff && now - c->wrote_at >=
-	    ot * 1000) {
-		STATS_COUNT(w->cnt.closed_output_timeout, 1);
-		return "replies unread for output_timeout";
-	}
-	if (rt > 0 && c->partial && c->reading && now - c->req_at >=
-	    rt * 1000) {
-		STATS_COUNT(w->cnt.closed_request_timeout, 1);
-		return "a request unfinished after request_timeout";
-	}
-	if (it > 0 && c->inlen == 0 && c->out.len == c->outoff &&
-	    !c->waiting && now - c->active_at >= it * 1000) {
-		STATS_COUNT(w->cnt.closed_idle, 1);
-		return "idle for idle_timeout";
-	}
-	return NULL;
-}
-
-/* Once a second while the worker has clients: the timeouts. */
-static void
-worker_tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-	struct timeval	 tv = { WORKER_TICK_MS / 1000,
-			    (WORKER_TICK_MS % 1000) * 1000 };
-	struct conn	*c, *next;
-	const char	*why;
-	int64_t		 now = worker_now_ms();
-
-	(void)fd;
-	(void)what;
-	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if ((why = conn_expired(c, now)) != NULL) {
-			w->env->warnx("client %llu (uid %u): %s: closing "
-			    "(%llu requests, %llu bytes in, %llu out)",
-			    (unsigned long long)c->id, (unsigned)c->cred.uid,
-			    why, (unsigned long long)c->nreq,
-			    (unsigned long long)c->nin,
-			    (unsigned long long)c->nout);
-			conn_close(c);
-		} else if (c->inlen > 0 && !c->reading)
-			/* Waiting its turn: unless it has gone meanwhile. */
-			conn_drop_gone(c);
-	}
-	if (!TAILQ_EMPTY(&w->conns))
-		evtimer_add(w->tick, &tv);
 }
 
 static void
