@@ -1,8 +1,11 @@
 /*
- * worker.c: worker threads and the request path, read -> process ->
- * flush, for the clients the main thread hands them.  The limits the
- * path obeys (output budgets, fairness, timeouts, hang-ups) are
- * worker_limits.c's; struct conn and struct worker are worker_int.h's.
+ * worker.c: the request path, read -> process -> flush, for the clients
+ * a worker thread (worker_thread.c) hands over, and the timers that act
+ * on them: a turn's end, the held clients' retry, the timeouts' tick.
+ * What the path and the timers may do (output budgets, fairness,
+ * timeouts, hang-ups) worker_limits.c decides; struct conn and struct
+ * worker are worker_int.h's.  Calls go one way: worker_thread.c calls
+ * here, this file calls worker_limits.c, never the other way.
  *
  * A worker has its own event base, clients and counters, and touches
  * nothing of another's; the main thread talks to it only through its
@@ -32,9 +35,6 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,27 +59,6 @@ static const char *const conn_state_names[CONN_ST_MAX] = {
 	[CONN_ST_READ] = "read",
 	[CONN_ST_FLUSH] = "flush",
 	[CONN_ST_CLOSED] = "closed",
-};
-
-/* What the main thread tells a worker through its pipe. */
-enum worker_msg_type {
-	WORKER_MSG_CONN,	/* fd: a client accepted for it */
-	WORKER_MSG_RELOADED,	/* load seq finished: answer who waits */
-	WORKER_MSG_STOP		/* flush and close every client, then end */
-};
-
-/* One write(), under PIPE_BUF: never torn or interleaved. */
-struct worker_msg {
-	enum worker_msg_type type;
-	int		 fd;
-	int		 ok;
-	struct ucred	 cred;		/* WORKER_MSG_CONN: the peer's */
-	uint64_t	 seq;
-	uint64_t	 generation;
-	char		*err;		/* !ok: the worker frees it; may be NULL */
-	int		 dry_run;
-	unsigned char	*answer;	/* dry run: the worker frees it */
-	size_t		 answerlen;
 };
 
 static void	conn_read_cb(evutil_socket_t, short, void *);
@@ -168,7 +147,20 @@ conn_close(struct conn *c)
 	event_active(w->reaper, EV_TIMEOUT, 0);
 }
 
-static void
+/* The peer closed: nothing more is answered.  1 when c is closed. */
+static int
+conn_drop_gone(struct conn *c)
+{
+	if (!conn_gone(c))
+		return 0;
+	log_debug("client %llu: gone with %zu bytes of requests unanswered",
+	    (unsigned long long)c->id, c->inlen);
+	STATS_COUNT(c->w->cnt.closed_gone, 1);
+	conn_close(c);
+	return 1;
+}
+
+void
 conn_free(struct conn *c)
 {
 	if (c->rev != NULL)
@@ -182,22 +174,6 @@ conn_free(struct conn *c)
 	free(c->in);
 	rpc_out_free(&c->out);
 	free(c);
-}
-
-static void
-worker_reap_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-	struct conn	*c;
-
-	(void)fd;
-	(void)what;
-	while ((c = TAILQ_FIRST(&w->dead)) != NULL) {
-		TAILQ_REMOVE(&w->dead, c, entry);
-		conn_free(c);
-	}
-	if (w->stopping && TAILQ_EMPTY(&w->conns))
-		event_base_loopbreak(w->base);
 }
 
 /*
@@ -408,7 +384,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Answer what a held or yielding client has buffered, unless it left. */
-void
+static void
 conn_resume(struct conn *c)
 {
 	conn_update_events(c);
@@ -417,8 +393,78 @@ conn_resume(struct conn *c)
 	conn_process(c);
 }
 
-/* A client the listener handed over; env->nconns counts it already. */
 static void
+conn_yield_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_resume(arg);
+}
+
+/*
+ * Held clients, in list order, each moved to the end once resumed:
+ * while the budget lasts, the ones that waited longest go first.
+ */
+void
+worker_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv = { 0, WORKER_RETRY_MS * 1000 };
+	struct conn	*c, *next;
+	size_t		 n = w->nconns;
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&w->conns); c != NULL && n > 0 && w->nheld > 0;
+	    c = next, n--) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->held)
+			continue;
+		if (worker_over_budget(w))
+			break;
+		c->held = 0;
+		w->nheld--;
+		TAILQ_REMOVE(&w->conns, c, entry);
+		TAILQ_INSERT_TAIL(&w->conns, c, entry);
+		conn_resume(c);
+	}
+	if (w->nheld > 0 && !evtimer_pending(w->retry, NULL))
+		evtimer_add(w->retry, &tv);
+}
+
+/* Once a second while the worker has clients: the timeouts. */
+void
+worker_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv = { WORKER_TICK_MS / 1000,
+			    (WORKER_TICK_MS % 1000) * 1000 };
+	struct conn	*c, *next;
+	const char	*why;
+	int64_t		 now = worker_now_ms();
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if ((why = conn_expired(c, now)) != NULL) {
+			w->env->warnx("client %llu (uid %u): %s: closing "
+			    "(%llu requests, %llu bytes in, %llu out)",
+			    (unsigned long long)c->id, (unsigned)c->cred.uid,
+			    why, (unsigned long long)c->nreq,
+			    (unsigned long long)c->nin,
+			    (unsigned long long)c->nout);
+			conn_close(c);
+		} else if (c->inlen > 0 && !c->reading)
+			/* Waiting its turn: unless it has gone meanwhile. */
+			conn_drop_gone(c);
+	}
+	if (!TAILQ_EMPTY(&w->conns))
+		evtimer_add(w->tick, &tv);
+}
+
+/* A client the listener handed over; env->nconns counts it already. */
+void
 conn_new(struct worker *w, int fd, const struct ucred *cred)
 {
 	struct timeval	 tick = { WORKER_TICK_MS / 1000,
@@ -519,11 +565,11 @@ conn_reload(struct conn *c, const struct rpc_reload_req *rl)
 }
 
 /*
- * Workers.
+ * The worker's orders for its clients, from its pipe (worker_thread.c).
  */
 
 /* Stop reading; flush what is queued for at most WORKER_STOP_MS. */
-static void
+void
 worker_stop(struct worker *w)
 {
 	struct timeval	 tv = { WORKER_STOP_MS / 1000,
@@ -548,17 +594,7 @@ worker_stop(struct worker *w)
 	event_active(w->reaper, EV_TIMEOUT, 0);
 }
 
-static void
-worker_stop_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(w->base);
-}
-
-static void
+void
 worker_reloaded(struct worker *w, const struct worker_msg *m)
 {
 	struct conn	*c, *next;
@@ -571,242 +607,5 @@ worker_reloaded(struct worker *w, const struct worker_msg *m)
 		if (c->waiting && c->wait_load <= m->seq &&
 		    c->wait_dry == m->dry_run)
 			conn_reload_answer(c, m, err);
-	}
-}
-
-/* Messages from the main thread, in the order it sent them. */
-static void
-worker_msg_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-	struct worker_msg m;
-	ssize_t		 n;
-
-	(void)what;
-	for (;;) {
-		n = read(fd, &m, sizeof(m));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(m))
-			return;		/* EAGAIN: all read */
-		switch (m.type) {
-		case WORKER_MSG_CONN:
-			if (w->stopping) {
-				close(m.fd);
-				worker_uncount(w, &m.cred);
-			} else
-				conn_new(w, m.fd, &m.cred);
-			break;
-		case WORKER_MSG_RELOADED:
-			worker_reloaded(w, &m);
-			free(m.err);
-			free(m.answer);
-			/* The main thread may start the next load now. */
-			w->env->reloaded();
-			break;
-		case WORKER_MSG_STOP:
-			worker_stop(w);
-			break;
-		}
-	}
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct worker	*w = arg;
-
-	if (event_base_dispatch(w->base) == -1)
-		log_warnx("worker %zu: event loop failed", w->idx);
-	return NULL;
-}
-
-/* Main thread: hand m to w.  The pipe blocks; w never waits on us. */
-static int
-worker_send(struct worker *w, const struct worker_msg *m)
-{
-	ssize_t	n;
-
-	while ((n = write(w->pipe[1], m, sizeof(*m))) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(*m)) {
-		log_warn("worker %zu: pipe", w->idx);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-worker_init(struct worker *w, size_t idx, struct worker_env *env)
-{
-	struct event_config *cfg;
-	int		 fl;
-
-	w->idx = idx;
-	w->env = env;
-	w->pipe[0] = w->pipe[1] = -1;
-	TAILQ_INIT(&w->conns);
-	TAILQ_INIT(&w->dead);
-	w->rpc.cnt = &w->cnt;
-	if ((cfg = event_config_new()) == NULL)
-		return -1;
-	/* Only this worker's thread ever uses its base. */
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-	w->base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	if (w->base == NULL)
-		return -1;
-	if (pipe2(w->pipe, O_CLOEXEC) == -1) {
-		w->pipe[0] = w->pipe[1] = -1;
-		return -1;
-	}
-	if ((fl = fcntl(w->pipe[0], F_GETFL)) == -1 ||
-	    fcntl(w->pipe[0], F_SETFL, fl | O_NONBLOCK) == -1)
-		return -1;
-	w->pipe_ev = event_new(w->base, w->pipe[0], EV_READ | EV_PERSIST,
-	    worker_msg_cb, w);
-	w->reaper = event_new(w->base, -1, 0, worker_reap_cb, w);
-	w->stop_timer = evtimer_new(w->base, worker_stop_timeout, w);
-	w->tick = evtimer_new(w->base, worker_tick_cb, w);
-	w->retry = evtimer_new(w->base, worker_retry_cb, w);
-	if (w->pipe_ev == NULL || w->reaper == NULL || w->stop_timer == NULL ||
-	    w->tick == NULL || w->retry == NULL ||
-	    event_add(w->pipe_ev, NULL) == -1)
-		return -1;
-	return 0;
-}
-
-void
-worker_free(struct worker *w)
-{
-	struct conn	*c;
-
-	if (w == NULL)
-		return;
-
-	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_close(c);
-	while ((c = TAILQ_FIRST(&w->dead)) != NULL) {
-		TAILQ_REMOVE(&w->dead, c, entry);
-		conn_free(c);
-	}
-	if (w->pipe_ev != NULL)
-		event_free(w->pipe_ev);
-	if (w->reaper != NULL)
-		event_free(w->reaper);
-	if (w->stop_timer != NULL)
-		event_free(w->stop_timer);
-	if (w->tick != NULL)
-		event_free(w->tick);
-	if (w->retry != NULL)
-		event_free(w->retry);
-	if (w->base != NULL)
-		event_base_free(w->base);
-	if (w->pipe[0] != -1)
-		close(w->pipe[0]);
-	if (w->pipe[1] != -1)
-		close(w->pipe[1]);
-	stats_unregister(&w->cnt);
-	free(w);
-}
-
-struct worker *
-worker_new(size_t idx, struct worker_env *env)
-{
-	struct worker	*w;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		log_warn("worker %zu", idx);
-		return NULL;
-	}
-	if (worker_init(w, idx, env) == -1) {
-		log_warnx("worker %zu: cannot create its event loop", idx);
-		worker_free(w);
-		return NULL;
-	}
-	/* Before any thread runs: info reads the list unlocked. */
-	if (stats_register(&w->cnt) == -1) {
-		log_warnx("worker %zu: too many workers", idx);
-		worker_free(w);
-		return NULL;
-	}
-	return w;
-}
-
-int
-worker_start(struct worker *w)
-{
-	sigset_t	 all, old;
-	int		 e;
-
-	/* Signals are the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&w->thread, NULL, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		errno = e;
-		log_warn("worker %zu: thread", w->idx);
-		return -1;
-	}
-	w->started = 1;
-	return 0;
-}
-
-int
-worker_give(struct worker *w, int fd, const struct ucred *cred)
-{
-	struct worker_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WORKER_MSG_CONN;
-	m.fd = fd;
-	m.cred = *cred;
-	return worker_send(w, &m);
-}
-
-int
-worker_tell_reloaded(struct worker *w, const struct worker_reload *r)
-{
-	struct worker_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WORKER_MSG_RELOADED;
-	m.seq = r->seq;
-	m.ok = r->ok;
-	m.generation = r->generation;
-	m.dry_run = r->dry_run;
-	m.err = r->ok || r->err == NULL ? NULL : strdup(r->err);
-	/* Each worker its own copy: it frees it once answered. */
-	if (r->answer != NULL && (m.answer = malloc(r->answerlen)) != NULL) {
-		memcpy(m.answer, r->answer, r->answerlen);
-		m.answerlen = r->answerlen;
-	}
-	if (worker_send(w, &m) == -1) {
-		free(m.err);
-		free(m.answer);
-		return -1;
-	}
-	return 0;
-}
-
-int
-worker_tell_stop(struct worker *w)
-{
-	struct worker_msg m;
-
-	if (!w->started)
-		return 0;
-	memset(&m, 0, sizeof(m));
-	m.type = WORKER_MSG_STOP;
-	return worker_send(w, &m);
-}
-
-void
-worker_join(struct worker *w)
-{
-	if (w->started) {
-		pthread_join(w->thread, NULL);
-		w->started = 0;
 	}
 }

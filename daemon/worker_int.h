@@ -1,12 +1,16 @@
 /*
- * worker_int.h: what worker.c and worker_limits.c share and nothing
- * else sees: struct conn and struct worker, and the functions one file
- * lends the other, grouped by the file that defines them.
+ * worker_int.h: what worker_thread.c, worker.c and worker_limits.c
+ * share and nothing else sees: struct conn and struct worker, the
+ * pipe's message, and the functions one file lends another, grouped by
+ * the file that defines them.
  *
- * Calls go both ways, kept to two: worker.c runs the request path and
- * asks worker_limits.c whether and how much it may take (the budget,
- * the soft cap, a turn's end, a hang-up); worker_limits.c's timers, to
- * act on what they find, call back only conn_close() and conn_resume().
+ * Calls go one way only: worker_thread.c (the thread, its pipe, the
+ * reaper, the stop timer) -> worker.c (the request path and the timers
+ * that act on clients) -> worker_limits.c (decisions and accounting,
+ * a leaf: it calls nothing of the other two); worker_thread.c also
+ * uncounts a client it refuses while stopping (worker_uncount).
+ * worker_thread.c arms worker.c's timer callbacks; worker.c wakes the
+ * reaper only through its event (w->reaper), never by a call.
  */
 #ifndef HCPCSD_WORKER_INT_H
 #define HCPCSD_WORKER_INT_H
@@ -29,6 +33,7 @@
 
 #define CONN_IN_MIN		16384		/* first input buffer, bytes */
 #define WORKER_TICK_MS		1000		/* timeouts checked, msec */
+#define WORKER_RETRY_MS		10		/* held clients retried */
 
 enum conn_state {
 	CONN_ST_READ,		/* reading and answering requests */
@@ -73,6 +78,27 @@ struct conn {
 
 TAILQ_HEAD(conn_list, conn);
 
+/* What the main thread tells a worker through its pipe. */
+enum worker_msg_type {
+	WORKER_MSG_CONN,	/* fd: a client accepted for it */
+	WORKER_MSG_RELOADED,	/* load seq finished: answer who waits */
+	WORKER_MSG_STOP		/* flush and close every client, then end */
+};
+
+/* One write(), under PIPE_BUF: never torn or interleaved. */
+struct worker_msg {
+	enum worker_msg_type type;
+	int		 fd;
+	int		 ok;
+	struct ucred	 cred;		/* WORKER_MSG_CONN: the peer's */
+	uint64_t	 seq;
+	uint64_t	 generation;
+	char		*err;		/* !ok: the worker frees it; may be NULL */
+	int		 dry_run;
+	unsigned char	*answer;	/* dry run: the worker frees it */
+	size_t		 answerlen;
+};
+
 /*
  * A worker thread: its own event base (no locks: only this thread uses
  * it once running), its clients, its counters.  The main thread writes
@@ -114,21 +140,24 @@ worker_limit(const atomic_size_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-/* worker.c */
+/* worker.c: called by worker_thread.c */
+void		 conn_new(struct worker *, int fd, const struct ucred *);
 void		 conn_close(struct conn *);
-void		 conn_resume(struct conn *);
+void		 conn_free(struct conn *);
+void		 worker_stop(struct worker *);
+void		 worker_reloaded(struct worker *, const struct worker_msg *);
+void		 worker_retry_cb(evutil_socket_t, short, void *);
+void		 worker_tick_cb(evutil_socket_t, short, void *);
 
-/* worker_limits.c */
+/* worker_limits.c: called by worker.c */
 int		 worker_over_budget(const struct worker *);
 size_t		 worker_soft_cap(const struct worker *);
 int		 conn_may_take(const struct conn *);
 void		 conn_account(struct conn *);
 void		 conn_hold(struct conn *);
-int		 conn_drop_gone(struct conn *);
+int		 conn_gone(const struct conn *);
 void		 conn_yield(struct conn *);
-void		 conn_yield_cb(evutil_socket_t, short, void *);
-void		 worker_retry_cb(evutil_socket_t, short, void *);
-void		 worker_tick_cb(evutil_socket_t, short, void *);
+const char	*conn_expired(struct conn *, int64_t now);
 void		 worker_uncount(struct worker *, const struct ucred *);
 int		 conn_grow(struct conn *);
 

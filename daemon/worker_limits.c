@@ -21,7 +21,10 @@
  * grows to max_request_bytes and no further, and a client gone is
  * uncounted from nconns and its uid's count (env->closed).
  *
- * Everything here runs on the connection's worker thread.
+ * Only the decisions and the accounting are here, a leaf: the timers
+ * that act on them (the retry, the tick, a turn's end) and closing are
+ * worker.c's, and nothing here calls back into it.  Everything here
+ * runs on the connection's worker thread.
  */
 #include <sys/queue.h>
 
@@ -41,7 +44,6 @@
 
 #define CONN_IN_SLACK		65536		/* input room past a request */
 #define CONN_OUT_SOFT		(256 * 1024)	/* stop reading above, bytes */
-#define WORKER_RETRY_MS		10		/* held clients retried */
 
 /* Is every client's queued output together at max_output_bytes? */
 int
@@ -109,7 +111,7 @@ conn_hold(struct conn *c)
  * nothing it asked for is worth answering.  A syscall: asked only
  * before a backlog is answered, never per request.
  */
-static int
+int
 conn_gone(const struct conn *c)
 {
 	struct pollfd	 p = { c->fd, 0, 0 };
@@ -127,60 +129,8 @@ conn_yield(struct conn *c)
 	evtimer_add(c->tev, &zero);
 }
 
-/* The peer closed: nothing more is answered.  1 when c is closed. */
-int
-conn_drop_gone(struct conn *c)
-{
-	if (!conn_gone(c))
-		return 0;
-	log_debug("client %llu: gone with %zu bytes of requests unanswered",
-	    (unsigned long long)c->id, c->inlen);
-	STATS_COUNT(c->w->cnt.closed_gone, 1);
-	conn_close(c);
-	return 1;
-}
-
-void
-conn_yield_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	conn_resume(arg);
-}
-
-/*
- * Held clients, in list order, each moved to the end once resumed:
- * while the budget lasts, the ones that waited longest go first.
- */
-void
-worker_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-	struct timeval	 tv = { 0, WORKER_RETRY_MS * 1000 };
-	struct conn	*c, *next;
-	size_t		 n = w->nconns;
-
-	(void)fd;
-	(void)what;
-	for (c = TAILQ_FIRST(&w->conns); c != NULL && n > 0 && w->nheld > 0;
-	    c = next, n--) {
-		next = TAILQ_NEXT(c, entry);
-		if (!c->held)
-			continue;
-		if (worker_over_budget(w))
-			break;
-		c->held = 0;
-		w->nheld--;
-		TAILQ_REMOVE(&w->conns, c, entry);
-		TAILQ_INSERT_TAIL(&w->conns, c, entry);
-		conn_resume(c);
-	}
-	if (w->nheld > 0 && !evtimer_pending(w->retry, NULL))
-		evtimer_add(w->retry, &tv);
-}
-
 /* Why c must go now, or NULL; counted in its counter. */
-static const char *
+const char *
 conn_expired(struct conn *c, int64_t now)
 {
 	struct worker	*w = c->w;
@@ -204,37 +154,6 @@ conn_expired(struct conn *c, int64_t now)
 		return "idle for idle_timeout";
 	}
 	return NULL;
-}
-
-/* Once a second while the worker has clients: the timeouts. */
-void
-worker_tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker	*w = arg;
-	struct timeval	 tv = { WORKER_TICK_MS / 1000,
-			    (WORKER_TICK_MS % 1000) * 1000 };
-	struct conn	*c, *next;
-	const char	*why;
-	int64_t		 now = worker_now_ms();
-
-	(void)fd;
-	(void)what;
-	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if ((why = conn_expired(c, now)) != NULL) {
-			w->env->warnx("client %llu (uid %u): %s: closing "
-			    "(%llu requests, %llu bytes in, %llu out)",
-			    (unsigned long long)c->id, (unsigned)c->cred.uid,
-			    why, (unsigned long long)c->nreq,
-			    (unsigned long long)c->nin,
-			    (unsigned long long)c->nout);
-			conn_close(c);
-		} else if (c->inlen > 0 && !c->reading)
-			/* Waiting its turn: unless it has gone meanwhile. */
-			conn_drop_gone(c);
-	}
-	if (!TAILQ_EMPTY(&w->conns))
-		evtimer_add(w->tick, &tv);
 }
 
 /* A client handed over is no longer: uncount it everywhere. */
