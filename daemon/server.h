@@ -1,8 +1,8 @@
 /*
  * server.h: the top of the daemon: the main event loop, signals,
  * sd_notify, accepting clients on the listening socket (listen.c) and
- * handing them to the worker threads (worker_thread.c, worker.c), and reloads on the
- * loader thread (reload.c).  The first load runs on the caller's
+ * handing them to the worker threads (worker_thread.c, worker.c), and
+ * reloads on the loader thread (reload.c).  The first load runs on the caller's
  * thread, before server_init.
  */
 #ifndef HCPCSD_SERVER_H
