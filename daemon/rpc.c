@@ -35,10 +35,10 @@ static const struct rpc_method rpc_methods[] = {
 	{ RPC_NAME("ping"), rpc_m_ping, 0, 0, { { RPC_A_NONE, NULL } }, 0, 0,
 	    1, 0 },
 	{ RPC_NAME("lookup"), rpc_m_lookup, 1, 2, { { RPC_A_CODE, "code" } },
-	    RPC_OPT_SET | RPC_OPT_AS_OF, RPC_F_SNAP, 1, 0 },
+	    RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_DESCRIBE, RPC_F_SNAP, 1, 0 },
 	{ RPC_NAME("lookup_many"), rpc_m_lookup_many, 1, 2,
-	    { { RPC_A_CODES, "codes" } }, RPC_OPT_SET | RPC_OPT_AS_OF,
-	    RPC_F_SNAP, 1, 16 },
+	    { { RPC_A_CODES, "codes" } },
+	    RPC_OPT_SET | RPC_OPT_AS_OF | RPC_OPT_DESCRIBE, RPC_F_SNAP, 1, 16 },
 	{ RPC_NAME("validate"), rpc_m_validate, 2, 3,
 	    { { RPC_A_CODE, "code" }, { RPC_A_DATE, "date" } }, RPC_OPT_SET,
 	    RPC_F_SNAP, 1, 0 },
@@ -140,6 +140,7 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 	o->limit = RPC_SEARCH_DEFAULT;
 	o->include_terminated = 0;
 	o->dry_run = 0;
+	o->describe = 0;
 	if (r->params.p >= r->params.end)
 		return 0;
 	if (rpc_peek_nil(&r->params)) {
@@ -183,6 +184,11 @@ rpc_parse_opts(struct rpc_req *r, int allowed, struct rpc_opts *o)
 			if (rpc_read_bool(&r->params, &o->dry_run) == -1)
 				return rpc_fail(r, RPC_E_BAD_REQUEST,
 				    "opts.dry_run must be a boolean");
+		} else if ((allowed & RPC_OPT_DESCRIBE) &&
+		    rpc_str_eq(k, klen, "describe")) {
+			if (rpc_read_bool(&r->params, &o->describe) == -1)
+				return rpc_fail(r, RPC_E_BAD_REQUEST,
+				    "opts.describe must be a boolean");
 		} else
 			return rpc_fail(r, RPC_E_BAD_REQUEST,
 			    "unknown option %s", rpc_quote(q, k, klen));

@@ -49,6 +49,7 @@ struct rpc_cur {
 #define RPC_OPT_LIMIT		0x04
 #define RPC_OPT_INCL_TERM	0x08
 #define RPC_OPT_DRY_RUN		0x10
+#define RPC_OPT_DESCRIBE	0x20
 
 struct rpc_opts {
 	int		 set;		/* -1: any set */
@@ -56,6 +57,7 @@ struct rpc_opts {
 	size_t		 limit;
 	int		 include_terminated;
 	int		 dry_run;
+	int		 describe;	/* lookup: add the meanings map */
 };
 
 struct rpc_req {

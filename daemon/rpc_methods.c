@@ -13,6 +13,7 @@
 #include <msgpack.h>
 
 #include "classify.h"
+#include "meanings.h"
 #include "record.h"
 #include "rpc.h"
 #include "rpc_int.h"
@@ -27,36 +28,174 @@
 #define RPC_DIFF_CODE_MAX	24
 #define RPC_DIFF_CHANGED_MAX	(32 + RPC_DIFF_CODE_MAX + RF_MAX * 32)
 
+/* The bytes of a MessagePack str header; of a map or array header. */
+static size_t
+rpc_str_hdr(size_t len)
+{
+	return len < 32 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 5;
+}
+
+static size_t
+rpc_cont_hdr(size_t n)
+{
+	return n < 16 ? 1 : n < 65536 ? 3 : 5;
+}
+
+static size_t
+rpc_pack_text(msgpack_packer *pk, const char *s)
+{
+	size_t		 len = strlen(s);
+
+	if (pk != NULL) {
+		msgpack_pack_str(pk, len);
+		msgpack_pack_str_body(pk, s, len);
+	}
+	return rpc_str_hdr(len) + len;
+}
+
+/*
+ * One field of the meanings map: its key and the text of its value, or
+ * for a list an array of texts, one per value in the record's order
+ * (nil for a value the table does not list).  0 when the field is left
+ * out: empty in the record (so absent from its map too), or no value
+ * of it in the table.  Packs only when pk is not NULL; adds the bytes
+ * it packs (or would) to *bytes.
+ */
+static int
+rpc_meaning(msgpack_packer *pk, const struct record *rec,
+    enum record_field f, size_t *bytes)
+{
+	const struct record_field_info *fi = record_field_info(f);
+	const void	*p = record_field_ptr(rec, f);
+	const char *const *v;
+	const char	*t;
+	size_t		 i, n = 0, known = 0;
+
+	if (fi->type == RECORD_T_LIST) {
+		v = p;
+		for (i = 0; i < fi->max; i++)
+			if (v[i] != NULL) {
+				n++;
+				if (meanings_find(f, v[i], strlen(v[i])) != NULL)
+					known++;
+			}
+		if (known == 0)
+			return 0;
+		*bytes += rpc_pack_text(pk, fi->name) + rpc_cont_hdr(n);
+		if (pk != NULL)
+			msgpack_pack_array(pk, n);
+		for (i = 0; i < fi->max; i++) {
+			if (v[i] == NULL)
+				continue;
+			if ((t = meanings_find(f, v[i], strlen(v[i]))) != NULL)
+				*bytes += rpc_pack_text(pk, t);
+			else {
+				*bytes += 1;
+				if (pk != NULL)
+					msgpack_pack_nil(pk);
+			}
+		}
+		return 1;
+	}
+	if (fi->type != RECORD_T_STR && fi->type != RECORD_T_TEXT)
+		return 0;
+	if ((t = *(const char *const *)p) == NULL || *t == '\0' ||
+	    (t = meanings_find(f, t, strlen(t))) == NULL)
+		return 0;
+	*bytes += rpc_pack_text(pk, fi->name) + rpc_pack_text(pk, t);
+	return 1;
+}
+
+/*
+ * The "meanings" pair of a described record: the key and a map of
+ * every coded field of rec that has a meaning.  Packs when pk is not
+ * NULL; returns the bytes it packs (or would).
+ */
+static size_t
+rpc_describe(msgpack_packer *pk, const struct record *rec)
+{
+	const enum record_field *fields;
+	size_t		 nf, i, n = 0, bytes = 0, unused;
+
+	fields = meanings_fields(&nf);
+	for (i = 0; i < nf; i++)
+		n += (size_t)rpc_meaning(NULL, rec, fields[i], &bytes);
+	bytes += rpc_pack_text(pk, "meanings") + rpc_cont_hdr(n);
+	if (pk == NULL)
+		return bytes;
+	msgpack_pack_map(pk, n);
+	for (i = 0; i < nf; i++)
+		(void)rpc_meaning(pk, rec, fields[i], &unused);
+	return bytes;
+}
+
+/*
+ * The key count of a pre-encoded record map and the length of its
+ * header (snapshot_encode packs it with msgpack_pack_map: a fixmap,
+ * map16 or map32).
+ */
+static uint32_t
+rpc_enc_keys(const unsigned char *enc, size_t *hdrlen)
+{
+	if ((enc[0] & 0xf0) == 0x80) {
+		*hdrlen = 1;
+		return enc[0] & 0x0f;
+	}
+	if (enc[0] == 0xde) {
+		*hdrlen = 3;
+		return (uint32_t)enc[1] << 8 | enc[2];
+	}
+	*hdrlen = 5;
+	return (uint32_t)enc[1] << 24 | (uint32_t)enc[2] << 16 |
+	    (uint32_t)enc[3] << 8 | enc[4];
+}
+
 /* What rpc_pack_rec will append for sr. */
 static size_t
-rpc_rec_size(const struct snapshot_rec *sr, uint32_t as_of)
+rpc_rec_size(const struct snapshot_rec *sr, uint32_t as_of, int describe)
 {
 	const unsigned char	*kv;
-	size_t			 kvlen;
+	size_t			 kvlen, hdrlen;
+	uint32_t		 n;
 
 	if (sr == NULL)
 		return 1;
 	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
-	return sr->enclen + kvlen;
+	if (!describe)
+		return sr->enclen + kvlen;
+	n = rpc_enc_keys(sr->enc, &hdrlen);
+	return sr->enclen - hdrlen + rpc_cont_hdr((size_t)n + 1) + kvlen +
+	    rpc_describe(NULL, sr->rec);
 }
 
 /*
  * The record map: pre-encoded bytes plus the static "status" pair for
  * as_of, copied in one go when the buffer has room (it mostly has).
+ * Described, the map takes one key more than its header counts: a new
+ * header, then the encoded keys, status and the meanings last.
  */
 static void
 rpc_pack_rec(struct rpc_req *r, const struct snapshot_rec *sr,
-    uint32_t as_of)
+    uint32_t as_of, int describe)
 {
 	struct rpc_out		*o = r->out;
 	const unsigned char	*kv;
-	size_t			 kvlen;
+	size_t			 kvlen, hdrlen;
+	uint32_t		 n;
 
 	if (sr == NULL) {
 		rpc_out_append(o, "\xc0", 1);
 		return;
 	}
 	snapshot_status_kv(sr->rec, as_of, &kv, &kvlen);
+	if (describe) {
+		n = rpc_enc_keys(sr->enc, &hdrlen);
+		msgpack_pack_map(&r->pk, (size_t)n + 1);
+		rpc_out_append(o, sr->enc + hdrlen, sr->enclen - hdrlen);
+		rpc_out_append(o, kv, kvlen);
+		(void)rpc_describe(&r->pk, sr->rec);
+		return;
+	}
 	if (!o->oom && o->cap - o->len >= sr->enclen + kvlen) {
 		memcpy(o->data + o->len, sr->enc, sr->enclen);
 		memcpy(o->data + o->len + sr->enclen, kv, kvlen);
@@ -79,7 +218,7 @@ int
 rpc_m_lookup(struct rpc_req *r, const struct rpc_args *a)
 {
 	rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set, a->cl.code,
-	    a->o.as_of), a->o.as_of);
+	    a->o.as_of), a->o.as_of, a->o.describe);
 	return 0;
 }
 
@@ -96,15 +235,18 @@ rpc_m_lookup_many(struct rpc_req *r, const struct rpc_args *a)
 	/*
 	 * The reply's size is known from the records before packing; the
 	 * exact sum (a second find per code) only when the largest record
-	 * times the count could pass the room left.
+	 * times the count could pass the room left, or always when described
+	 * (the meanings have no bound kept).
 	 */
-	if (r->ctx->out_room != 0 && RPC_HDR_MAX + (size_t)a->ncodes *
-	    snapshot_rec_bytes_max(r->ctx->snap) > r->ctx->out_room) {
+	if (r->ctx->out_room != 0 && (a->o.describe || RPC_HDR_MAX +
+	    (size_t)a->ncodes * snapshot_rec_bytes_max(r->ctx->snap) >
+	    r->ctx->out_room)) {
 		for (i = 0; i < a->ncodes; i++) {
 			rpc_read_str(&codes, &s, &len);
 			need += classify_code(s, len, &cl) == -1 ? 1 :
 			    rpc_rec_size(snapshot_find(r->ctx->snap,
-			    a->o.set, cl.code, a->o.as_of), a->o.as_of);
+			    a->o.set, cl.code, a->o.as_of), a->o.as_of,
+			    a->o.describe);
 		}
 		if (rpc_room(r, need) == -1)
 			return -1;
@@ -114,10 +256,10 @@ rpc_m_lookup_many(struct rpc_req *r, const struct rpc_args *a)
 	for (i = 0; i < a->ncodes; i++) {
 		rpc_read_str(&codes, &s, &len);
 		if (classify_code(s, len, &cl) == -1)
-			rpc_pack_rec(r, NULL, a->o.as_of);
+			rpc_pack_rec(r, NULL, a->o.as_of, 0);
 		else
 			rpc_pack_rec(r, snapshot_find(r->ctx->snap, a->o.set,
-			    cl.code, a->o.as_of), a->o.as_of);
+			    cl.code, a->o.as_of), a->o.as_of, a->o.describe);
 	}
 	return 0;
 }
@@ -221,12 +363,12 @@ rpc_m_search(struct rpc_req *r, const struct rpc_args *a)
 	if (n > a->o.limit)
 		n = a->o.limit;
 	for (i = 0; i < n; i++)
-		need += rpc_rec_size(res[i], a->o.as_of);
+		need += rpc_rec_size(res[i], a->o.as_of, 0);
 	if (rpc_room(r, need) == -1)
 		return -1;
 	msgpack_pack_array(&r->pk, n);
 	for (i = 0; i < n; i++)
-		rpc_pack_rec(r, res[i], a->o.as_of);
+		rpc_pack_rec(r, res[i], a->o.as_of, 0);
 	return 0;
 }
 

@@ -636,6 +636,84 @@ test_with_data(void)
 	    t_str(&r.res.via.map.ptr[r.res.via.map.size - 1].key)[0] == 's');
 	resp_free(&r);
 
+	/*
+	 * lookup ["A0021", {describe: true}]: the same keys, status, then
+	 * meanings last; the map header counts the key more.  Without
+	 * describe the bytes are those shown below (protocol.md).
+	 */
+	T_EQ_INT(call(1, "lookup", "91a54130303231", &o, &r), RPC_DONE);
+	{
+		struct rpc_out	 od = { 0 };
+		struct resp	 d;
+		const msgpack_object *m, *l;
+		uint32_t	 i, n = r.res.via.map.size;
+
+		T_EQ_INT(call(1, "lookup", "92a54130303231"
+		    "81a86465736372696265c3", &od, &d), RPC_DONE);
+		T_EQ_INT(d.res.type, MSGPACK_OBJECT_MAP);
+		T_EQ_INT(d.res.via.map.size, n + 1);
+		for (i = 0; i < n && i < d.res.via.map.size; i++)
+			T_OK(msgpack_object_equal(r.res.via.map.ptr[i].key,
+			    d.res.via.map.ptr[i].key) &&
+			    msgpack_object_equal(r.res.via.map.ptr[i].val,
+			    d.res.via.map.ptr[i].val));
+		T_EQ_STR(t_str(&d.res.via.map.ptr[n].key), "meanings");
+		m = t_get(&d.res, "meanings");
+		T_OK(m != NULL && m->type == MSGPACK_OBJECT_MAP);
+		T_EQ_STR(t_str(t_get(m, "coverage")), "Carrier judgment");
+		T_EQ_STR(t_str(t_get(m, "action")),
+		    "No maintenance for this code");
+		T_EQ_STR(t_str(t_get(m, "mult_pricing")),
+		    "Not applicable as HCPCS not priced separately by Part "
+		    "B (pricing indicator is 00) or value is not "
+		    "established (pricing indicator is 99)");
+		l = t_get(m, "pricing");
+		T_OK(l != NULL && l->type == MSGPACK_OBJECT_ARRAY &&
+		    l->via.array.size == 1);
+		if (l != NULL && l->type == MSGPACK_OBJECT_ARRAY &&
+		    l->via.array.size == 1)
+			T_EQ_STR(t_str(&l->via.array.ptr[0]),
+			    "Service not separately priced by Part B (e.g., "
+			    "services not covered, bundled, used by Part A "
+			    "only, etc.)");
+		l = t_get(m, "tos");
+		T_OK(l != NULL && l->type == MSGPACK_OBJECT_ARRAY &&
+		    l->via.array.size == 1);
+		if (l != NULL && l->type == MSGPACK_OBJECT_ARRAY &&
+		    l->via.array.size == 1)
+			T_EQ_STR(t_str(&l->via.array.ptr[0]), "Medical care");
+		/* fields empty in the record are not described */
+		T_OK(t_get(m, "betos") == NULL);
+		resp_free(&d);
+		/* describe: false is the plain map, byte for byte */
+		T_EQ_INT(call(1, "lookup", "92a54130303231"
+		    "81a86465736372696265c2", &od, &d), RPC_DONE);
+		T_OK(msgpack_object_equal(r.res, d.res));
+		resp_free(&d);
+		T_EQ_INT(call(1, "lookup", "92a54130303231"
+		    "81a8646573637269626501", &od, &d), RPC_DONE);
+		T_EQ_STR(err_code(&d), "bad_request");
+		T_EQ_STR(t_str(t_get(&d.err, "message")),
+		    "opts.describe must be a boolean");
+		resp_free(&d);
+		/* lookup_many [["A0021", "A9"], {describe: true}] */
+		T_EQ_INT(call(1, "lookup_many", "9292a54130303231a24139"
+		    "81a86465736372696265c3", &od, &d), RPC_DONE);
+		T_OK(d.res.type == MSGPACK_OBJECT_ARRAY &&
+		    d.res.via.array.size == 2);
+		if (d.res.type == MSGPACK_OBJECT_ARRAY &&
+		    d.res.via.array.size == 2) {
+			m = t_get(&d.res.via.array.ptr[0], "meanings");
+			T_EQ_STR(t_str(t_get(m, "coverage")),
+			    "Carrier judgment");
+			T_EQ_INT(d.res.via.array.ptr[1].type,
+			    MSGPACK_OBJECT_NIL);
+		}
+		resp_free(&d);
+		rpc_out_free(&od);
+	}
+	resp_free(&r);
+
 	/* G0001: terminated today, active with as_of 2010-06-01 */
 	T_EQ_INT(call(2, "lookup", "91a54730303031", &o, &r), RPC_DONE);
 	T_EQ_STR(t_str(t_get(&r.res, "status")), "terminated");
