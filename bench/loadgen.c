@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_io.h"
+
 #define CODE_MAX	15		/* longest code kept from the list */
 #define BATCH		100		/* codes per lookup_many / MGET */
 #define WARM_S		0.3		/* seconds of each run not measured */
@@ -526,42 +528,7 @@ hist_pct(const uint64_t *h, double pct)
 
 /* ---- sockets and /proc -------------------------------------------- */
 
-static int
-dial(const char *path)
-{
-	struct sockaddr_un	sun;
-	int			fd;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const char	*p = buf;
-	ssize_t		 w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* CPU time of every thread of pid, in ns (schedstat's first field). */
 static uint64_t
