@@ -310,10 +310,7 @@ rpc_reload_answer(struct rpc_out *out, uint32_t msgid, int ok,
 	msgpack_packer	 pk;
 
 	msgpack_packer_init(&pk, out, rpc_out_write);
-	msgpack_pack_array(&pk, 4);
-	msgpack_pack_int(&pk, 1);
-	msgpack_pack_uint32(&pk, msgid);
-	msgpack_pack_nil(&pk);
+	rpc_out_reply_header(out, msgid);
 	rpc_pack_reload_result(&pk, ok, generation, err);
 }
 
@@ -321,13 +318,7 @@ void
 rpc_reload_answer_packed(struct rpc_out *out, uint32_t msgid,
     const unsigned char *result, size_t len)
 {
-	msgpack_packer	 pk;
-
-	msgpack_packer_init(&pk, out, rpc_out_write);
-	msgpack_pack_array(&pk, 4);
-	msgpack_pack_int(&pk, 1);
-	msgpack_pack_uint32(&pk, msgid);
-	msgpack_pack_nil(&pk);
+	rpc_out_reply_header(out, msgid);
 	rpc_out_append(out, result, len);
 }
 
